@@ -1,0 +1,43 @@
+# LGSP build entry points. Every target installs what it needs.
+SHELL := /bin/bash
+GO ?= go
+TOOLS := $(CURDIR)/.tools/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/lgsp-vn/lgsp/platform/buildinfo.Version=$(VERSION)
+# Two cores: keep package-level parallelism modest so integration tests do not starve each other.
+TESTFLAGS ?= -p 2 -timeout 20m
+
+.PHONY: all build run test test-short generate generate-check tools lint bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/lgsp ./cmd/lgsp
+
+run: build
+	./bin/lgsp dev --data ./data
+
+# Installs the pinned code generators into .tools/bin (module tools/, outside the workspace).
+tools: $(TOOLS)/buf
+$(TOOLS)/buf: tools/go.mod tools/go.sum
+	cd tools && GOWORK=off GOBIN=$(TOOLS) $(GO) install tool
+	@touch $@
+
+generate: tools
+	PATH=$(TOOLS):$$PATH buf generate
+	PATH=$(TOOLS):$$PATH buf lint
+
+# Fails when the committed generated code differs from what the generators produce.
+generate-check: generate
+	@git diff --exit-code -- proto docs/api || (echo "generated code is stale: run 'make generate' and commit" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- proto docs/api)" || (git status --porcelain -- proto docs/api; echo "untracked generated files: run 'make generate' and commit" >&2; exit 1)
+
+test: generate-check
+	$(GO) vet ./... ./proto/...
+	$(GO) test $(TESTFLAGS) ./... ./proto/...
+
+test-short:
+	$(GO) test -short $(TESTFLAGS) ./...
+
+clean:
+	rm -rf bin .tools
