@@ -1,0 +1,105 @@
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Subjects, streams and buckets shared across services. Each has one owner
+// that declares it; others only use it.
+const (
+	// Registry changes; payload lgsp.registry.v1.ChangeEvent. Owner: registry.
+	RegistryStream        = "LGSP_REGISTRY"
+	RegistryChangeSubject = "lgsp.registry.changes" // + ".<kind>"
+
+	// Metering events; payload lgsp.metering.v1.EventBatch. Owner: metering,
+	// but publishers declare it too so that events are never dropped for want
+	// of a stream.
+	MeteringStream       = "LGSP_METERING"
+	MeteringEventSubject = "lgsp.metering.events" // + ".<source>"
+
+	// Quota state per subscription; value lgsp.metering.v1.QuotaState.
+	// Owner: metering.
+	QuotaBucket = "LGSP_QUOTA"
+)
+
+// StreamOptions tunes the platform's streams for the deployment.
+type StreamOptions struct {
+	// Replicas is 1 for the embedded server and 3 on a production cluster.
+	Replicas int
+	// MeteringRetention keeps raw metering events for audit.
+	MeteringRetention time.Duration
+}
+
+func (o StreamOptions) replicas() int {
+	if o.Replicas < 1 {
+		return 1
+	}
+	return o.Replicas
+}
+
+// EnsureRegistryStream declares the registry change stream.
+func EnsureRegistryStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.Stream, error) {
+	return ensureStream(ctx, js, jetstream.StreamConfig{
+		Name:        RegistryStream,
+		Description: "Registry change events",
+		Subjects:    []string{RegistryChangeSubject + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+		MaxAge:      7 * 24 * time.Hour,
+		Duplicates:  2 * time.Minute,
+	})
+}
+
+// EnsureMeteringStream declares the metering event stream.
+func EnsureMeteringStream(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.Stream, error) {
+	retention := o.MeteringRetention
+	if retention <= 0 {
+		retention = 90 * 24 * time.Hour
+	}
+	return ensureStream(ctx, js, jetstream.StreamConfig{
+		Name:        MeteringStream,
+		Description: "Metered transactions of every service",
+		Subjects:    []string{MeteringEventSubject + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+		MaxAge:      retention,
+		Duplicates:  10 * time.Minute,
+	})
+}
+
+// EnsureQuotaBucket declares the quota state bucket.
+func EnsureQuotaBucket(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, QuotaBucket)
+	if err == nil {
+		return kv, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("quota bucket: %w", err)
+	}
+	kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      QuotaBucket,
+		Description: "Monthly quota state per subscription",
+		History:     1,
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		return js.KeyValue(ctx, QuotaBucket)
+	}
+	return kv, err
+}
+
+// ensureStream creates the stream or updates it to cfg. It tolerates a
+// concurrent creator.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
+	}
+	return s, nil
+}
