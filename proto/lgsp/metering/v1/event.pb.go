@@ -101,9 +101,11 @@ type Event struct {
 	LatencyUs         int64  `protobuf:"varint,15,opt,name=latency_us,json=latencyUs,proto3" json:"latency_us,omitempty"`
 	UpstreamLatencyUs int64  `protobuf:"varint,16,opt,name=upstream_latency_us,json=upstreamLatencyUs,proto3" json:"upstream_latency_us,omitempty"`
 	// Gateway error code when the gateway answered itself, else empty.
-	ErrorCode     string `protobuf:"bytes,17,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ErrorCode string `protobuf:"bytes,17,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	// Agency that owns the API (the provider side).
+	ApiOwnerAgency string `protobuf:"bytes,18,opt,name=api_owner_agency,json=apiOwnerAgency,proto3" json:"api_owner_agency,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -255,6 +257,13 @@ func (x *Event) GetErrorCode() string {
 	return ""
 }
 
+func (x *Event) GetApiOwnerAgency() string {
+	if x != nil {
+		return x.ApiOwnerAgency
+	}
+	return ""
+}
+
 // QuotaState is stored in the JetStream key-value bucket LGSP_QUOTA under the
 // subscription id. The gateway refuses calls while exhausted is true and
 // reset_time is in the future.
@@ -351,7 +360,7 @@ const file_lgsp_metering_v1_event_proto_rawDesc = "" +
 	"\n" +
 	"EventBatch\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\tR\abatchId\x12/\n" +
-	"\x06events\x18\x02 \x03(\v2\x17.lgsp.metering.v1.EventR\x06events\"\x9b\x04\n" +
+	"\x06events\x18\x02 \x03(\v2\x17.lgsp.metering.v1.EventR\x06events\"\xc5\x04\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
@@ -375,7 +384,8 @@ const file_lgsp_metering_v1_event_proto_rawDesc = "" +
 	"latency_us\x18\x0f \x01(\x03R\tlatencyUs\x12.\n" +
 	"\x13upstream_latency_us\x18\x10 \x01(\x03R\x11upstreamLatencyUs\x12\x1d\n" +
 	"\n" +
-	"error_code\x18\x11 \x01(\tR\terrorCode\"\xd0\x01\n" +
+	"error_code\x18\x11 \x01(\tR\terrorCode\x12(\n" +
+	"\x10api_owner_agency\x18\x12 \x01(\tR\x0eapiOwnerAgency\"\xd0\x01\n" +
 	"\n" +
 	"QuotaState\x12'\n" +
 	"\x0fsubscription_id\x18\x01 \x01(\tR\x0esubscriptionId\x12\x16\n" +
