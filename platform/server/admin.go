@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Listener is an HTTP listener with graceful shutdown.
+type Listener struct {
+	Name    string
+	srv     *http.Server
+	log     *slog.Logger
+	ln      net.Listener
+	grace   time.Duration
+	tlsCert string
+	tlsKey  string
+}
+
+// ListenerOptions configures a Listener.
+type ListenerOptions struct {
+	Name string // for logs: "admin", "gateway-metrics" …
+	Addr string
+	// Handler serves HTTP/1.1 and HTTP/2 requests that are not gRPC.
+	Handler http.Handler
+	// GRPC, when set, receives requests with content-type application/grpc
+	// on the same port (HTTP/2 over cleartext or TLS).
+	GRPC *grpc.Server
+	// Grace bounds how long shutdown waits for in-flight requests.
+	Grace time.Duration
+	// TLSCert and TLSKey enable TLS.
+	TLSCert, TLSKey string
+	Log             *slog.Logger
+}
+
+// NewListener binds the address now, so that a port conflict fails at start
+// with a clear message, and returns a listener ready to Serve.
+func NewListener(o ListenerOptions) (*Listener, error) {
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s listener on %s: %w", o.Name, o.Addr, err)
+	}
+	h := o.Handler
+	if o.GRPC != nil {
+		h = grpcOrHTTP(o.GRPC, o.Handler)
+	}
+	h = requestID(h)
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		Protocols:         new(http.Protocols),
+	}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	grace := o.Grace
+	if grace <= 0 {
+		grace = 8 * time.Second
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Listener{Name: o.Name, srv: srv, log: log, ln: ln, grace: grace, tlsCert: o.TLSCert, tlsKey: o.TLSKey}, nil
+}
+
+// Addr is the bound address (useful with port 0).
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// Run serves until ctx is cancelled, then shuts down gracefully.
+func (l *Listener) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if l.tlsCert != "" {
+			err = l.srv.ServeTLS(l.ln, l.tlsCert, l.tlsKey)
+		} else {
+			err = l.srv.Serve(l.ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), l.grace)
+	defer cancel()
+	err := l.srv.Shutdown(sctx)
+	if err != nil {
+		l.log.Warn("listener did not drain in time", "listener", l.Name, "err", err)
+		_ = l.srv.Close()
+	}
+	<-errc
+	return nil
+}
+
+func grpcOrHTTP(g *grpc.Server, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			g.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// requestID makes sure every request and its response carry X-Request-Id.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 128 {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r)
+	})
+}
