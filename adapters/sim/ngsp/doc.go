@@ -1,0 +1,29 @@
+// Package ngsp simulates the national integration platform (NGSP) and the
+// national databases reached through it, so that connectors, the gateway demo
+// and tests can run without the real national systems.
+//
+// It speaks the same surface the real platform does, over real HTTP:
+//
+//   - POST /token: a WSO2-style OAuth2 token endpoint (consumer key and
+//     secret in HTTP Basic or form fields, grant_type=client_credentials)
+//     issuing opaque bearer tokens that expire;
+//   - data APIs under /{apiContext}/{version}/{resource}: business
+//     registration (apiCSDLDKDN), shared catalogs (dmdc), population
+//     (apiCSDLDC), civil status (apiHoTichTuPhap), judicial records
+//     (apiLyLichTuPhap) and social insurance (apiBHXH). They answer one
+//     envelope, {"errorCode","errorName","errorMessage","errorMessageVi",
+//     "requestId","data"}, with the national numeric error codes (100, 101,
+//     106, 108, 200, 201, 302, 500) and a matching HTTP status;
+//   - /_sim/...: an admin surface, protected by its own token, to inject
+//     latency, failures and hangs at run time and to read call statistics.
+//
+// The data is a small in-memory set generated deterministically at start
+// (about twenty enterprises, a dozen citizens, the 34 provinces after the
+// 2025 merger), so every run and every test sees the same records. The
+// Vietnamese field names live in records.go and nowhere else.
+//
+// The population-type APIs carry personal data. As NĐ 13/2023/NĐ-CP asks,
+// every lookup must say who asks (maCanBo), for which agency (maDonVi) and
+// why (mucDich); the simulator logs those with the citizen identifier masked.
+// Tokens and identifiers are never logged in clear.
+package ngsp

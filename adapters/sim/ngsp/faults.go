@@ -1,0 +1,240 @@
+package ngsp
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Bounds on the knobs, so that a typo cannot park a request for a day.
+const (
+	maxLatency           = 5 * time.Minute
+	maxTimeout           = 10 * time.Minute
+	defaultTimeoutMax    = 30 * time.Second
+	defaultFailureStatus = http.StatusServiceUnavailable
+)
+
+// FaultProfile is one set of fault-injection knobs.
+//
+// For every call the simulator waits Latency plus a uniform random part of
+// Jitter, then draws once: with probability TimeoutRate it hangs until the
+// client gives up or TimeoutMax passes (then answers 504); with probability
+// FailureRate it answers FailureStatus; otherwise it serves the call.
+type FaultProfile struct {
+	Latency     Duration `json:"latency"`
+	Jitter      Duration `json:"jitter"`
+	FailureRate float64  `json:"failureRate"`
+	// FailureStatus is the 5xx status of injected failures; 0 means 503.
+	FailureStatus int     `json:"failureStatus,omitempty"`
+	TimeoutRate   float64 `json:"timeoutRate"`
+	// TimeoutMax caps a simulated hang; 0 means 30s.
+	TimeoutMax Duration `json:"timeoutMax,omitempty"`
+}
+
+// Faults are the knobs for every path, with per-path overrides.
+type Faults struct {
+	FaultProfile
+	// Seed, when not zero, makes the random draws reproducible: the same
+	// seed and the same sequence of calls give the same faults. Setting
+	// faults restarts the sequence.
+	Seed uint64 `json:"seed,omitempty"`
+	// Paths overrides the profile for some paths. A key is an exact path
+	// ("/apiCSDLDC/1.0/congDan") or a prefix ending in "*"
+	// ("/apiCSDLDKDN/*"); the exact key wins, then the longest prefix. An
+	// override replaces the whole profile for that path.
+	Paths map[string]FaultProfile `json:"paths,omitempty"`
+}
+
+// Validate reports the first knob out of range.
+func (p FaultProfile) Validate() error {
+	switch {
+	case p.Latency < 0 || time.Duration(p.Latency) > maxLatency:
+		return fmt.Errorf("latency %v: must be between 0 and %v", time.Duration(p.Latency), maxLatency)
+	case p.Jitter < 0 || time.Duration(p.Jitter) > maxLatency:
+		return fmt.Errorf("jitter %v: must be between 0 and %v", time.Duration(p.Jitter), maxLatency)
+	case p.FailureRate < 0 || p.FailureRate > 1:
+		return fmt.Errorf("failureRate %v: must be between 0 and 1", p.FailureRate)
+	case p.TimeoutRate < 0 || p.TimeoutRate > 1:
+		return fmt.Errorf("timeoutRate %v: must be between 0 and 1", p.TimeoutRate)
+	case p.FailureRate+p.TimeoutRate > 1:
+		return fmt.Errorf("failureRate + timeoutRate = %v: must not exceed 1", p.FailureRate+p.TimeoutRate)
+	case p.FailureStatus != 0 && (p.FailureStatus < 500 || p.FailureStatus > 599):
+		return fmt.Errorf("failureStatus %d: must be a 5xx status", p.FailureStatus)
+	case p.TimeoutMax < 0 || time.Duration(p.TimeoutMax) > maxTimeout:
+		return fmt.Errorf("timeoutMax %v: must be between 0 and %v", time.Duration(p.TimeoutMax), maxTimeout)
+	}
+	return nil
+}
+
+// Validate checks the profile and every override.
+func (f Faults) Validate() error {
+	if err := f.FaultProfile.Validate(); err != nil {
+		return err
+	}
+	for k, p := range f.Paths {
+		if !strings.HasPrefix(k, "/") {
+			return fmt.Errorf("paths[%q]: must start with /", k)
+		}
+		if i := strings.IndexByte(k, '*'); i >= 0 && i != len(k)-1 {
+			return fmt.Errorf("paths[%q]: * is only allowed at the end", k)
+		}
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("paths[%q]: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (f Faults) clone() Faults {
+	f.Paths = maps.Clone(f.Paths)
+	return f
+}
+
+func (f *Faults) profileFor(path string) FaultProfile {
+	if p, ok := f.Paths[path]; ok {
+		return p
+	}
+	best, found := -1, FaultProfile{}
+	for k, p := range f.Paths {
+		if prefix, ok := strings.CutSuffix(k, "*"); ok && strings.HasPrefix(path, prefix) && len(prefix) > best {
+			best, found = len(prefix), p
+		}
+	}
+	if best >= 0 {
+		return found
+	}
+	return f.FaultProfile
+}
+
+func (p FaultProfile) inert() bool {
+	return p.Latency == 0 && p.Jitter == 0 && p.FailureRate == 0 && p.TimeoutRate == 0
+}
+
+// injector applies the current faults. The knobs are swapped atomically;
+// the random source is shared and locked so that a seeded run is
+// reproducible call by call.
+type injector struct {
+	cur atomic.Pointer[Faults]
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+func newInjector(f Faults) *injector {
+	in := &injector{}
+	in.set(f)
+	return in
+}
+
+func (in *injector) set(f Faults) {
+	f = f.clone()
+	seed := f.Seed
+	if seed == 0 {
+		var b [8]byte
+		_, _ = crand.Read(b[:]) // never fails on supported platforms
+		seed = binary.LittleEndian.Uint64(b[:])
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	in.cur.Store(&f)
+}
+
+func (in *injector) get() Faults { return in.cur.Load().clone() }
+
+type faultAction int
+
+const (
+	actServe faultAction = iota
+	actFail
+	actHang
+)
+
+type decision struct {
+	delay   time.Duration
+	action  faultAction
+	status  int
+	hangMax time.Duration
+}
+
+// decide draws the faults of one call. Calls on paths whose profile is
+// inert draw nothing, so they do not shift a seeded sequence.
+func (in *injector) decide(path string) decision {
+	p := in.cur.Load().profileFor(path)
+	if p.inert() {
+		return decision{}
+	}
+	in.mu.Lock()
+	j, u := in.rng.Float64(), in.rng.Float64()
+	in.mu.Unlock()
+	d := decision{delay: time.Duration(p.Latency) + time.Duration(j*float64(p.Jitter))}
+	switch {
+	case u < p.TimeoutRate:
+		d.action = actHang
+		d.hangMax = time.Duration(p.TimeoutMax)
+		if d.hangMax == 0 {
+			d.hangMax = defaultTimeoutMax
+		}
+	case u < p.TimeoutRate+p.FailureRate:
+		d.action = actFail
+		d.status = p.FailureStatus
+		if d.status == 0 {
+			d.status = defaultFailureStatus
+		}
+	}
+	return d
+}
+
+var errStopped = errors.New("simulator stopped")
+
+// wait sleeps d unless the request ends or the simulator stops first.
+func wait(ctx context.Context, quit <-chan struct{}, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-quit:
+		return errStopped
+	}
+}
+
+// applyFaults runs the faults for one call and reports whether it has
+// answered (or the client is gone) so the caller must stop.
+func (s *Simulator) applyFaults(w http.ResponseWriter, r *http.Request, rec *recorder) bool {
+	d := s.faults.decide(r.URL.Path)
+	if err := wait(r.Context(), s.quit, d.delay); err != nil {
+		rec.gone(err)
+		return true
+	}
+	switch d.action {
+	case actFail:
+		if d.status == http.StatusServiceUnavailable {
+			writeFault(w, d.status, 101503, "Runtime Error", "Error connecting to the back end")
+		} else {
+			writeFault(w, d.status, 101500, "Runtime Error", "Error in Sender")
+		}
+		return true
+	case actHang:
+		if err := wait(r.Context(), s.quit, d.hangMax); err != nil {
+			rec.gone(err)
+			return true
+		}
+		writeFault(w, http.StatusGatewayTimeout, 101504, "Runtime Error", "Send timeout")
+		return true
+	}
+	return false
+}

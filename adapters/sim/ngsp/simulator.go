@@ -1,0 +1,350 @@
+package ngsp
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+)
+
+// API contexts and resources, as the national platform names them.
+const (
+	PathToken       = "/token"
+	PathOAuth2Token = "/oauth2/token" // the same endpoint under WSO2's other name
+
+	BusinessRegistrationContext = "/apiCSDLDKDN/1.0"
+	PathBusinessDetail          = BusinessRegistrationContext + "/chiTietDoanhNghiep"
+	PathBusinessSearch          = BusinessRegistrationContext + "/timKiemDoanhNghiep"
+
+	CatalogContext  = "/dmdc/1.0"
+	PathAllCategory = CatalogContext + "/AllCategory"
+	PathCategory    = CatalogContext + "/Category"
+
+	PopulationContext = "/apiCSDLDC/1.0"
+	PathCitizen       = PopulationContext + "/congDan"
+
+	CivilStatusContext = "/apiHoTichTuPhap/1.0"
+	PathBirth          = CivilStatusContext + "/khaiSinh"
+
+	JudicialContext  = "/apiLyLichTuPhap/1.0"
+	PathJudicial     = JudicialContext + "/tinhTrangAnTich"
+	InsuranceContext = "/apiBHXH/1.0"
+	PathInsurance    = InsuranceContext + "/quaTrinhThamGia"
+
+	// AdminPrefix holds the simulator's own endpoints.
+	AdminPrefix = "/_sim/"
+)
+
+// Simulator serves the NGSP surface. It is safe for concurrent use.
+type Simulator struct {
+	cfg     Config
+	cfgErr  error
+	log     *slog.Logger
+	data    *dataset
+	tokens  *tokenStore
+	faults  *injector
+	stats   *counter
+	allowIP []netip.Prefix
+	routes  map[string]route
+
+	quit      chan struct{}
+	closeOnce sync.Once
+	startOnce sync.Once
+	stopped   chan struct{}
+}
+
+type route struct {
+	method string
+	serve  http.HandlerFunc
+}
+
+// New builds a simulator. It does not fail: a configuration that does not
+// validate makes Start and Serve return the validation error, and Handler
+// answer 503, so call cfg.Validate first to fail early. A nil log discards.
+func New(cfg Config, log *slog.Logger) *Simulator {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	s := &Simulator{
+		cfg:     cfg,
+		cfgErr:  cfg.Validate(),
+		log:     log.With("component", "sim.ngsp"),
+		data:    newDataset(),
+		stats:   newCounter(),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	s.tokens = newTokenStore(max(cfg.MaxTokens, 1), cfg.Clock)
+	if s.cfgErr == nil {
+		s.allowIP, _ = parseAllowList(cfg.AllowedIPs)
+		s.faults = newInjector(cfg.Faults)
+	} else {
+		s.faults = newInjector(Faults{})
+	}
+	s.routes = map[string]route{
+		PathToken:          {"", s.handleToken},
+		PathOAuth2Token:    {"", s.handleToken},
+		PathBusinessDetail: {http.MethodGet, s.guarded(s.handleBusinessDetail)},
+		PathBusinessSearch: {http.MethodGet, s.guarded(s.handleBusinessSearch)},
+		PathAllCategory:    {http.MethodGet, s.guarded(s.handleAllCategory)},
+		PathCategory:       {http.MethodGet, s.guarded(s.handleCategory)},
+		PathCitizen:        {http.MethodGet, s.personal(s.handleCitizen)},
+		PathBirth:          {http.MethodGet, s.personal(s.handleBirth)},
+		PathJudicial:       {http.MethodGet, s.personal(s.handleJudicial)},
+		PathInsurance:      {http.MethodGet, s.personal(s.handleInsurance)},
+	}
+	return s
+}
+
+// Handler returns the simulator as an http.Handler.
+func (s *Simulator) Handler() http.Handler { return s }
+
+// Demo returns identifiers of seeded records to show and test with.
+func (s *Simulator) Demo() Demo { return s.data.demo }
+
+// SetFaults replaces the fault-injection knobs.
+func (s *Simulator) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	s.faults.set(f)
+	s.log.Info("fault knobs changed", "latency", time.Duration(f.Latency), "jitter", time.Duration(f.Jitter),
+		"failure_rate", f.FailureRate, "timeout_rate", f.TimeoutRate, "path_overrides", len(f.Paths), "seeded", f.Seed != 0)
+	return nil
+}
+
+// Faults returns the current knobs.
+func (s *Simulator) Faults() Faults { return s.faults.get() }
+
+// Stats returns call counts per path and status.
+func (s *Simulator) Stats() Stats { return s.stats.snapshot() }
+
+// ResetStats zeroes the call counts.
+func (s *Simulator) ResetStats() { s.stats.reset() }
+
+// RevokeTokens forgets every issued token, as if the national platform
+// had revoked them, and returns how many there were.
+func (s *Simulator) RevokeTokens() int { return s.tokens.revokeAll() }
+
+// Close releases calls that are hanging or waiting on injected latency.
+// It does not stop a listener; cancel the context given to Start or Serve
+// for that.
+func (s *Simulator) Close() { s.closeOnce.Do(func() { close(s.quit) }) }
+
+// Start listens on addr ("127.0.0.1:0" picks a port) and serves in the
+// background until ctx is cancelled, then shuts down gracefully. It
+// returns the base URL. Done is closed once the server has stopped. A
+// simulator can be started once.
+func (s *Simulator) Start(ctx context.Context, addr string) (string, error) {
+	if s.cfgErr != nil {
+		return "", s.cfgErr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("ngsp simulator listen %s: %w", addr, err)
+	}
+	started := false
+	s.startOnce.Do(func() {
+		started = true
+		go func() {
+			if err := s.serve(ctx, ln); err != nil {
+				s.log.Error("ngsp simulator stopped with an error", "err", err)
+			}
+		}()
+	})
+	if !started {
+		_ = ln.Close()
+		return "", errors.New("ngsp simulator already started")
+	}
+	url := "http://" + ln.Addr().String()
+	s.log.Info("ngsp simulator listening", "url", url)
+	return url, nil
+}
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully
+// and returns. It is the blocking form of Start.
+func (s *Simulator) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfgErr != nil {
+		_ = ln.Close()
+		return s.cfgErr
+	}
+	started := false
+	var err error
+	s.startOnce.Do(func() {
+		started = true
+		err = s.serve(ctx, ln)
+	})
+	if !started {
+		_ = ln.Close()
+		return errors.New("ngsp simulator already started")
+	}
+	return err
+}
+
+// Done is closed when a server run by Start or Serve has stopped.
+func (s *Simulator) Done() <-chan struct{} { return s.stopped }
+
+func (s *Simulator) serve(ctx context.Context, ln net.Listener) error {
+	defer close(s.stopped)
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return fmt.Errorf("ngsp simulator serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.Close() // release hanging calls so that shutdown does not wait for them
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("ngsp simulator shutdown: %w", err)
+	}
+	return nil
+}
+
+type ctxKey struct{}
+
+// requestID returns the id of the call, set by ServeHTTP.
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(ctxKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// acceptableID reports whether a caller-supplied request id is safe to
+// echo and log.
+func acceptableID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// ServeHTTP routes a call: admin endpoints bypass faults and statistics;
+// everything else is counted, goes through the fault injector, then to
+// its handler.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if !acceptableID(id) {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.handleAdmin(w, r)
+		return
+	}
+	if s.cfgErr != nil {
+		writeFault(w, http.StatusServiceUnavailable, 101503, "Runtime Error", "Simulator is misconfigured")
+		return
+	}
+	rt, known := s.routes[r.URL.Path]
+	key := r.URL.Path
+	if !known {
+		key = "other"
+	}
+	rec := &recorder{ResponseWriter: w}
+	start := time.Now()
+	defer func() {
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.stats.add(key, status)
+		s.log.Debug("ngsp call", "method", r.Method, "path", key, "status", status,
+			"duration", time.Since(start), "request_id", id)
+	}()
+	if s.applyFaults(rec, r, rec) {
+		return
+	}
+	switch {
+	case !known:
+		writeFault(rec, http.StatusNotFound, 404, "Status report", "No matching resource found for given API Request")
+	case rt.method != "" && r.Method != rt.method:
+		rec.Header().Set("Allow", rt.method)
+		writeFault(rec, http.StatusMethodNotAllowed, 405, "Status report", "Method not allowed for given API resource")
+	default:
+		rt.serve(rec, r)
+	}
+}
+
+// guarded guards a data API: a valid bearer token, then the IP allow-list.
+func (s *Simulator) guarded(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if e := s.authorize(r); e != nil {
+			s.fail(w, r, e)
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Simulator) authorize(r *http.Request) *natErr {
+	tok, ok := bearer(r)
+	if !ok {
+		return errAuthen("missing or malformed Authorization header; a Bearer access token is required",
+			"thiếu hoặc sai định dạng tiêu đề Authorization; cần access token dạng Bearer")
+	}
+	switch known, expired := s.tokens.check(tok); {
+	case !known:
+		return errAuthen("invalid access token", "access token không hợp lệ")
+	case expired:
+		return errAuthen("access token has expired", "access token đã hết hạn")
+	}
+	if len(s.allowIP) > 0 && !s.ipAllowed(r.RemoteAddr) {
+		return &natErr{CodeIPDisallowed, "the client IP address is not allowed to call this API",
+			"địa chỉ IP của máy khách không được phép gọi API này"}
+	}
+	return nil
+}
+
+func (s *Simulator) ipAllowed(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.allowIP {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
