@@ -381,8 +381,9 @@ type UsageTotals struct {
 	// Mean latency in microseconds.
 	LatencyMeanUs int64 `protobuf:"varint,9,opt,name=latency_mean_us,json=latencyMeanUs,proto3" json:"latency_mean_us,omitempty"`
 	// Latency quantiles in microseconds, estimated from a log-bucketed
-	// histogram: within 11.5% of the true value between 100 µs and 66 s.
-	// Below 100 µs the answer is 100; above 66 s it is 66,000,000.
+	// histogram (three buckets per doubling): within 11.5% of the true value
+	// between 100 µs and 66 s. Below 100 µs the answer is 100; from about
+	// 66 s up it is 66056149.
 	LatencyP50Us  int64 `protobuf:"varint,10,opt,name=latency_p50_us,json=latencyP50Us,proto3" json:"latency_p50_us,omitempty"`
 	LatencyP95Us  int64 `protobuf:"varint,11,opt,name=latency_p95_us,json=latencyP95Us,proto3" json:"latency_p95_us,omitempty"`
 	LatencyP99Us  int64 `protobuf:"varint,12,opt,name=latency_p99_us,json=latencyP99Us,proto3" json:"latency_p99_us,omitempty"`

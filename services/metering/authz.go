@@ -1,0 +1,46 @@
+package metering
+
+import (
+	"context"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
+	"github.com/lgsp-vn/lgsp/platform/authn"
+)
+
+// scope is what a caller may read: everything, or the rows of one agency
+// (as consumer or as API owner).
+type scope struct {
+	all    bool
+	agency string
+}
+
+// reportScope authorises a report call. Agency users get their agency
+// forced into every query; the request's own filter cannot widen it.
+func reportScope(ctx context.Context) (scope, error) {
+	p, ok := authn.From(ctx)
+	if !ok {
+		return scope{}, apierr.ErrUnauthenticated
+	}
+	switch p.Role {
+	case authn.RolePlatformAdmin, authn.RoleAuditor:
+		return scope{all: true}, nil
+	case authn.RoleAgencyPublisher, authn.RoleAgencyDeveloper:
+		if p.Agency == "" {
+			return scope{}, apierr.ErrForbidden
+		}
+		return scope{agency: p.Agency}, nil
+	}
+	return scope{}, apierr.ErrForbidden
+}
+
+// quotaScope authorises GetQuotaState: services (the gateway) too.
+func quotaScope(ctx context.Context) (scope, error) {
+	p, ok := authn.From(ctx)
+	if !ok {
+		return scope{}, apierr.ErrUnauthenticated
+	}
+	if p.Role == authn.RoleService {
+		return scope{all: true}, nil
+	}
+	return reportScope(ctx)
+}

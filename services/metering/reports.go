@@ -1,0 +1,474 @@
+package metering
+
+import (
+	"cmp"
+	"database/sql"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
+	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
+)
+
+// Report limits.
+const (
+	defaultPageSize = 1000
+	defaultTopN     = 10
+	maxTopN         = 1000
+	maxFilterValues = 500
+	maxYears        = 100
+)
+
+// grpcServer implements MeteringService on top of the Service.
+type grpcServer struct {
+	meteringv1.UnimplementedMeteringServiceServer
+	s *Service
+}
+
+var errInternal = apierr.ErrInternal
+
+// internal hides an unexpected error from the caller and logs it.
+func (s *Service) internal(ctx context.Context, op string, err error) error {
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if ctx.Err() != nil {
+		return apierr.Wrap(err, codes.Canceled, "canceled", "request canceled", "yêu cầu đã bị hủy")
+	}
+	s.log.ErrorContext(ctx, "metering: "+op+" failed", "err", err)
+	return apierr.Wrap(err, codes.Internal, errInternal.Code, errInternal.Message, errInternal.MessageVI)
+}
+
+// timeRange validates a report's [start_time, end_time).
+func timeRange(start, end *timestamppb.Timestamp) (int64, int64, error) {
+	if start == nil {
+		return 0, 0, apierr.Invalid("start_time", "missing_start_time", "start_time is required", "cần có thời điểm bắt đầu (start_time)")
+	}
+	if end == nil {
+		return 0, 0, apierr.Invalid("end_time", "missing_end_time", "end_time is required", "cần có thời điểm kết thúc (end_time)")
+	}
+	if err := start.CheckValid(); err != nil {
+		return 0, 0, apierr.Invalid("start_time", "invalid_start_time", "start_time is not a valid time", "start_time không phải thời điểm hợp lệ")
+	}
+	if err := end.CheckValid(); err != nil {
+		return 0, 0, apierr.Invalid("end_time", "invalid_end_time", "end_time is not a valid time", "end_time không phải thời điểm hợp lệ")
+	}
+	from, to := start.AsTime().UnixMilli(), end.AsTime().UnixMilli()
+	if to <= from {
+		return 0, 0, apierr.Invalid("end_time", "empty_time_range", "end_time must be after start_time", "end_time phải sau start_time")
+	}
+	return from, to, nil
+}
+
+func checkFilter(f *meteringv1.UsageFilter) error {
+	for _, l := range []struct {
+		name string
+		n    int
+	}{
+		{"filter.api_ids", len(f.GetApiIds())}, {"filter.api_versions", len(f.GetApiVersions())},
+		{"filter.application_ids", len(f.GetApplicationIds())}, {"filter.agency_codes", len(f.GetAgencyCodes())},
+		{"filter.api_owner_agencies", len(f.GetApiOwnerAgencies())}, {"filter.sources", len(f.GetSources())},
+		{"filter.status_classes", len(f.GetStatusClasses())},
+	} {
+		if l.n > maxFilterValues {
+			return apierr.Invalid(l.name, "too_many_filter_values",
+				fmt.Sprintf("%s has more than %d values", l.name, maxFilterValues),
+				fmt.Sprintf("%s có quá %d giá trị", l.name, maxFilterValues))
+		}
+	}
+	for _, c := range f.GetStatusClasses() {
+		if c <= meteringv1.StatusClass_STATUS_CLASS_UNSPECIFIED || c > meteringv1.StatusClass_STATUS_CLASS_GATEWAY_ERROR {
+			return apierr.Invalid("filter.status_classes", "invalid_status_class", "unknown status class", "nhóm trạng thái không hợp lệ")
+		}
+	}
+	return nil
+}
+
+// tableFor picks the coarsest rollup table whose buckets tile [from, to).
+func (s *Service) tableFor(from, to int64) string {
+	c := s.cal
+	switch {
+	case c.month(from) == from && c.month(to) == to:
+		return tableMonth
+	case c.day(from) == from && c.day(to) == to:
+		return tableDay
+	case c.hour(from) == from && c.hour(to) == to:
+		return tableHour
+	}
+	return tableMinute
+}
+
+func pageToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func parsePageToken(t string) (int, error) {
+	if t == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(t)
+	if err == nil {
+		if v, ok := strings.CutPrefix(string(b), "o:"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, apierr.Invalid("page_token", "invalid_page_token", "page_token is not valid", "page_token không hợp lệ")
+}
+
+// buildUsageQuery turns a QueryUsageRequest into a query, without paging.
+func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (*usageQuery, error) {
+	from, to, err := timeRange(req.GetStartTime(), req.GetEndTime())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFilter(req.GetFilter()); err != nil {
+		return nil, err
+	}
+	q := &usageQuery{from: from, to: to, groupBy: normaliseGroupBy(req.GetGroupBy()), filter: req.GetFilter(), scope: sc, withHist: true}
+	switch req.GetGranularity() {
+	case meteringv1.Granularity_GRANULARITY_MINUTE:
+		q.table = tableMinute
+	case meteringv1.Granularity_GRANULARITY_HOUR:
+		q.table = tableHour
+	case meteringv1.Granularity_GRANULARITY_DAY:
+		q.table = tableDay
+	case meteringv1.Granularity_GRANULARITY_MONTH:
+		q.table = tableMonth
+	case meteringv1.Granularity_GRANULARITY_YEAR:
+		q.table = tableMonth
+		q.mode = perYear
+		y0, y1 := s.cal.year(from), s.cal.year(to-1)
+		if y1-y0 >= maxYears {
+			return nil, apierr.Invalid("end_time", "time_range_too_long", "a yearly report covers at most 100 years", "báo cáo theo năm tối đa 100 năm")
+		}
+		for y := y0; y <= y1+1; y++ {
+			q.yearsMS = append(q.yearsMS, s.cal.yearStart(y))
+		}
+	default:
+		return nil, apierr.Invalid("granularity", "missing_granularity", "granularity is required (MINUTE, HOUR, DAY, MONTH or YEAR)", "cần chọn độ chi tiết thời gian (granularity): MINUTE, HOUR, DAY, MONTH hoặc YEAR")
+	}
+	if req.GetTotal() {
+		q.mode = noBuckets
+	}
+	return q, nil
+}
+
+func totalsOf(r *resultRow, withHist bool) *meteringv1.UsageTotals {
+	n := r.m.count
+	errs := r.client + r.server + r.gwErr
+	t := &meteringv1.UsageTotals{
+		RequestCount:      n,
+		ErrorCount:        errs,
+		ClientErrorCount:  r.client,
+		ServerErrorCount:  r.server,
+		GatewayErrorCount: r.gwErr,
+		BytesIn:           r.m.bytesIn,
+		BytesOut:          r.m.bytesOut,
+	}
+	if n > 0 {
+		t.ErrorRate = float64(errs) / float64(n)
+		t.LatencyMeanUs = r.m.latSum / n
+	}
+	if withHist {
+		t.LatencyP50Us = r.m.h.quantile(0.50)
+		t.LatencyP95Us = r.m.h.quantile(0.95)
+		t.LatencyP99Us = r.m.h.quantile(0.99)
+	}
+	return t
+}
+
+func (s *Service) usageRow(q *usageQuery, r *resultRow) *meteringv1.UsageRow {
+	row := &meteringv1.UsageRow{
+		ApiId:          r.d.api,
+		ApiVersion:     r.d.version,
+		ApplicationId:  r.d.app,
+		AgencyCode:     r.d.agency,
+		ApiOwnerAgency: r.d.owner,
+		StatusClass:    meteringv1.StatusClass(r.d.class),
+		Source:         r.d.source,
+		Totals:         totalsOf(r, q.withHist),
+	}
+	if q.mode != noBuckets {
+		row.BucketStartTime = timestamppb.New(time.UnixMilli(r.bucket))
+	}
+	return row
+}
+
+// QueryUsage implements MeteringService.
+func (g *grpcServer) QueryUsage(ctx context.Context, req *meteringv1.QueryUsageRequest) (*meteringv1.QueryUsageResponse, error) {
+	s := g.s
+	sc, err := reportScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.buildUsageQuery(req, sc)
+	if err != nil {
+		return nil, err
+	}
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, apierr.Invalid("page_size", "invalid_page_size", "page_size must not be negative", "page_size không được âm")
+	case size == 0:
+		size = min(defaultPageSize, s.cfg.MaxPageSize)
+	case size > s.cfg.MaxPageSize:
+		size = s.cfg.MaxPageSize
+	}
+	if q.offset, err = parsePageToken(req.GetPageToken()); err != nil {
+		return nil, err
+	}
+	// One extra row tells whether there is a next page.
+	q.limit = size + 1
+	resp := &meteringv1.QueryUsageResponse{}
+	err = q.run(ctx, s, func(r *resultRow) error {
+		resp.Rows = append(resp.Rows, s.usageRow(q, r))
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "QueryUsage", err)
+	}
+	if len(resp.Rows) > size {
+		resp.Rows = resp.Rows[:size]
+		resp.NextPageToken = pageToken(q.offset + size)
+	}
+	return resp, nil
+}
+
+func topLimit(n int32) (int, error) {
+	switch {
+	case n < 0:
+		return 0, apierr.Invalid("limit", "invalid_limit", "limit must not be negative", "limit không được âm")
+	case n == 0:
+		return defaultTopN, nil
+	case n > maxTopN:
+		return maxTopN, nil
+	}
+	return int(n), nil
+}
+
+// top ranks groups by request count over [start, end) and then reads the
+// latency histograms of the winners only, which is much cheaper than
+// summing them for every group.
+func (s *Service) top(ctx context.Context, start, end *timestamppb.Timestamp, f *meteringv1.UsageFilter, limit int32, groupBy []meteringv1.Dimension, sc scope) ([]*resultRow, error) {
+	from, to, err := timeRange(start, end)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFilter(f); err != nil {
+		return nil, err
+	}
+	n, err := topLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	q := &usageQuery{table: s.tableFor(from, to), from: from, to: to, mode: noBuckets, groupBy: groupBy, filter: f, scope: sc, byCount: true, limit: n}
+	var winners []*resultRow
+	if err := q.run(ctx, s, func(r *resultRow) error {
+		c := *r
+		winners = append(winners, &c)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(winners) == 0 {
+		return nil, nil
+	}
+	// Second pass: the same groups with histograms. The filter narrows on
+	// the first dimension; groups outside the winners are ignored.
+	hq := *q
+	hq.withHist, hq.byCount, hq.limit = true, false, 0
+	hf := cloneFilter(f)
+	first := make([]string, 0, len(winners))
+	for _, w := range winners {
+		first = append(first, dimValue(groupBy[0], &w.d))
+	}
+	slices.Sort(first)
+	first = slices.Compact(first)
+	switch groupBy[0] {
+	case meteringv1.Dimension_DIMENSION_APPLICATION:
+		hf.ApplicationIds = first
+	case meteringv1.Dimension_DIMENSION_API:
+		hf.ApiIds = first
+	case meteringv1.Dimension_DIMENSION_AGENCY:
+		hf.AgencyCodes = first
+	case meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY:
+		hf.ApiOwnerAgencies = first
+	}
+	hq.filter = hf
+	byDims := make(map[dims]*resultRow, len(winners))
+	for _, w := range winners {
+		byDims[w.d] = w
+	}
+	if err := hq.run(ctx, s, func(r *resultRow) error {
+		if w := byDims[r.d]; w != nil {
+			w.m.h = r.m.h
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return winners, nil
+}
+
+func cloneFilter(f *meteringv1.UsageFilter) *meteringv1.UsageFilter {
+	if f == nil {
+		return &meteringv1.UsageFilter{}
+	}
+	return &meteringv1.UsageFilter{
+		ApiIds: f.ApiIds, ApiVersions: f.ApiVersions, ApplicationIds: f.ApplicationIds, AgencyCodes: f.AgencyCodes,
+		ApiOwnerAgencies: f.ApiOwnerAgencies, StatusClasses: f.StatusClasses, Sources: f.Sources,
+	}
+}
+
+func dimValue(d meteringv1.Dimension, v *dims) string {
+	switch d {
+	case meteringv1.Dimension_DIMENSION_API:
+		return v.api
+	case meteringv1.Dimension_DIMENSION_API_VERSION:
+		return v.version
+	case meteringv1.Dimension_DIMENSION_APPLICATION:
+		return v.app
+	case meteringv1.Dimension_DIMENSION_AGENCY:
+		return v.agency
+	case meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY:
+		return v.owner
+	case meteringv1.Dimension_DIMENSION_SOURCE:
+		return v.source
+	case meteringv1.Dimension_DIMENSION_STATUS_CLASS:
+		return meteringv1.StatusClass(v.class).String()
+	}
+	return ""
+}
+
+// TopConsumers implements MeteringService.
+func (g *grpcServer) TopConsumers(ctx context.Context, req *meteringv1.TopConsumersRequest) (*meteringv1.TopConsumersResponse, error) {
+	sc, err := reportScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := g.s.top(ctx, req.GetStartTime(), req.GetEndTime(), req.GetFilter(), req.GetLimit(),
+		[]meteringv1.Dimension{meteringv1.Dimension_DIMENSION_APPLICATION, meteringv1.Dimension_DIMENSION_AGENCY}, sc)
+	if err != nil {
+		return nil, g.s.internal(ctx, "TopConsumers", err)
+	}
+	resp := &meteringv1.TopConsumersResponse{}
+	for _, r := range rows {
+		resp.Consumers = append(resp.Consumers, &meteringv1.ConsumerUsage{ApplicationId: r.d.app, AgencyCode: r.d.agency, Totals: totalsOf(r, true)})
+	}
+	return resp, nil
+}
+
+// TopApis implements MeteringService.
+func (g *grpcServer) TopApis(ctx context.Context, req *meteringv1.TopApisRequest) (*meteringv1.TopApisResponse, error) {
+	sc, err := reportScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := g.s.top(ctx, req.GetStartTime(), req.GetEndTime(), req.GetFilter(), req.GetLimit(),
+		[]meteringv1.Dimension{meteringv1.Dimension_DIMENSION_API, meteringv1.Dimension_DIMENSION_API_VERSION, meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY}, sc)
+	if err != nil {
+		return nil, g.s.internal(ctx, "TopApis", err)
+	}
+	resp := &meteringv1.TopApisResponse{}
+	for _, r := range rows {
+		resp.Apis = append(resp.Apis, &meteringv1.ApiUsage{ApiId: r.d.api, ApiVersion: r.d.version, ApiOwnerAgency: r.d.owner, Totals: totalsOf(r, true)})
+	}
+	return resp, nil
+}
+
+// AgencyYearTotals implements MeteringService.
+func (g *grpcServer) AgencyYearTotals(ctx context.Context, req *meteringv1.AgencyYearTotalsRequest) (*meteringv1.AgencyYearTotalsResponse, error) {
+	s := g.s
+	sc, err := reportScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	year := int(req.GetYear())
+	if year == 0 {
+		year = s.cal.year(s.clock().UnixMilli())
+	}
+	if year < 1970 || year > 9999 {
+		return nil, apierr.Invalid("year", "invalid_year", "year must be between 1970 and 9999", "năm phải trong khoảng 1970 đến 9999")
+	}
+	if len(req.GetAgencyCodes()) > maxFilterValues {
+		return nil, apierr.Invalid("agency_codes", "too_many_filter_values", "too many agency codes", "quá nhiều mã cơ quan")
+	}
+	persp := req.GetPerspective()
+	dim := meteringv1.Dimension_DIMENSION_AGENCY
+	f := &meteringv1.UsageFilter{AgencyCodes: req.GetAgencyCodes()}
+	switch persp {
+	case meteringv1.AgencyPerspective_AGENCY_PERSPECTIVE_UNSPECIFIED, meteringv1.AgencyPerspective_AGENCY_PERSPECTIVE_CONSUMER:
+		persp = meteringv1.AgencyPerspective_AGENCY_PERSPECTIVE_CONSUMER
+	case meteringv1.AgencyPerspective_AGENCY_PERSPECTIVE_PROVIDER:
+		dim = meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY
+		f = &meteringv1.UsageFilter{ApiOwnerAgencies: req.GetAgencyCodes()}
+	default:
+		return nil, apierr.Invalid("perspective", "invalid_perspective", "unknown perspective", "góc nhìn không hợp lệ")
+	}
+	q := &usageQuery{
+		table: tableMonth, from: s.cal.yearStart(year), to: s.cal.yearStart(year + 1), mode: noBuckets,
+		groupBy: []meteringv1.Dimension{dim}, filter: f, scope: sc, withHist: true,
+	}
+	resp := &meteringv1.AgencyYearTotalsResponse{Year: int32(year), Perspective: persp}
+	var sum resultRow
+	err = q.run(ctx, s, func(r *resultRow) error {
+		code := r.d.agency
+		if dim == meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY {
+			code = r.d.owner
+		}
+		resp.Agencies = append(resp.Agencies, &meteringv1.AgencyYearTotal{AgencyCode: code, Totals: totalsOf(r, true)})
+		sum.merge(r)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "AgencyYearTotals", err)
+	}
+	slices.SortStableFunc(resp.Agencies, func(a, b *meteringv1.AgencyYearTotal) int {
+		return cmp.Compare(b.GetTotals().GetRequestCount(), a.GetTotals().GetRequestCount())
+	})
+	resp.Total = totalsOf(&sum, true)
+	return resp, nil
+}
+
+// GetQuotaState implements MeteringService.
+func (g *grpcServer) GetQuotaState(ctx context.Context, req *meteringv1.GetQuotaStateRequest) (*meteringv1.GetQuotaStateResponse, error) {
+	s := g.s
+	sc, err := quotaScope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := req.GetSubscriptionId()
+	if id == "" || len(id) > maxDimLen {
+		return nil, apierr.Invalid("subscription_id", "invalid_subscription_id", "subscription_id is required", "cần có mã đăng ký sử dụng (subscription_id)")
+	}
+	var info subscriptionInfo
+	var known bool
+	if snap := s.snap.Load(); snap != nil {
+		info, known = snap.subs[id]
+	}
+	if !sc.all && (!known || (info.appAgency != sc.agency && info.apiOwner != sc.agency)) {
+		// Not found rather than forbidden: other agencies' subscriptions
+		// are not disclosed.
+		return nil, apierr.NotFound("subscription", id)
+	}
+	nowMS := s.clock().UnixMilli()
+	period := s.cal.period(nowMS)
+	var used int64
+	err = s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT used FROM metering_quota_usage WHERE subscription_id = ? AND period = ?`), id, period).Scan(&used)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, s.internal(ctx, "GetQuotaState", err)
+	}
+	return &meteringv1.GetQuotaStateResponse{State: s.quotaState(id, period, used, info.limit, nowMS)}, nil
+}
