@@ -1,0 +1,104 @@
+package gateway
+
+import (
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+)
+
+// gwError is an answer the gateway gives itself. Its JSON prefix is built
+// once, so answering costs a few appends.
+type gwError struct {
+	status int
+	code   string
+	en, vi string
+	prefix []byte // {"code":…,"message":…,"message_vi":…,"request_id":"
+}
+
+func newErr(status int, code, en, vi string) *gwError {
+	e := &gwError{status: status, code: code, en: en, vi: vi}
+	b := []byte(`{"code":`)
+	b = strconv.AppendQuote(b, code)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, en)
+	b = append(b, `,"message_vi":`...)
+	b = appendJSONString(b, vi)
+	e.prefix = append(b, `,"request_id":"`...)
+	return e
+}
+
+// withMessage returns a copy with messages that carry detail (e.g. a reset
+// time); used off the fast path only.
+func (e *gwError) withMessage(en, vi string) *gwError {
+	return newErr(e.status, e.code, en, vi)
+}
+
+// Errors the gateway answers with. Codes are stable; clients may act on them.
+var (
+	errRouteNotFound       = newErr(404, "route_not_found", "no API is published at this path", "không có API nào được công bố tại đường dẫn này")
+	errMethodNotAllowed    = newErr(405, "method_not_allowed", "the API does not offer this method on this resource", "API không hỗ trợ phương thức này cho tài nguyên này")
+	errInvalidPath         = newErr(400, "invalid_path", "the path contains dot segments or empty segments", "đường dẫn chứa đoạn '.' hoặc '..' hoặc đoạn rỗng")
+	errMissingCredential   = newErr(401, "missing_credential", "a credential is required: Bearer token, API key, signed headers or client certificate", "cần thông tin xác thực: Bearer token, API key, header có chữ ký hoặc chứng thư số máy khách")
+	errMethodNotEnabled    = newErr(401, "auth_method_not_allowed", "this API does not accept the credential type presented", "API này không chấp nhận loại thông tin xác thực đã gửi")
+	errInvalidToken        = newErr(401, "invalid_token", "the access token is malformed, badly signed or not for this platform", "access token sai định dạng, sai chữ ký hoặc không dành cho nền tảng này")
+	errTokenExpired        = newErr(401, "token_expired", "the access token has expired", "access token đã hết hạn")
+	errInvalidAPIKey       = newErr(401, "invalid_api_key", "the API key is not valid", "API key không hợp lệ")
+	errInvalidSignature    = newErr(401, "invalid_signature", "the signed headers are missing, stale, replayed or do not match", "header có chữ ký bị thiếu, quá hạn, bị dùng lại hoặc không khớp")
+	errInvalidCert         = newErr(401, "invalid_client_certificate", "the client certificate is not registered to an application", "chứng thư số máy khách chưa được đăng ký cho ứng dụng nào")
+	errCredentialRevoked   = newErr(401, "credential_revoked", "the credential has been revoked", "thông tin xác thực đã bị thu hồi")
+	errCredentialExpired   = newErr(401, "credential_expired", "the credential has expired", "thông tin xác thực đã hết hạn")
+	errNoSubscription      = newErr(403, "no_subscription", "the application has no approved subscription to this API version", "ứng dụng chưa có đăng ký sử dụng được phê duyệt cho phiên bản API này")
+	errSubscriptionPending = newErr(403, "no_subscription", "the application's subscription to this API version awaits approval", "đăng ký sử dụng phiên bản API này của ứng dụng đang chờ phê duyệt")
+	errSubSuspended        = newErr(403, "subscription_suspended", "the subscription to this API is suspended", "đăng ký sử dụng API này đang bị tạm dừng")
+	errAppSuspended        = newErr(403, "application_suspended", "the application is suspended", "ứng dụng đang bị tạm dừng")
+	errAgencySuspended     = newErr(403, "agency_suspended", "the application's agency is suspended", "cơ quan sở hữu ứng dụng đang bị tạm dừng")
+	errAPIRetired          = newErr(410, "api_retired", "this API version has been retired", "phiên bản API này đã ngừng cung cấp")
+	errRateLimited         = newErr(429, "rate_limited", "too many requests: the subscription tier's rate limit is reached", "quá nhiều yêu cầu: đã đạt giới hạn tốc độ của gói đăng ký")
+	errQuotaExceeded       = newErr(429, "quota_exceeded", "the monthly quota of this subscription is used up", "đã dùng hết hạn mức tháng của đăng ký sử dụng")
+	errBodyTooLarge        = newErr(413, "body_too_large", "the request body exceeds the API's limit", "nội dung yêu cầu vượt quá giới hạn của API")
+	errHeaderTooLarge      = newErr(431, "header_too_large", "the request headers are too large", "phần header của yêu cầu quá lớn")
+	errBadRequest          = newErr(400, "bad_request", "the request could not be read", "không đọc được yêu cầu")
+	errUpstreamTimeout     = newErr(504, "upstream_timeout", "the API's backend did not answer in time", "hệ thống cung cấp API không phản hồi kịp thời")
+	errUpstreamUnavailable = newErr(502, "upstream_unavailable", "the API's backend could not be reached", "không kết nối được hệ thống cung cấp API")
+	errUpstreamBusy        = newErr(503, "upstream_unavailable", "the API's backend has no free connection", "hệ thống cung cấp API đang quá tải")
+	errUpstreamAuth        = newErr(502, "upstream_auth_failed", "the gateway could not obtain the backend's credentials", "cổng kết nối không lấy được thông tin xác thực của hệ thống cung cấp API")
+	errCircuitOpen         = newErr(503, "circuit_open", "the API's backend is failing; calls are paused briefly", "hệ thống cung cấp API đang lỗi; tạm ngừng chuyển yêu cầu trong giây lát")
+	errNoEndpoint          = newErr(503, "upstream_unavailable", "the API has no upstream endpoint", "API chưa có địa chỉ hệ thống cung cấp")
+	errNotReady            = newErr(503, "not_ready", "the gateway has not loaded its routing table yet", "cổng kết nối chưa nạp xong bảng định tuyến")
+)
+
+const (
+	hdrError     = "X-LGSP-Error"
+	hdrRequestID = "X-Request-Id"
+)
+
+// writeError answers e as JSON with the X-LGSP-Error marker.
+func writeError(ctx *fasthttp.RequestCtx, e *gwError, requestID string) {
+	resp := &ctx.Response
+	resp.Reset()
+	resp.SetStatusCode(e.status)
+	resp.Header.SetContentType("application/json; charset=utf-8")
+	resp.Header.Set(hdrError, "gateway")
+	resp.Header.Set(hdrRequestID, requestID)
+	resp.AppendBody(e.prefix)
+	resp.AppendBodyString(requestID) // request ids are restricted to safe characters
+	resp.AppendBodyString(`"}`)
+}
+
+// appendJSONString quotes s as JSON, keeping non-ASCII text as UTF-8.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,386 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lgsp-vn/lgsp/platform/natsx"
+	"github.com/lgsp-vn/lgsp/platform/signedheader"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+)
+
+// Gateway is the public API gateway.
+type Gateway struct {
+	cfg        Config
+	reg        Registry
+	bus        *natsx.Bus
+	log        *slog.Logger
+	now        func() time.Time
+	readyCheck func(context.Context) error
+
+	table atomic.Pointer[table]
+	// Objects that survive reloads; touched only under reloadMu.
+	reloadMu  sync.Mutex
+	endpoints map[string]*endpoint
+	oauth     map[string]*oauthSource
+	buckets   map[string]*bucket
+	kick      chan struct{}
+
+	jwtCache *jwtCache
+	signed   *signedheader.Verifier
+
+	quota      sync.Map // subscription id → *quotaEntry (exhausted ones only)
+	quotaCount atomic.Int64
+
+	meter   *meter
+	metrics *metrics
+	unknown *routeMetrics
+
+	tracer     trace.Tracer
+	propagator propagation.TextMapPropagator
+	tracingOn  atomic.Bool
+
+	instance  string
+	idPrefix  string
+	seq       atomic.Uint64
+	accessAll bool
+	accessErr bool
+	sample    float64
+
+	server  *fasthttp.Server
+	tlsConf *tls.Config
+	running atomic.Bool
+}
+
+// Option adjusts a Gateway at construction.
+type Option func(*Gateway)
+
+// WithReadyCheck adds a readiness condition to /readyz and Ready.
+func WithReadyCheck(f func(context.Context) error) Option {
+	return func(g *Gateway) { g.readyCheck = f }
+}
+
+// WithClock replaces the clock used for token expiry, signed-header
+// timestamps and quota reset times.
+func WithClock(now func() time.Time) Option {
+	return func(g *Gateway) { g.now = now }
+}
+
+// New builds a gateway. It does no I/O except reading TLS files; Run starts
+// it.
+func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Option) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("gateway config: %w", err)
+	}
+	if reg == nil {
+		return nil, errors.New("gateway: a registry is required")
+	}
+	if bus == nil || bus.Conn == nil {
+		return nil, errors.New("gateway: a NATS connection is required")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	g := &Gateway{
+		cfg:        cfg,
+		reg:        reg,
+		bus:        bus,
+		log:        log.With("service", "gateway"),
+		now:        time.Now,
+		endpoints:  map[string]*endpoint{},
+		oauth:      map[string]*oauthSource{},
+		buckets:    map[string]*bucket{},
+		kick:       make(chan struct{}, 1),
+		jwtCache:   newJWTCache(cfg.JWTCacheSize),
+		metrics:    getMetrics(),
+		tracer:     otel.Tracer("github.com/lgsp-vn/lgsp/gateway"),
+		propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+		accessAll:  cfg.AccessLog == "all",
+		accessErr:  cfg.AccessLog == "all" || cfg.AccessLog == "errors",
+		sample:     cfg.AccessLogSample,
+	}
+	for _, o := range opts {
+		o(g)
+	}
+	g.instance = cfg.InstanceID
+	if g.instance == "" {
+		g.instance = "gw" + randomID(6)
+	}
+	g.idPrefix = g.instance + "-" + randomID(3) + "-"
+	g.unknown = g.metrics.forRoute("")
+	g.signed = &signedheader.Verifier{
+		Secret: func(id string) (string, bool) {
+			if t := g.table.Load(); t != nil {
+				if c := t.systems[id]; c != nil {
+					return c.secret, true
+				}
+			}
+			return "", false
+		},
+		Window: cfg.SignedHeaderWindow,
+		Now:    func() time.Time { return g.now() },
+		Replay: signedheader.NewReplayCache(cfg.ReplayCacheSize),
+	}
+	m, err := newMeter(&g.cfg, bus, g.instance, g.log, g.metrics)
+	if err != nil {
+		return nil, err
+	}
+	g.meter = m
+	if cfg.TLSCertFile != "" {
+		if g.tlsConf, err = loadTLS(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	g.server = &fasthttp.Server{
+		Handler:                      g.handle,
+		ErrorHandler:                 g.serverError,
+		Name:                         "",
+		NoDefaultServerHeader:        true,
+		ReadTimeout:                  cfg.ReadTimeout,
+		WriteTimeout:                 cfg.WriteTimeout,
+		IdleTimeout:                  cfg.IdleTimeout,
+		ReadBufferSize:               cfg.MaxHeaderBytes,
+		WriteBufferSize:              16 << 10,
+		MaxRequestBodySize:           int(cfg.BodyCapBytes),
+		DisablePreParseMultipartForm: true,
+		CloseOnShutdown:              true,
+		SecureErrorLogMessage:        true,
+		Logger:                       fasthttpLogger{g.log},
+	}
+	return g, nil
+}
+
+func loadTLS(cfg *Config) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("LGSP_GATEWAY_TLS_CERT/LGSP_GATEWAY_TLS_KEY: %w", err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.ClientCAFile != "" {
+		pem, err := os.ReadFile(cfg.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("LGSP_GATEWAY_TLS_CLIENT_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("LGSP_GATEWAY_TLS_CLIENT_CA: no PEM certificate in %s", cfg.ClientCAFile)
+		}
+		tc.ClientCAs = pool
+		// Certificates are optional at the TLS layer: APIs that use other
+		// credentials stay reachable over the same listener.
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
+}
+
+// Run listens on cfg.Addr and serves until ctx is cancelled, then stops
+// gracefully.
+func (g *Gateway) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", g.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway listen on %s (LGSP_GATEWAY_ADDR): %w", g.cfg.Addr, err)
+	}
+	return g.RunListener(ctx, ln)
+}
+
+// RunListener serves on ln until ctx is cancelled. It then stops accepting,
+// lets requests in flight finish, publishes every metering event and waits
+// for JetStream's acknowledgements, all within LGSP_GATEWAY_SHUTDOWN_TIMEOUT.
+// TLS is added when configured.
+func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
+	if !g.running.CompareAndSwap(false, true) {
+		ln.Close()
+		return errors.New("gateway: already running")
+	}
+	if _, err := natsx.EnsureMeteringStream(ctx, g.bus.JS, natsx.StreamOptions{}); err != nil {
+		ln.Close()
+		return fmt.Errorf("gateway: metering stream: %w", err)
+	}
+	bg, cancelBG := context.WithCancel(ctx)
+	defer cancelBG()
+	var wg sync.WaitGroup
+
+	// The first snapshot before serving, so that a healthy start never
+	// answers not_ready; the reload loop keeps trying if this fails.
+	if err := g.Reload(bg); err != nil {
+		g.log.Warn("initial registry snapshot failed; retrying in the background", "err", err)
+	}
+	meterCtx := make(chan context.Context, 1)
+	wg.Add(4)
+	go func() { defer wg.Done(); g.reloadLoop(bg) }()
+	go func() { defer wg.Done(); g.watchQuota(bg) }()
+	go func() { defer wg.Done(); g.watchTracing(bg) }()
+	go func() {
+		defer wg.Done()
+		g.meter.run(func() context.Context { return <-meterCtx })
+	}()
+
+	if g.tlsConf != nil {
+		ln = tls.NewListener(ln, g.tlsConf)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- g.server.Serve(ln) }()
+	g.log.Info("gateway listening", "addr", ln.Addr().String(), "tls", g.tlsConf != nil, "instance", g.instance)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		if err != nil {
+			err = fmt.Errorf("gateway serve: %w", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := g.server.ShutdownWithContext(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
+		g.log.Warn("gateway shutdown", "err", serr)
+	}
+	meterCtx <- sctx
+	if merr := g.meter.stop(sctx); merr != nil {
+		g.log.Error("gateway shutdown", "err", merr)
+	}
+	cancelBG()
+	wg.Wait()
+	g.log.Info("gateway stopped", "metering_published", g.meter.published.Load())
+	return err
+}
+
+// Ready reports whether the gateway can serve: a routing table is loaded,
+// NATS is connected and the extra check (if any) passes.
+func (g *Gateway) Ready(ctx context.Context) error {
+	if g.table.Load() == nil {
+		return errors.New("no registry snapshot loaded yet")
+	}
+	if !g.bus.Conn.IsConnected() {
+		return fmt.Errorf("nats: %s", g.bus.Conn.Status())
+	}
+	if g.readyCheck != nil {
+		return g.readyCheck(ctx)
+	}
+	return nil
+}
+
+// Revision is the registry revision of the routing table in use, 0 before
+// the first snapshot.
+func (g *Gateway) Revision() int64 {
+	if t := g.table.Load(); t != nil {
+		return t.revision
+	}
+	return 0
+}
+
+// MeteringPublished is the number of metering events JetStream has
+// acknowledged since start.
+func (g *Gateway) MeteringPublished() int64 { return g.meter.published.Load() }
+
+// Reload fetches the registry snapshot now and swaps the routing table if
+// the revision changed.
+func (g *Gateway) Reload(ctx context.Context) error {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
+	cur := g.table.Load()
+	var known int64
+	if cur != nil {
+		known = cur.revision
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.RegistryTimeout)
+	defer cancel()
+	resp, err := g.reg.GetSnapshot(ctx, &registryv1.GetSnapshotRequest{KnownRevision: known})
+	if err != nil {
+		g.metrics.reloads.WithLabelValues("error").Inc()
+		return fmt.Errorf("registry snapshot: %w", err)
+	}
+	if resp.GetNotModified() || resp.GetSnapshot() == nil {
+		g.metrics.reloads.WithLabelValues("not_modified").Inc()
+		return nil
+	}
+	b := &builder{g: g, prev: cur, eps: map[string]*endpoint{}, oauth: map[string]*oauthSource{}, buckets: map[string]*bucket{}}
+	t, err := b.build(resp.GetSnapshot())
+	if err != nil {
+		g.metrics.reloads.WithLabelValues("error").Inc()
+		return fmt.Errorf("build routing table: %w", err)
+	}
+	g.table.Store(t)
+	for url, ep := range g.endpoints {
+		if _, kept := b.eps[url]; !kept {
+			// Requests in flight keep their pointer; idle connections go.
+			ep.client.CloseIdleConnections()
+		}
+	}
+	g.endpoints, g.oauth, g.buckets = b.eps, b.oauth, b.buckets
+	g.metrics.reloads.WithLabelValues("applied").Inc()
+	g.metrics.revision.Set(float64(t.revision))
+	for _, w := range b.warnings {
+		g.log.Warn("registry snapshot", "revision", t.revision, "problem", w)
+	}
+	g.log.Info("routing table swapped", "revision", t.revision, "apis", len(t.routes), "applications", len(t.apps))
+	return nil
+}
+
+// reloadLoop applies registry changes: on every change event (bursts
+// coalesce into one fetch) and every PollInterval as a safety net.
+func (g *Gateway) reloadLoop(ctx context.Context) {
+	sub, err := g.bus.Conn.Subscribe(natsx.RegistryChangeSubject+".>", func(*nats.Msg) {
+		select {
+		case g.kick <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		g.log.Error("subscribe to registry changes; relying on polling", "err", err)
+	} else {
+		defer sub.Unsubscribe()
+	}
+	poll := time.NewTicker(g.cfg.PollInterval)
+	defer poll.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	if g.table.Load() == nil {
+		retry.Reset(200 * time.Millisecond)
+	}
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.kick:
+		case <-poll.C:
+		case <-retry.C:
+		}
+		if err := g.Reload(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			if failures == 1 || failures%10 == 0 {
+				g.log.Warn("registry reload failed", "err", err, "failures", failures)
+			}
+			retry.Reset(min(time.Duration(failures)*200*time.Millisecond, g.cfg.PollInterval))
+			continue
+		}
+		failures = 0
+	}
+}
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("http server", "msg", strings.TrimSpace(fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,197 @@
+package gateway
+
+import (
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math/big"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+)
+
+// jwtKeys are the verification keys and expected claims of one snapshot.
+type jwtKeys struct {
+	issuer, audience string
+	keys             map[string]*rsa.PublicKey // by kid
+	jwks             []byte
+	// gen changes whenever keys, issuer or audience change; cached
+	// verifications from another generation are not trusted.
+	gen    uint64
+	parser *jwt.Parser
+}
+
+var jwtGen atomic.Uint64
+
+// tokenClaims is the platform's JWT contract (see gateway.proto).
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	ClientID string `json:"client_id"`
+	CID      string `json:"cid"`
+	Agency   string `json:"agency"`
+}
+
+func (g *Gateway) buildJWTKeys(tc *registryv1.TokenConfig, prev *table) (*jwtKeys, error) {
+	k := &jwtKeys{issuer: tc.GetIssuer(), audience: tc.GetAudience(), jwks: []byte(tc.GetJwksJson()), keys: map[string]*rsa.PublicKey{}}
+	if prev != nil && prev.jwt != nil && prev.jwt.issuer == k.issuer && prev.jwt.audience == k.audience && string(prev.jwt.jwks) == string(k.jwks) {
+		return prev.jwt, nil
+	}
+	k.gen = jwtGen.Add(1)
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{"RS256"}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(g.now),
+	}
+	if k.issuer != "" {
+		opts = append(opts, jwt.WithIssuer(k.issuer))
+	}
+	if k.audience != "" {
+		opts = append(opts, jwt.WithAudience(k.audience))
+	}
+	k.parser = jwt.NewParser(opts...)
+	if len(k.jwks) == 0 {
+		k.jwks = []byte(`{"keys":[]}`)
+		return k, nil
+	}
+	var set struct {
+		Keys []struct {
+			Kty, Kid, Use, Alg, N, E string
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(k.jwks, &set); err != nil {
+		return k, fmt.Errorf("token.jwks_json: %w", err)
+	}
+	for _, j := range set.Keys {
+		if j.Kty != "RSA" || (j.Use != "" && j.Use != "sig") || (j.Alg != "" && j.Alg != "RS256") {
+			continue
+		}
+		n, err1 := base64.RawURLEncoding.DecodeString(j.N)
+		e, err2 := base64.RawURLEncoding.DecodeString(j.E)
+		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
+			return k, fmt.Errorf("token.jwks_json: key %q is not a valid RSA JWK", j.Kid)
+		}
+		k.keys[j.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	}
+	return k, nil
+}
+
+// verified is what a valid token proved, cached by token.
+type verified struct {
+	token string
+	sub   string
+	cid   string
+	exp   int64 // unix nanoseconds
+	gen   uint64
+}
+
+const jwtShards = 32
+
+// jwtCache maps tokens to their verified claims so that the RSA signature
+// is checked once per token, not once per request. It is keyed by a seeded
+// hash of the token and confirms the whole token on a hit. Revocation is
+// not cached: every request re-checks the credential id against the current
+// table.
+type jwtCache struct {
+	seed     maphash.Seed
+	perShard int
+	shards   [jwtShards]struct {
+		mu sync.RWMutex
+		m  map[uint64]*verified
+	}
+}
+
+func newJWTCache(size int) *jwtCache {
+	c := &jwtCache{seed: maphash.MakeSeed(), perShard: max(1, size/jwtShards)}
+	for i := range c.shards {
+		c.shards[i].m = make(map[uint64]*verified)
+	}
+	return c
+}
+
+func (c *jwtCache) get(tok []byte) (*verified, uint64) {
+	h := maphash.Bytes(c.seed, tok)
+	s := &c.shards[h%jwtShards]
+	s.mu.RLock()
+	v := s.m[h]
+	s.mu.RUnlock()
+	if v != nil && v.token == string(tok) {
+		return v, h
+	}
+	return nil, h
+}
+
+func (c *jwtCache) put(h uint64, v *verified, now int64) {
+	s := &c.shards[h%jwtShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= c.perShard {
+		for k, e := range s.m {
+			if e.exp <= now {
+				delete(s.m, k)
+			}
+		}
+		// Still full: forget an arbitrary half. Tokens are re-verified on
+		// their next use, so this costs CPU, never correctness.
+		for k := range s.m {
+			if len(s.m) < c.perShard/2+1 {
+				break
+			}
+			delete(s.m, k)
+		}
+	}
+	s.m[h] = v
+}
+
+// authJWT verifies a bearer token and returns its credential.
+func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwError) {
+	k := t.jwt
+	if k == nil || len(k.keys) == 0 {
+		return nil, errInvalidToken
+	}
+	v, h := g.jwtCache.get(tok)
+	if v == nil || v.gen != k.gen {
+		var claims tokenClaims
+		_, err := k.parser.ParseWithClaims(string(tok), &claims, func(tk *jwt.Token) (any, error) {
+			kid, _ := tk.Header["kid"].(string)
+			if pk := k.keys[kid]; pk != nil {
+				return pk, nil
+			}
+			return nil, errors.New("unknown kid")
+		})
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return nil, errTokenExpired
+		case err != nil:
+			return nil, errInvalidToken
+		case claims.Subject == "" || claims.CID == "" || claims.ExpiresAt == nil:
+			return nil, errInvalidToken
+		}
+		v = &verified{token: string(tok), sub: claims.Subject, cid: claims.CID, exp: claims.ExpiresAt.UnixNano(), gen: k.gen}
+		g.jwtCache.put(h, v, now)
+	}
+	if now >= v.exp {
+		return nil, errTokenExpired
+	}
+	c := t.creds[v.cid]
+	if c == nil {
+		// The registry signed this token, so the credential existed: it was
+		// revoked (or its application deleted) since.
+		return nil, errCredentialRevoked
+	}
+	if c.app.id != v.sub || c.typ != registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT {
+		return nil, errInvalidToken
+	}
+	if c.expire != 0 && now >= c.expire {
+		return nil, errCredentialExpired
+	}
+	return c, nil
+}
+
+func nowNano(now func() time.Time) int64 { return now().UnixNano() }
