@@ -10,12 +10,12 @@ import (
 // fold reduces Vietnamese text to lower-case ASCII words separated by single
 // spaces, so that "Hồng Hà", "HONG HA" and a decomposed "Hồng Hà" compare
 // equal. Đ/đ is a letter of its own, not a base letter with a mark, so it is
-// mapped by hand.
+// mapped by hand. Invalid UTF-8 counts as a separator.
 func fold(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true // drop leading spaces and collapse runs
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range norm.NFD.String(strings.ToValidUTF8(s, " ")) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
