@@ -195,6 +195,9 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 			return err
 		}
 	}
+	if s.hooks.skipAck != nil && s.hooks.skipAck(last) {
+		return nil
+	}
 	if err := msgs[len(msgs)-1].Ack(); err != nil {
 		// Harmless for exactness: redelivered messages are below the
 		// cursor and skipped.

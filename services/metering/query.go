@@ -15,9 +15,9 @@ import (
 type bucketMode int
 
 const (
-	perBucket  bucketMode = iota // one row per stored bucket
-	perYear                      // month buckets folded into local years
-	noBuckets                    // summed over the whole range
+	perBucket bucketMode = iota // one row per stored bucket
+	perYear                     // month buckets folded into local years
+	noBuckets                   // summed over the whole range
 )
 
 // usageQuery is a report over one rollup table. Every report, the CSV

@@ -2,8 +2,8 @@ package metering
 
 import (
 	"cmp"
-	"database/sql"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"

@@ -62,6 +62,9 @@ type testHooks struct {
 	// afterCommit runs after the commit and before the ack; an error stops
 	// Run without acknowledging.
 	afterCommit func(lastSeq uint64) error
+	// skipAck, when it returns true, leaves a committed batch
+	// unacknowledged, so that JetStream redelivers it after AckWait.
+	skipAck func(lastSeq uint64) bool
 }
 
 // Option customises a Service.
