@@ -1,0 +1,262 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lgsp-vn/lgsp/platform/signedheader"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+)
+
+func TestRoutingAndOwnPaths(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	tok := signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})
+
+	r := h.do("GET", "/apiCSDLDKDN/1.0/chiTietDoanhNghiep?msdn=0101234567&ten=C%C3%B4ng+ty%20A", bearer(tok), "")
+	if r.status != 200 || r.header.Get(hdrError) != "" {
+		t.Fatalf("status %d %s", r.status, r.body)
+	}
+	if got := up.lastURI(); got != "/base/chiTietDoanhNghiep?msdn=0101234567&ten=C%C3%B4ng+ty%20A" {
+		t.Fatalf("upstream got %q: path and query must be preserved", got)
+	}
+	// Template with a parameter; percent-encoding in the path is kept.
+	if r := h.do("GET", "/apiCSDLDKDN/1.0/doanhnghiep/01%2F02", bearer(tok), ""); r.status != 200 {
+		t.Fatalf("status %d %s", r.status, r.body)
+	}
+	if got := up.lastURI(); got != "/base/doanhnghiep/01%2F02" {
+		t.Fatalf("upstream got %q", got)
+	}
+
+	h.expectError(h.do("GET", "/nope/1.0/x", nil, ""), 404, "route_not_found")
+	h.expectError(h.do("GET", "/apiCSDLDKDN/9.9/chiTietDoanhNghiep", bearer(tok), ""), 404, "route_not_found")
+	h.expectError(h.do("GET", "/apiCSDLDKDN/1.0/notInOpenAPI", bearer(tok), ""), 404, "route_not_found")
+	h.expectError(h.do("DELETE", "/apiCSDLDKDN/1.0/doanhnghiep", bearer(tok), ""), 405, "method_not_allowed")
+	h.expectError(h.do("GET", "/apiCSDLDKDN/1.0/echo/%2e%2e/admin", bearer(tok), ""), 400, "invalid_path")
+
+	// The gateway's own paths.
+	if r := h.do("GET", "/healthz", nil, ""); r.status != 200 {
+		t.Fatalf("healthz %d", r.status)
+	}
+	if r := h.do("GET", "/readyz", nil, ""); r.status != 200 || !strings.Contains(string(r.body), "ready") {
+		t.Fatalf("readyz %d %s", r.status, r.body)
+	}
+	r = h.do("GET", "/.well-known/jwks.json", nil, "")
+	var set struct{ Keys []map[string]string }
+	if r.status != 200 || json.Unmarshal(r.body, &set) != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != testKid {
+		t.Fatalf("jwks %d %s", r.status, r.body)
+	}
+}
+
+func TestReservedContextsCannotShadowGatewayPaths(t *testing.T) {
+	up := startUpstream(t)
+	s := baseSnapshot(t, up.url)
+	for _, c := range []string{"token", "oauth2", ".well-known", "healthz", "readyz"} {
+		s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "evil-" + c, Context: c, Version: "1.0", Public: true,
+			Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
+	}
+	s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "evil-oauth2-token", Context: "oauth2", Version: "token", Public: true,
+		Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
+	h := startGateway(t, s, nil)
+	if r := h.do("GET", "/healthz", nil, ""); r.status != 200 || string(r.body) != `{"status":"ok"}` {
+		t.Fatalf("healthz shadowed: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", "/oauth2/token", nil, ""); r.status != 405 {
+		t.Fatalf("token endpoint shadowed: %d %s", r.status, r.body)
+	}
+	h.expectError(h.do("GET", "/healthz/1.0/x", nil, ""), 404, "route_not_found")
+	if up.hits.Load() != 0 {
+		t.Fatalf("a reserved path reached an upstream")
+	}
+}
+
+func TestAuthenticationAndAuthorisationFailures(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	_, other := keys(t)
+	const p = "/apiCSDLDKDN/1.0/chiTietDoanhNghiep"
+	tok := func(sub, cid string) map[string]string { return bearer(signToken(t, tokenOpts{sub: sub, cid: cid})) }
+
+	cases := []struct {
+		name   string
+		path   string
+		hdr    map[string]string
+		status int
+		code   string
+	}{
+		{"missing", p, nil, 401, "missing_credential"},
+		{"malformed bearer", p, bearer("not.a.jwt"), 401, "invalid_token"},
+		{"garbage bearer", p, bearer("abc"), 401, "invalid_token"},
+		{"expired", p, bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1", exp: -time.Minute})), 401, "token_expired"},
+		{"bad signature", p, bearer(signToken(t, tokenOpts{key: other, sub: "app-1", cid: "cred-jwt-1"})), 401, "invalid_token"},
+		{"wrong audience", p, bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1", aud: "other"})), 401, "invalid_token"},
+		{"credential of another app", p, tok("app-nosub", "cred-jwt-1"), 401, "invalid_token"},
+		{"unknown credential id", p, tok("app-1", "cred-never"), 401, "credential_revoked"},
+		{"invalid api key", p, map[string]string{"apikey": "wrong"}, 401, "invalid_api_key"},
+		{"invalid X-API-Key", p, map[string]string{"X-API-Key": "wrong"}, 401, "invalid_api_key"},
+		{"no subscription", p, tok("app-nosub", "cred-jwt-nosub"), 403, "no_subscription"},
+		{"pending subscription", p, tok("app-pending", "cred-jwt-pending"), 403, "no_subscription"},
+		{"suspended subscription", p, tok("app-subsusp", "cred-jwt-subsusp"), 403, "subscription_suspended"},
+		{"suspended application", p, tok("app-off", "cred-jwt-off"), 403, "application_suspended"},
+		{"suspended agency", p, tok("app-agoff", "cred-jwt-agoff"), 403, "agency_suspended"},
+		{"retired api", "/old/0.9/x", tok("app-1", "cred-jwt-1"), 410, "api_retired"},
+		{"method not enabled", "/dep/2.0/x", map[string]string{"apikey": apiKeyOne}, 401, "auth_method_not_allowed"},
+		{"bad signed headers", p, map[string]string{signedheader.HeaderHash: strings.Repeat("ab", 32), signedheader.HeaderSign: `{}`, "XroadVnpt-systemid": sysID}, 401, "invalid_signature"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h.expectError(h.do("GET", c.path, c.hdr, ""), c.status, c.code)
+		})
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Fatalf("%d refused requests reached the upstream", n)
+	}
+	// And the good ones pass.
+	for _, hdr := range []map[string]string{tok("app-1", "cred-jwt-1"), {"apikey": apiKeyOne}, {"X-API-Key": apiKeyOne}} {
+		if r := h.do("GET", p, hdr, ""); r.status != 200 {
+			t.Fatalf("%v: %d %s", hdr, r.status, r.body)
+		}
+	}
+}
+
+func TestRevocationTakesEffectOnReload(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	const p = "/apiCSDLDKDN/1.0/chiTietDoanhNghiep"
+	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+	key := map[string]string{"apikey": apiKeyOne}
+	for _, hdr := range []map[string]string{tok, key} {
+		if r := h.do("GET", p, hdr, ""); r.status != 200 {
+			t.Fatalf("before revocation: %d", r.status)
+		}
+	}
+	h.reg.update(func(s *registryv1.Snapshot) {
+		s.Applications[0].Credentials = s.Applications[0].Credentials[2:] // keep only the signed-header one
+	})
+	h.reload()
+	// The token is cached as verified; revocation must still win.
+	h.expectError(h.do("GET", p, tok, ""), 401, "credential_revoked")
+	h.expectError(h.do("GET", p, key, ""), 401, "credential_revoked")
+	// A key that never existed is merely invalid.
+	h.expectError(h.do("GET", p, map[string]string{"apikey": "never"}, ""), 401, "invalid_api_key")
+}
+
+func TestSignedHeaderAuthentication(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	body := "<edXML>…</edXML>"
+	hdrs := func(secret string, at time.Time, hashFile string) map[string]string {
+		m := map[string]string{}
+		for _, x := range signedheader.Sign(sysID, secret, at, []signedheader.Header{
+			{Name: "from", Value: agencyOK}, {Name: "to", Value: `["000.00.00.G22"]`},
+			{Name: "servicetype", Value: "eDoc"}, {Name: "messagetype", Value: "edoc"},
+			{Name: "hash-file", Value: hashFile},
+		}) {
+			m[x.Name] = x.Value
+		}
+		return m
+	}
+	good := hdrs(sysSecret, time.Now(), signedheader.JavaHex(keyHash(body)))
+	r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", good, body)
+	if r.status != 200 {
+		t.Fatalf("signed request: %d %s", r.status, r.body)
+	}
+	got := up.lastRequest()
+	if string(got.Header.Peek("X-LGSP-Consumer")) != "app-1" || len(got.Header.Peek(signedheader.HeaderHash)) != 0 || len(got.Header.Peek(signedheader.HeaderSign)) != 0 {
+		t.Fatalf("upstream headers: %s", got.Header.String())
+	}
+	// The business headers still travel.
+	if string(got.Header.Peek("XroadVnpt-to")) != `["000.00.00.G22"]` {
+		t.Fatalf("logical header dropped: %s", got.Header.String())
+	}
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", good, body), 401, "invalid_signature") // replay
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs("wrong", time.Now(), ""), body), 401, "invalid_signature")
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now().Add(-time.Hour), ""), body), 401, "invalid_signature")
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now(), strings.Repeat("0", 64)), body), 401, "invalid_signature")
+	tampered := hdrs(sysSecret, time.Now(), "")
+	tampered["XroadVnpt-to"] = `["000.00.00.H99"]`
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", tampered, body), 401, "invalid_signature")
+	// Revoking the system's credential.
+	h.reg.update(func(s *registryv1.Snapshot) { s.Applications[0].Credentials = s.Applications[0].Credentials[:2] })
+	h.reload()
+	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now(), ""), body), 401, "credential_revoked")
+}
+
+func TestPublicAndDeprecatedAPIs(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	r := h.do("GET", "/dmdc/1.0/AllCategory", nil, "")
+	if r.status != 200 {
+		t.Fatalf("public api without credential: %d %s", r.status, r.body)
+	}
+	if got := up.lastURI(); got != "/AllCategory" {
+		t.Fatalf("upstream uri %q", got)
+	}
+	if r.header.Get("Deprecation") != "" {
+		t.Fatal("published API must not be marked deprecated")
+	}
+	r = h.do("GET", "/dep/2.0/x", bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})), "")
+	if r.status != 200 || r.header.Get("Deprecation") != "true" || r.header.Get("Sunset") != "Wed, 30 Jun 2027 00:00:00 GMT" {
+		t.Fatalf("deprecated api: %d %v", r.status, r.header)
+	}
+}
+
+func TestTokenEndpoint(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	form := "application/x-www-form-urlencoded"
+	type tokenResp struct {
+		AccessToken string `json:"access_token"`
+		Scope       string `json:"scope"`
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int64  `json:"expires_in"`
+		Error       string `json:"error"`
+	}
+	call := func(path string, hdr map[string]string, body string) (int, tokenResp, http.Header) {
+		if hdr == nil {
+			hdr = map[string]string{}
+		}
+		hdr["Content-Type"] = form
+		r := h.do("POST", path, hdr, body)
+		var tr tokenResp
+		if err := json.Unmarshal(r.body, &tr); err != nil {
+			t.Fatalf("%s: not JSON: %s", path, r.body)
+		}
+		return r.status, tr, r.header
+	}
+	basic := func(id, secret string) map[string]string {
+		req, _ := http.NewRequest("POST", "/", nil)
+		req.SetBasicAuth(id, secret)
+		return map[string]string{"Authorization": req.Header.Get("Authorization")}
+	}
+	st, tr, hdr := call("/token", basic("client-app-1", "s3cret"), "grant_type=client_credentials")
+	if st != 200 || tr.TokenType != "Bearer" || tr.ExpiresIn != 3600 || tr.AccessToken == "" || tr.Scope != "am_application_scope default" || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("basic: %d %+v", st, tr)
+	}
+	// The token works at the gateway.
+	if r := h.do("GET", "/apiCSDLDKDN/1.0/chiTietDoanhNghiep", bearer(tr.AccessToken), ""); r.status != 200 {
+		t.Fatalf("issued token refused: %d %s", r.status, r.body)
+	}
+	if st, tr, _ = call("/oauth2/token", nil, "grant_type=client_credentials&client_id=client-app-1&client_secret=s3cret"); st != 200 || tr.AccessToken == "" {
+		t.Fatalf("form: %d %+v", st, tr)
+	}
+	// RFC 6749: Basic credentials are form-encoded first.
+	if st, _, _ = call("/token", map[string]string{"Authorization": "Basic " + b64("we%3Aird:p%40ss%3Aword")}, "grant_type=client_credentials"); st != 200 {
+		t.Fatalf("encoded basic credentials: %d", st)
+	}
+	if st, tr, hdr = call("/token", basic("client-app-1", "wrong"), "grant_type=client_credentials"); st != 401 || tr.Error != "invalid_client" || hdr.Get("WWW-Authenticate") == "" {
+		t.Fatalf("wrong secret: %d %+v", st, tr)
+	}
+	if st, tr, _ = call("/token", nil, "grant_type=client_credentials"); st != 401 || tr.Error != "invalid_client" {
+		t.Fatalf("no client: %d %+v", st, tr)
+	}
+	if st, tr, _ = call("/token", basic("client-app-1", "s3cret"), "grant_type=password"); st != 400 || tr.Error != "unsupported_grant_type" {
+		t.Fatalf("password grant: %d %+v", st, tr)
+	}
+	if st, tr, _ = call("/token", basic("client-app-1", "s3cret"), ""); st != 400 || tr.Error != "invalid_request" {
+		t.Fatalf("no grant: %d %+v", st, tr)
+	}
+}
