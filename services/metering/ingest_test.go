@@ -13,8 +13,8 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
+	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 var base = time.Date(2026, 3, 14, 9, 0, 0, 0, hcm)
