@@ -99,8 +99,12 @@ func (c Config) Validate() error {
 }
 
 // ApplyEnv overrides settings from LGSP_SIM_NGSP_* variables found by
-// lookup (os.LookupEnv in production). It reports the first variable it
-// cannot parse.
+// lookup (os.LookupEnv in production): CONSUMER_KEY, CONSUMER_SECRET,
+// ADMIN_TOKEN, TOKEN_TTL, REUSE_ACTIVE_TOKEN, MAX_TOKENS, ALLOWED_IPS and
+// ALLOWED_AGENCIES (comma-separated), BUSINESS_ERRORS_AS_HTTP200, FAULTS
+// (JSON, as POST /_sim/faults takes), LATENCY, JITTER, FAILURE_RATE,
+// FAILURE_STATUS, TIMEOUT_RATE, TIMEOUT_MAX and SEED. It reports every
+// variable it cannot parse by name.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str := func(name string, dst *string) {
 		if v, ok := lookup(EnvPrefix + name); ok {
@@ -153,6 +157,17 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 		return nil
 	}
 
+	// The whole fault set, per-path overrides included, as JSON; the
+	// single-knob variables below then override its top-level profile.
+	if v, ok := lookup(EnvPrefix + "FAULTS"); ok && strings.TrimSpace(v) != "" {
+		var f Faults
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return fmt.Errorf("%sFAULTS: %w", EnvPrefix, err)
+		}
+		c.Faults = f
+	}
 	str("CONSUMER_KEY", &c.ConsumerKey)
 	str("CONSUMER_SECRET", &c.ConsumerSecret)
 	str("ADMIN_TOKEN", &c.AdminToken)
@@ -177,10 +192,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 		}
 		c.Faults.Seed = n
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func splitList(v string) []string {

@@ -29,6 +29,10 @@ const (
 // Jitter, then draws once: with probability TimeoutRate it hangs until the
 // client gives up or TimeoutMax passes (then answers 504); with probability
 // FailureRate it answers FailureStatus; otherwise it serves the call.
+// Faults come before authentication, as a failing gateway would, and apply
+// to /token as well, so connectors get to exercise their token retries.
+// Injected answers use the WSO2 gateway's fault body
+// {"fault":{"code","message","description"}}, not the data envelope.
 type FaultProfile struct {
 	Latency     Duration `json:"latency"`
 	Jitter      Duration `json:"jitter"`

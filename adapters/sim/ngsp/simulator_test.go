@@ -125,6 +125,7 @@ func TestApplyEnv(t *testing.T) {
 		EnvPrefix + "LATENCY":            "20ms",
 		EnvPrefix + "FAILURE_RATE":       "0.1",
 		EnvPrefix + "SEED":               "99",
+		EnvPrefix + "FAULTS":             `{"timeoutRate":0.2,"paths":{"/dmdc/*":{"failureRate":1}}}`,
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg := DefaultConfig()
@@ -133,15 +134,22 @@ func TestApplyEnv(t *testing.T) {
 	}
 	if cfg.ConsumerKey != "key-from-env" || cfg.ConsumerSecret != "secret-from-env" || cfg.AdminToken != "admin-from-env" ||
 		cfg.TokenTTL != 90*time.Second || !cfg.ReuseActiveToken || len(cfg.AllowedIPs) != 2 ||
-		time.Duration(cfg.Faults.Latency) != 20*time.Millisecond || cfg.Faults.FailureRate != 0.1 || cfg.Faults.Seed != 99 {
+		time.Duration(cfg.Faults.Latency) != 20*time.Millisecond || cfg.Faults.FailureRate != 0.1 || cfg.Faults.Seed != 99 ||
+		cfg.Faults.TimeoutRate != 0.2 || cfg.Faults.Paths["/dmdc/*"].FailureRate != 1 {
 		t.Fatalf("config from env: %+v", cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	env[EnvPrefix+"TOKEN_TTL"] = "an hour"
-	if err := cfg.ApplyEnv(lookup); err == nil || !strings.Contains(err.Error(), EnvPrefix+"TOKEN_TTL") {
-		t.Fatalf("bad duration: %v", err)
+	env[EnvPrefix+"FAILURE_RATE"] = "high"
+	err := cfg.ApplyEnv(lookup)
+	if err == nil || !strings.Contains(err.Error(), EnvPrefix+"TOKEN_TTL") || !strings.Contains(err.Error(), EnvPrefix+"FAILURE_RATE") {
+		t.Fatalf("bad values: %v", err)
+	}
+	env[EnvPrefix+"FAULTS"] = `{"latncy":"1s"}`
+	if err := cfg.ApplyEnv(lookup); err == nil || !strings.Contains(err.Error(), EnvPrefix+"FAULTS") {
+		t.Fatalf("bad faults JSON: %v", err)
 	}
 }
 

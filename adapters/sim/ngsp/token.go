@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -127,7 +128,11 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	grant := r.PostForm.Get("grant_type")
 	key, secret, basic := r.BasicAuth()
-	if !basic {
+	if basic {
+		// RFC 6749 §2.3.1 form-encodes both before Basic; many clients do
+		// not. Accept either spelling.
+		key, secret = s.unescapeCredential(key, s.cfg.ConsumerKey), s.unescapeCredential(secret, s.cfg.ConsumerSecret)
+	} else {
 		key, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	switch {
@@ -157,6 +162,18 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		TokenType:   "Bearer",
 		ExpiresIn:   int64(left / time.Second),
 	})
+}
+
+// unescapeCredential returns the form-decoded value when the raw one does
+// not match what is expected and the decoded one does.
+func (s *Simulator) unescapeCredential(raw, want string) string {
+	if equalSecret(raw, want) {
+		return raw
+	}
+	if dec, err := url.QueryUnescape(raw); err == nil && equalSecret(dec, want) {
+		return dec
+	}
+	return raw
 }
 
 // sanitizeEcho bounds and cleans caller input echoed in an error.

@@ -53,6 +53,24 @@ func TestTokenFormCredentialsAndOAuth2Path(t *testing.T) {
 	}
 }
 
+func TestTokenFormEncodedBasic(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.ConsumerKey = "khoá tỉnh/30"
+		c.ConsumerSecret = "p@ss:word+%"
+	})
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	// RFC 6749 clients form-encode before Basic; others send raw bytes.
+	if res := h.tokenForm(cc, url.QueryEscape("khoá tỉnh/30"), url.QueryEscape("p@ss:word+%")); res.status != http.StatusOK {
+		t.Fatalf("form-encoded basic: %d %s", res.status, res.body)
+	}
+	if res := h.tokenForm(cc, "khoá tỉnh/30", "p@ss:word+%"); res.status != http.StatusOK {
+		t.Fatalf("raw basic: %d %s", res.status, res.body)
+	}
+	if res := h.tokenForm(cc, url.QueryEscape("khoá tỉnh/30"), url.QueryEscape("p@ss:word")); res.status != http.StatusUnauthorized {
+		t.Fatalf("wrong encoded secret: %d %s", res.status, res.body)
+	}
+}
+
 func TestTokenErrors(t *testing.T) {
 	h := newHarness(t, nil)
 	cc := url.Values{"grant_type": {"client_credentials"}}
