@@ -447,3 +447,5 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func natstestStart(t testing.TB) (*natsx.Embedded, *natsx.Bus) { return natstest.Start(t) }
