@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,3 +450,22 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func natstestStart(t testing.TB) (*natsx.Embedded, *natsx.Bus) { return natstest.Start(t) }
+
+func natstestStartAt(t testing.TB, dir string) (*natsx.Embedded, *natsx.Bus) {
+	return natstest.StartAt(t, dir)
+}
+
+// restartNATS starts a server on the same address and store as a stopped one.
+func restartNATS(t testing.TB, dir, clientURL string) *natsx.Embedded {
+	t.Helper()
+	u, err := url.Parse(clientURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: dir, Listen: u.Host}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv
+}

@@ -1,0 +1,371 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/valyala/fasthttp"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lgsp-vn/lgsp/platform/natsx"
+	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+)
+
+// publishChange announces a registry change the way the registry does.
+func publishChange(t testing.TB, bus *natsx.Bus, rev int64, kind string) {
+	t.Helper()
+	b, _ := proto.Marshal(&registryv1.ChangeEvent{Revision: rev, Kind: kind, Id: "x", Action: "update"})
+	if err := bus.Conn.Publish(natsx.RegistryChangeSubject+"."+kind, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHotReloadUnderLoad(t *testing.T) {
+	a, b := startUpstream(t), startUpstream(t)
+	slow := func(ctx *fasthttp.RequestCtx) { time.Sleep(2 * time.Millisecond); ctx.SetBodyString("{}") }
+	a.setReply(slow)
+	b.setReply(slow)
+	s := baseSnapshot(t, a.url)
+	h := startGateway(t, s, func(c *Config) { c.PollInterval = time.Hour }) // only change events
+	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+
+	var served, failed atomic.Int64
+	var firstFailure atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", h.url+p1, nil)
+				req.Header.Set("Authorization", tok["Authorization"])
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					failed.Add(1)
+					firstFailure.CompareAndSwap(nil, fmt.Sprintf("status %d", resp.StatusCode))
+					continue
+				}
+				served.Add(1)
+			}
+		}()
+	}
+	var slowest time.Duration
+	for i := 0; i < 20; i++ {
+		time.Sleep(25 * time.Millisecond)
+		h.reg.update(func(s *registryv1.Snapshot) {
+			// Move traffic between endpoints, change the tier, add an API.
+			api1(s).Endpoints = []*registryv1.UpstreamEndpoint{{Url: a.url, Weight: int32(1 + i%3)}, {Url: b.url, Weight: int32(1 + (i+1)%3)}}
+			s.Tiers[0].RatePerSecond = float64(100000 + i)
+			s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: fmt.Sprintf("extra-%d", i), Context: fmt.Sprintf("extra%d", i), Version: "1.0",
+				Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Public: true, Endpoints: []*registryv1.UpstreamEndpoint{{Url: b.url}}})
+		})
+		want := h.reg.snap.GetRevision()
+		start := time.Now()
+		publishChange(t, h.bus, want, "api")
+		waitFor(t, time.Second, "change applied within 1s", func() bool { return h.gw.Revision() == want })
+		slowest = max(slowest, time.Since(start))
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Fatalf("%d requests failed during reloads (first: %v); %d served", n, firstFailure.Load(), served.Load())
+	}
+	if served.Load() < 100 || a.hits.Load() == 0 || b.hits.Load() == 0 {
+		t.Fatalf("served %d (a=%d b=%d): load did not run across the swaps", served.Load(), a.hits.Load(), b.hits.Load())
+	}
+	if r := h.do("GET", "/extra19/1.0/x", nil, ""); r.status != 200 {
+		t.Fatalf("API added by the last swap: %d", r.status)
+	}
+	t.Logf("served %d requests across 20 swaps; slowest swap applied in %s", served.Load(), slowest)
+}
+
+func TestPollingCatchesMissedEvents(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, baseSnapshot(t, up.url), func(c *Config) { c.PollInterval = 100 * time.Millisecond })
+	h.reg.update(func(s *registryv1.Snapshot) { api1(s).Lifecycle = registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED })
+	want := h.reg.snap.GetRevision()
+	waitFor(t, 2*time.Second, "poll applied the change", func() bool { return h.gw.Revision() == want })
+	h.expectError(h.do("GET", p1, map[string]string{"apikey": apiKeyOne}, ""), 410, "api_retired")
+	// Unchanged revisions are not rebuilt.
+	fetches := h.reg.fetches.Load()
+	time.Sleep(300 * time.Millisecond)
+	if h.reg.fetches.Load() == fetches || h.gw.Revision() != want {
+		t.Fatal("polling stopped or revision moved")
+	}
+}
+
+func TestMeteringEventsEqualRequestsServed(t *testing.T) {
+	up := startUpstream(t)
+	_, bus := natstestStart(t)
+	h := startGatewayOn(t, bus, baseSnapshot(t, up.url), func(c *Config) { c.MeteringBatch = 7; c.MeteringFlush = 30 * time.Millisecond })
+	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 60; i++ {
+				var r result
+				switch i % 6 {
+				case 0:
+					r = h.do("GET", "/nope/1.0/x", nil, "")
+				case 1:
+					r = h.do("GET", p1, nil, "")
+				case 2:
+					r = h.do("GET", "/dmdc/1.0/AllCategory", nil, "")
+				default:
+					r = h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep?msdn=1", tok, `{"a":1}`)
+				}
+				if r.status == 0 {
+					t.Error("no answer")
+				}
+				sent.Add(1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	h.stop() // graceful: must flush every event before returning
+	total := sent.Load()
+	if got := h.gw.MeteringPublished(); got != total {
+		t.Fatalf("gateway acknowledged %d events for %d requests", got, total)
+	}
+
+	ctx := context.Background()
+	stream, err := bus.JS.Stream(ctx, natsx.MeteringStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{natsx.MeteringEventSubject + ".gateway"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := stream.Info(ctx)
+	ids := map[string]bool{}
+	byStatus := map[int32]int{}
+	var sample *meteringv1.Event
+	for n := uint64(0); n < info.State.Msgs; {
+		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for msg := range batch.Messages() {
+			n++
+			var eb meteringv1.EventBatch
+			if err := proto.Unmarshal(msg.Data(), &eb); err != nil {
+				t.Fatal(err)
+			}
+			if msg.Headers().Get(jetstream.MsgIDHeader) != eb.BatchId || eb.BatchId == "" {
+				t.Fatalf("Nats-Msg-Id %q, batch id %q", msg.Headers().Get(jetstream.MsgIDHeader), eb.BatchId)
+			}
+			if len(eb.Events) > 7 {
+				t.Fatalf("batch of %d events, limit 7", len(eb.Events))
+			}
+			for _, e := range eb.Events {
+				if ids[e.Id] {
+					t.Fatalf("event %s twice", e.Id)
+				}
+				ids[e.Id] = true
+				byStatus[e.Status]++
+				if e.Method == "POST" && e.Status == 200 {
+					sample = e
+				}
+			}
+		}
+	}
+	if int64(len(ids)) != total {
+		t.Fatalf("stream holds %d events for %d requests served", len(ids), total)
+	}
+	if byStatus[404] != 40 || byStatus[401] != 40 || byStatus[200] != 160 {
+		t.Fatalf("events by status %v", byStatus)
+	}
+	if sample == nil || sample.ApiId != "api-1" || sample.ApiContext != "apiCSDLDKDN" || sample.ApiVersion != "1.0" ||
+		sample.Resource != "/doanhnghiep" || sample.ApplicationId != "app-1" || sample.AgencyCode != agencyOK ||
+		sample.SubscriptionId != "sub-1" || sample.BytesIn != 7 || sample.BytesOut == 0 || sample.Source != "gateway" ||
+		sample.ApiOwnerAgency != agencyOK || sample.LatencyUs <= 0 || sample.UpstreamLatencyUs <= 0 ||
+		sample.LatencyUs < sample.UpstreamLatencyUs || sample.Time == nil || time.Since(sample.Time.AsTime()) > time.Minute {
+		t.Fatalf("event fields: %+v", sample)
+	}
+}
+
+func TestMeteringSurvivesNATSOutage(t *testing.T) {
+	up := startUpstream(t)
+	dir := t.TempDir()
+	srv, bus := natstestStartAt(t, dir)
+	h := startGatewayOn(t, bus, baseSnapshot(t, up.url), func(c *Config) { c.MeteringAckTimeout = 300 * time.Millisecond })
+	for i := 0; i < 10; i++ {
+		h.do("GET", "/dmdc/1.0/x", nil, "")
+	}
+	waitFor(t, 5*time.Second, "first events acknowledged", func() bool { return h.gw.MeteringPublished() == 10 })
+	// NATS goes away; requests keep being served without delay.
+	srv.Server().Shutdown()
+	srv.Server().WaitForShutdown()
+	for i := 0; i < 25; i++ {
+		if r := h.do("GET", "/dmdc/1.0/x", nil, ""); r.status != 200 {
+			t.Fatalf("request during the NATS outage: %d", r.status)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	// NATS comes back on the same port and store; the pending batches are
+	// re-sent.
+	srv2 := restartNATS(t, dir, srv.ClientURL())
+	_ = srv2
+	waitFor(t, 15*time.Second, "events re-sent after the outage", func() bool { return h.gw.MeteringPublished() == 35 })
+	h.stop()
+}
+
+func TestMTLSAuthentication(t *testing.T) {
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "LGSP test CA"}, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	leaf := func(serial int64, cn string, server bool) (tls.Certificate, []byte) {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+		if server {
+			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		} else {
+			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}, der
+	}
+	writePEM := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	srvCert, srvDER := leaf(2, "gateway", true)
+	srvKeyDER, _ := x509.MarshalPKCS8PrivateKey(srvCert.PrivateKey)
+	clientCert, clientDER := leaf(3, "app-1 system", false)
+	strangerCert, _ := leaf(4, "unregistered", false)
+	fp := sha256.Sum256(clientDER)
+
+	up := startUpstream(t)
+	s := baseSnapshot(t, up.url)
+	s.Applications[0].CertFingerprint = hex.EncodeToString(fp[:])
+	s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "api-mtls", Context: "mtls", Version: "1.0", Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
+		AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_MTLS}, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
+	s.Subscriptions = append(s.Subscriptions, &registryv1.SubscriptionConfig{Id: "sub-mtls", ApplicationId: "app-1", ApiId: "api-mtls", Tier: "gold", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED})
+	h := startGateway(t, s, func(c *Config) {
+		c.TLSCertFile = writePEM("server.pem", "CERTIFICATE", srvDER)
+		c.TLSKeyFile = writePEM("server-key.pem", "PRIVATE KEY", srvKeyDER)
+		c.ClientCAFile = writePEM("ca.pem", "CERTIFICATE", caDER)
+	})
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	h.url = strings.Replace(h.url, "http://", "https://", 1)
+	withCert := func(c *tls.Certificate) {
+		tc := &tls.Config{RootCAs: pool}
+		if c != nil {
+			tc.Certificates = []tls.Certificate{*c}
+		}
+		h.client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
+	}
+	withCert(&clientCert)
+	if r := h.do("GET", "/mtls/1.0/x", nil, ""); r.status != 200 {
+		t.Fatalf("registered client certificate: %d %s", r.status, r.body)
+	}
+	if got := hdr2(up, "X-Lgsp-Consumer"); got != "app-1" {
+		t.Fatalf("consumer %q", got)
+	}
+	if got := hdr2(up, "X-Forwarded-Proto"); got != "https" {
+		t.Fatalf("X-Forwarded-Proto %q", got)
+	}
+	withCert(&strangerCert)
+	h.expectError(h.do("GET", "/mtls/1.0/x", nil, ""), 401, "invalid_client_certificate")
+	withCert(nil)
+	h.expectError(h.do("GET", "/mtls/1.0/x", nil, ""), 401, "missing_credential")
+	// Other APIs on the same listener still take their own credentials.
+	if r := h.do("GET", p1, map[string]string{"apikey": apiKeyOne}, ""); r.status != 200 {
+		t.Fatalf("api key over TLS: %d", r.status)
+	}
+	h.expectError(h.do("GET", "/mtls/1.0/x", map[string]string{"apikey": apiKeyOne}, ""), 401, "auth_method_not_allowed")
+}
+
+func TestConfig(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"LGSP_GATEWAY_ADDR":              "127.0.0.1:9999",
+		"LGSP_GATEWAY_UPSTREAM_TIMEOUT":  "2500",
+		"LGSP_GATEWAY_BREAKER_OPEN":      "3s",
+		"LGSP_GATEWAY_ACCESS_LOG":        "errors",
+		"LGSP_GATEWAY_ACCESS_LOG_SAMPLE": "0.1",
+		"LGSP_GATEWAY_TRUST_FORWARDED":   "true",
+		"LGSP_GATEWAY_METERING_BATCH":    "64",
+	}
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.UpstreamTimeout != 2500*time.Millisecond || c.BreakerOpen != 3*time.Second ||
+		c.AccessLog != "errors" || c.AccessLogSample != 0.1 || !c.TrustForwarded || c.MeteringBatch != 64 {
+		t.Fatalf("env not applied: %+v", c)
+	}
+	if err := c.ApplyEnv(func(k string) (string, bool) { return "x", k == "LGSP_GATEWAY_METERING_BATCH" }); err == nil || !strings.Contains(err.Error(), "LGSP_GATEWAY_METERING_BATCH") {
+		t.Fatalf("bad number: %v", err)
+	}
+	for env, mutate := range map[string]func(*Config){
+		"LGSP_GATEWAY_ACCESS_LOG":        func(c *Config) { c.AccessLog = "verbose" },
+		"LGSP_GATEWAY_METERING_BUFFER":   func(c *Config) { c.MeteringBuffer = 0 },
+		"LGSP_GATEWAY_TLS_CLIENT_CA":     func(c *Config) { c.ClientCAFile = "/ca.pem" },
+		"LGSP_GATEWAY_MAX_BODY_BYTES":    func(c *Config) { c.MaxBodyBytes = c.BodyCapBytes + 1 },
+		"LGSP_GATEWAY_ACCESS_LOG_SAMPLE": func(c *Config) { c.AccessLogSample = 2 },
+	} {
+		c := DefaultConfig()
+		mutate(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+	if _, err := New(Config{}, nil, nil, nil); err == nil {
+		t.Fatal("New accepted an empty config")
+	}
+}
