@@ -1,0 +1,707 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
+	"github.com/lgsp-vn/lgsp/platform/sqlstore"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/agencycode"
+	"github.com/lgsp-vn/lgsp/services/registry/netguard"
+	"github.com/lgsp-vn/lgsp/services/registry/openapi"
+)
+
+const (
+	lcDraft      = "draft"
+	lcPublished  = "published"
+	lcDeprecated = "deprecated"
+	lcRetired    = "retired"
+
+	visPublic  = "public"
+	visPrivate = "private"
+)
+
+var lifecycleToProto = map[string]registryv1.ApiLifecycle{
+	lcDraft:      registryv1.ApiLifecycle_API_LIFECYCLE_DRAFT,
+	lcPublished:  registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
+	lcDeprecated: registryv1.ApiLifecycle_API_LIFECYCLE_DEPRECATED,
+	lcRetired:    registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED,
+}
+
+func lifecycleFromProto(l registryv1.ApiLifecycle) string {
+	for k, v := range lifecycleToProto {
+		if v == l {
+			return k
+		}
+	}
+	return ""
+}
+
+// legalTransitions is the API lifecycle: draft → published → deprecated →
+// retired, and deprecated → published to undo a deprecation.
+var legalTransitions = map[string][]string{
+	lcDraft:      {lcPublished},
+	lcPublished:  {lcDeprecated},
+	lcDeprecated: {lcPublished, lcRetired},
+}
+
+var (
+	reContext = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+	reVersion = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
+	// Contexts the gateway answers itself.
+	reservedContexts = map[string]bool{"token": true, "oauth2": true, "admin": true, "healthz": true, "readyz": true, "metrics": true, "jwks": true, "well-known": true}
+	httpMethods      = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELETE": true, "OPTIONS": true, "HEAD": true, "PATCH": true, "TRACE": true, "*": true}
+)
+
+// Per-API limits the registry accepts.
+const (
+	maxEndpoints    = 16
+	maxBodyLimit    = 1 << 30
+	maxTimeoutMS    = 10 * 60 * 1000
+	maxRetries      = 5
+	maxResources    = openapi.MaxResources
+	maxDescription  = 4000
+	maxEndpointWght = 1000
+)
+
+type apiRow struct {
+	ID, Name, Context, Version, Owner, Visibility, Lifecycle string
+	Spec, Secrets                                            string
+	HasDoc                                                   bool
+	Created, Updated                                         int64
+}
+
+const apiColumns = `id, name, context, version, owner_agency, visibility, lifecycle, spec, upstream_secrets,
+	CASE WHEN openapi_document = '' THEN 0 ELSE 1 END, created_ms, updated_ms`
+
+func scanAPI(sc scanner) (apiRow, error) {
+	var (
+		r      apiRow
+		hasDoc int
+	)
+	err := sc.Scan(&r.ID, &r.Name, &r.Context, &r.Version, &r.Owner, &r.Visibility, &r.Lifecycle, &r.Spec, &r.Secrets, &hasDoc, &r.Created, &r.Updated)
+	r.HasDoc = hasDoc == 1
+	return r, err
+}
+
+func getAPI(ctx context.Context, db *sqlstore.DB, q querier, id string) (apiRow, error) {
+	r, err := scanAPI(q.QueryRowContext(ctx, db.Rebind(`SELECT `+apiColumns+` FROM registry_apis WHERE id = ?`), id))
+	if errNoRows(err) {
+		return r, apierr.NotFound("api", id)
+	}
+	return r, err
+}
+
+// proto renders the API without its secrets.
+func (r apiRow) proto() *registryv1.Api {
+	a := &registryv1.Api{}
+	_ = protojson.Unmarshal([]byte(r.Spec), a)
+	a.Id, a.Name, a.Context, a.Version, a.OwnerAgency = r.ID, r.Name, r.Context, r.Version, r.Owner
+	a.Visibility = registryv1.ApiVisibility_API_VISIBILITY_PRIVATE
+	if r.Visibility == visPublic {
+		a.Visibility = registryv1.ApiVisibility_API_VISIBILITY_PUBLIC
+	}
+	a.Lifecycle = lifecycleToProto[r.Lifecycle]
+	if a.UpstreamAuth == nil {
+		a.UpstreamAuth = &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE}
+	}
+	a.UpstreamAuth.HasSecret = r.Secrets != ""
+	a.HasOpenapiDocument = r.HasDoc
+	a.CreateTime, a.UpdateTime = tsOrNil(r.Created), tsOrNil(r.Updated)
+	return a
+}
+
+// visibleTo reports whether an agency-scoped reader of agency sees the API:
+// its own agency's APIs, and public APIs once published.
+func (r apiRow) visibleTo(c caller) bool {
+	if c.access == all || r.Owner == c.Agency {
+		return true
+	}
+	return c.access == own && r.Visibility == visPublic && (r.Lifecycle == lcPublished || r.Lifecycle == lcDeprecated)
+}
+
+// specOf keeps the fields stored in the spec column: everything except the
+// columns, the output-only fields and the upstream secrets.
+func specOf(a *registryv1.Api) string {
+	sp := &registryv1.Api{
+		Description: a.GetDescription(), AnonymousAccess: a.GetAnonymousAccess(),
+		Endpoints: a.GetEndpoints(), AuthMethods: a.GetAuthMethods(),
+		MaxBodyBytes: a.GetMaxBodyBytes(), TimeoutMs: a.GetTimeoutMs(), Retries: a.GetRetries(),
+		ApprovalMode: a.GetApprovalMode(), Resources: a.GetResources(), SunsetTime: a.GetSunsetTime(),
+	}
+	if ua := a.GetUpstreamAuth(); ua != nil {
+		sp.UpstreamAuth = &registryv1.UpstreamAuth{
+			Type: ua.GetType(), Username: ua.GetUsername(), TokenUrl: ua.GetTokenUrl(),
+			ClientId: ua.GetClientId(), Scope: ua.GetScope(), SystemId: ua.GetSystemId(),
+		}
+	}
+	b, _ := protojson.Marshal(sp)
+	return string(b)
+}
+
+func secretAAD(apiID string) string { return "api-upstream:" + apiID }
+
+// sealSecrets stores the secret fields of ua, keeping the previously stored
+// value of any secret left empty.
+func (s *Service) sealSecrets(apiID string, ua *registryv1.UpstreamAuth, old *registryv1.UpstreamAuth) string {
+	sec := &registryv1.UpstreamAuth{
+		Password: ua.GetPassword(), BearerToken: ua.GetBearerToken(),
+		ClientSecret: ua.GetClientSecret(), SigningSecret: ua.GetSigningSecret(),
+	}
+	if old != nil {
+		if sec.Password == "" {
+			sec.Password = old.GetPassword()
+		}
+		if sec.BearerToken == "" {
+			sec.BearerToken = old.GetBearerToken()
+		}
+		if sec.ClientSecret == "" {
+			sec.ClientSecret = old.GetClientSecret()
+		}
+		if sec.SigningSecret == "" {
+			sec.SigningSecret = old.GetSigningSecret()
+		}
+	}
+	// Keep only what the auth type uses, so a type change drops stale secrets.
+	switch ua.GetType() {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
+		sec = &registryv1.UpstreamAuth{Password: sec.Password}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
+		sec = &registryv1.UpstreamAuth{BearerToken: sec.BearerToken}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
+		sec = &registryv1.UpstreamAuth{ClientSecret: sec.ClientSecret}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
+		sec = &registryv1.UpstreamAuth{SigningSecret: sec.SigningSecret}
+	default:
+		return ""
+	}
+	b, _ := proto.Marshal(sec)
+	return s.box.Seal(b, secretAAD(apiID))
+}
+
+// openSecrets decrypts an API's upstream secrets.
+func (s *Service) openSecrets(apiID, sealed string) (*registryv1.UpstreamAuth, error) {
+	sec := &registryv1.UpstreamAuth{}
+	if sealed == "" {
+		return sec, nil
+	}
+	b, err := s.box.Open(sealed, secretAAD(apiID))
+	if err != nil {
+		return nil, fmt.Errorf("api %s upstream secrets: %w", apiID, err)
+	}
+	if err := proto.Unmarshal(b, sec); err != nil {
+		return nil, fmt.Errorf("api %s upstream secrets: %w", apiID, err)
+	}
+	return sec, nil
+}
+
+// normalizeAPI fills defaults and validates every field of a. old is the
+// stored API's secrets on update (nil on create).
+func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecrets *registryv1.UpstreamAuth) error {
+	a.Name = strings.TrimSpace(a.GetName())
+	if err := validName("api.name", "invalid_api_name", "the API name", "tên API", a.Name, 255); err != nil {
+		return err
+	}
+	if !reContext.MatchString(a.GetContext()) {
+		return apierr.Invalid("api.context", "invalid_api_context",
+			"context must start with a letter and contain only letters, digits, '-' and '_' (at most 64)",
+			"context phải bắt đầu bằng chữ cái, chỉ gồm chữ, số, '-' và '_' (tối đa 64 ký tự)")
+	}
+	if reservedContexts[strings.ToLower(a.GetContext())] {
+		return apierr.Invalid("api.context", "reserved_api_context",
+			"this context is reserved by the gateway", "context này đã được gateway dành riêng")
+	}
+	if !reVersion.MatchString(a.GetVersion()) {
+		return apierr.Invalid("api.version", "invalid_api_version",
+			"version must be letters, digits, '.', '-' or '_' (at most 32), e.g. 1.0",
+			"phiên bản chỉ gồm chữ, số, '.', '-', '_' (tối đa 32 ký tự), ví dụ 1.0")
+	}
+	if len([]rune(a.GetDescription())) > maxDescription {
+		return apierr.Invalid("api.description", "invalid_api_description",
+			fmt.Sprintf("the description is limited to %d characters", maxDescription),
+			fmt.Sprintf("mô tả tối đa %d ký tự", maxDescription))
+	}
+	switch a.GetVisibility() {
+	case registryv1.ApiVisibility_API_VISIBILITY_UNSPECIFIED:
+		a.Visibility = registryv1.ApiVisibility_API_VISIBILITY_PRIVATE
+	case registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApiVisibility_API_VISIBILITY_PRIVATE:
+	default:
+		return apierr.Invalid("api.visibility", "invalid_visibility", "unknown visibility", "chế độ hiển thị không hợp lệ")
+	}
+	switch a.GetApprovalMode() {
+	case registryv1.ApprovalMode_APPROVAL_MODE_UNSPECIFIED:
+		a.ApprovalMode = registryv1.ApprovalMode_APPROVAL_MODE_MANUAL
+	case registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL:
+	default:
+		return apierr.Invalid("api.approval_mode", "invalid_approval_mode", "unknown approval mode", "chế độ phê duyệt không hợp lệ")
+	}
+	if err := s.checkEndpoints(ctx, a.GetEndpoints()); err != nil {
+		return err
+	}
+	if err := s.checkUpstreamAuth(ctx, a, oldSecrets); err != nil {
+		return err
+	}
+	if len(a.GetAuthMethods()) == 0 {
+		a.AuthMethods = []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_API_KEY}
+	}
+	seen := map[registryv1.AuthMethod]bool{}
+	for _, m := range a.GetAuthMethods() {
+		if _, ok := registryv1.AuthMethod_name[int32(m)]; !ok || m == registryv1.AuthMethod_AUTH_METHOD_UNSPECIFIED || seen[m] {
+			return apierr.Invalid("api.auth_methods", "invalid_auth_method",
+				"auth methods must be known and listed once", "phương thức xác thực phải hợp lệ và không trùng lặp")
+		}
+		seen[m] = true
+	}
+	if a.GetMaxBodyBytes() < 0 || a.GetMaxBodyBytes() > maxBodyLimit {
+		return apierr.Invalid("api.max_body_bytes", "invalid_max_body_bytes",
+			"max_body_bytes must be between 0 (platform default) and 1 GiB", "max_body_bytes phải từ 0 (mặc định) đến 1 GiB")
+	}
+	if a.GetTimeoutMs() < 0 || a.GetTimeoutMs() > maxTimeoutMS {
+		return apierr.Invalid("api.timeout_ms", "invalid_timeout",
+			"timeout_ms must be between 0 (platform default) and 600000", "timeout_ms phải từ 0 (mặc định) đến 600000")
+	}
+	if a.GetRetries() < 0 || a.GetRetries() > maxRetries {
+		return apierr.Invalid("api.retries", "invalid_retries", "retries must be between 0 and 5", "số lần thử lại phải từ 0 đến 5")
+	}
+	if err := checkResources(a.GetResources()); err != nil {
+		return err
+	}
+	if a.SunsetTime != nil && a.SunsetTime.CheckValid() != nil {
+		return errInvalidTime("api.sunset_time")
+	}
+	return nil
+}
+
+func (s *Service) checkEndpoints(ctx context.Context, eps []*registryv1.UpstreamEndpoint) error {
+	if len(eps) == 0 {
+		return apierr.Invalid("api.endpoints", "upstream_required",
+			"at least one upstream endpoint is required", "cần ít nhất một địa chỉ dịch vụ nguồn (upstream)")
+	}
+	if len(eps) > maxEndpoints {
+		return apierr.Invalid("api.endpoints", "too_many_endpoints",
+			fmt.Sprintf("at most %d upstream endpoints", maxEndpoints), fmt.Sprintf("tối đa %d địa chỉ upstream", maxEndpoints))
+	}
+	for i, ep := range eps {
+		field := fmt.Sprintf("api.endpoints[%d]", i)
+		if ep.GetWeight() == 0 {
+			ep.Weight = 1
+		}
+		if ep.GetWeight() < 0 || ep.GetWeight() > maxEndpointWght {
+			return apierr.Invalid(field+".weight", "invalid_endpoint_weight",
+				"weight must be between 1 and 1000", "trọng số phải từ 1 đến 1000")
+		}
+		ep.Url = strings.TrimSpace(ep.GetUrl())
+		if err := s.checkUpstreamURL(ctx, field+".url", ep.Url); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkUpstreamURL maps the network guard's verdict to API errors.
+func (s *Service) checkUpstreamURL(ctx context.Context, field, raw string) error {
+	err := s.guard.CheckURL(ctx, raw)
+	var ge *netguard.Error
+	if err == nil || !errors.As(err, &ge) {
+		return err
+	}
+	switch ge.Reason {
+	case netguard.ReasonScheme:
+		return apierr.Invalid(field, "upstream_scheme_not_allowed",
+			"the upstream URL must use http or https", "địa chỉ upstream phải dùng http hoặc https")
+	case netguard.ReasonForbidden:
+		return apierr.Invalid(field, "upstream_address_not_allowed",
+			"the upstream address is outside the allowed networks ("+ge.Detail+"); see LGSP_REGISTRY_UPSTREAM_ALLOW",
+			"địa chỉ upstream nằm ngoài các mạng được phép; xem LGSP_REGISTRY_UPSTREAM_ALLOW")
+	case netguard.ReasonUnresolvable:
+		return apierr.Invalid(field, "upstream_unresolvable",
+			"the upstream host name does not resolve", "không phân giải được tên máy chủ upstream")
+	case netguard.ReasonUserinfo:
+		return apierr.Invalid(field, "invalid_upstream_url",
+			"credentials must not be put in the upstream URL; use upstream_auth",
+			"không được đặt thông tin đăng nhập trong URL upstream; hãy dùng upstream_auth")
+	}
+	return apierr.Invalid(field, "invalid_upstream_url",
+		"the upstream URL must be an absolute http(s) URL", "địa chỉ upstream phải là URL http(s) đầy đủ")
+}
+
+func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old *registryv1.UpstreamAuth) error {
+	ua := a.GetUpstreamAuth()
+	if ua == nil {
+		ua = &registryv1.UpstreamAuth{}
+		a.UpstreamAuth = ua
+	}
+	ua.HasSecret = false
+	have := func(v, stored string) bool { return v != "" || stored != "" }
+	missing := func(what string) error {
+		return apierr.Invalid("api.upstream_auth", "invalid_upstream_auth",
+			"upstream authentication "+ua.GetType().String()+" needs "+what,
+			"xác thực upstream "+ua.GetType().String()+" cần "+what)
+	}
+	switch ua.GetType() {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED, registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE:
+		ua.Type = registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
+		if ua.GetUsername() == "" || !have(ua.GetPassword(), old.GetPassword()) {
+			return missing("username and password")
+		}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
+		if !have(ua.GetBearerToken(), old.GetBearerToken()) {
+			return missing("bearer_token")
+		}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
+		if ua.GetTokenUrl() == "" || ua.GetClientId() == "" || !have(ua.GetClientSecret(), old.GetClientSecret()) {
+			return missing("token_url, client_id and client_secret")
+		}
+		if err := s.checkUpstreamURL(ctx, "api.upstream_auth.token_url", ua.GetTokenUrl()); err != nil {
+			return err
+		}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
+		if ua.GetSystemId() == "" || !have(ua.GetSigningSecret(), old.GetSigningSecret()) {
+			return missing("system_id and signing_secret")
+		}
+	default:
+		return apierr.Invalid("api.upstream_auth.type", "invalid_upstream_auth", "unknown upstream authentication type", "kiểu xác thực upstream không hợp lệ")
+	}
+	return nil
+}
+
+func checkResources(rs []*registryv1.ApiResource) error {
+	if len(rs) > maxResources {
+		return apierr.Invalid("api.resources", "invalid_resource",
+			fmt.Sprintf("at most %d resources", maxResources), fmt.Sprintf("tối đa %d tài nguyên", maxResources))
+	}
+	for i, r := range rs {
+		r.Method = strings.ToUpper(strings.TrimSpace(r.GetMethod()))
+		if !httpMethods[r.Method] || !strings.HasPrefix(r.GetPath(), "/") || len(r.GetPath()) > 512 || strings.ContainsAny(r.GetPath(), " \t\r\n?#") {
+			return apierr.Invalid(fmt.Sprintf("api.resources[%d]", i), "invalid_resource",
+				"a resource needs an HTTP method (or *) and a path starting with /",
+				"tài nguyên cần phương thức HTTP (hoặc *) và đường dẫn bắt đầu bằng /")
+		}
+	}
+	return nil
+}
+
+// parseOpenAPI maps the parser's errors to API errors.
+func parseOpenAPI(field, doc string) (*openapi.Document, error) {
+	d, err := openapi.Parse([]byte(doc))
+	var oe *openapi.Error
+	if errors.As(err, &oe) {
+		return nil, apierr.Invalid(field, oe.Code, "OpenAPI document refused: "+oe.Detail, "tài liệu OpenAPI không hợp lệ: "+oe.Detail)
+	}
+	return d, err
+}
+
+func resourcesOf(d *openapi.Document) []*registryv1.ApiResource {
+	out := make([]*registryv1.ApiResource, 0, len(d.Resources))
+	for _, r := range d.Resources {
+		out = append(out, &registryv1.ApiResource{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
+
+// activeAgency checks that code is a registered, active agency.
+func activeAgency(ctx context.Context, db *sqlstore.DB, q querier, field, code string) error {
+	if !agencycode.Valid(code) {
+		return errAgencyCode(field)
+	}
+	a, err := getAgency(ctx, db, q, code)
+	if isNotFound(err) {
+		return apierr.Invalid(field, "unknown_agency", "the agency "+code+" is not registered", "cơ quan "+code+" chưa được đăng ký")
+	}
+	if err != nil {
+		return err
+	}
+	if a.Status != agencyActive {
+		return apierr.Invalid(field, "agency_not_active", "the agency "+code+" is not active", "cơ quan "+code+" không còn hoạt động")
+	}
+	return nil
+}
+
+// CreateApi registers a new API version as a draft.
+func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiRequest) (*registryv1.CreateApiResponse, error) {
+	c, err := authorize(ctx, "CreateApi")
+	if err != nil {
+		return nil, err
+	}
+	a := &registryv1.Api{}
+	if req.GetApi() != nil {
+		a = proto.Clone(req.GetApi()).(*registryv1.Api)
+	}
+	if a.OwnerAgency == "" && c.access == own {
+		a.OwnerAgency = c.Agency
+	}
+	if err := c.requireOwn(a.GetOwnerAgency()); err != nil {
+		return nil, err
+	}
+	var doc string
+	if req.GetOpenapiDocument() != "" {
+		d, err := parseOpenAPI("openapi_document", req.GetOpenapiDocument())
+		if err != nil {
+			return nil, err
+		}
+		a.Resources = resourcesOf(d)
+		if a.Name == "" {
+			a.Name = d.Title
+		}
+		if a.Description == "" {
+			a.Description = d.Description
+		}
+		doc = req.GetOpenapiDocument()
+	}
+	if err := s.normalizeAPI(ctx, a, nil); err != nil {
+		return nil, err
+	}
+	var out apiRow
+	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
+		if err := activeAgency(ctx, s.db, t.tx, "api.owner_agency", a.GetOwnerAgency()); err != nil {
+			return err
+		}
+		now := t.now.UnixMilli()
+		out = apiRow{
+			ID: newID("api"), Name: a.Name, Context: a.Context, Version: a.Version, Owner: a.OwnerAgency,
+			Visibility: visPrivate, Lifecycle: lcDraft, Spec: specOf(a), HasDoc: doc != "", Created: now, Updated: now,
+		}
+		if a.Visibility == registryv1.ApiVisibility_API_VISIBILITY_PUBLIC {
+			out.Visibility = visPublic
+		}
+		out.Secrets = s.sealSecrets(out.ID, a.UpstreamAuth, nil)
+		if _, err := t.exec(ctx, `INSERT INTO registry_apis (id, name, context, context_key, version, owner_agency, visibility, lifecycle,
+			spec, upstream_secrets, openapi_document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, out.Name, out.Context, strings.ToLower(out.Context), out.Version, out.Owner, out.Visibility, out.Lifecycle,
+			out.Spec, out.Secrets, doc, out.Created, out.Updated); err != nil {
+			if sqlstore.IsUniqueViolation(err) {
+				return errConflict("duplicate_api", "an API with this context and version already exists",
+					"đã có API với context và phiên bản này")
+			}
+			return err
+		}
+		t.record("api", out.ID, "create", nil, out.proto())
+		return nil
+	})
+	if err != nil {
+		return nil, s.internalErr(ctx, "create api", err)
+	}
+	return &registryv1.CreateApiResponse{Api: out.proto()}, nil
+}
+
+// GetApi returns one API.
+func (s *Service) GetApi(ctx context.Context, req *registryv1.GetApiRequest) (*registryv1.GetApiResponse, error) {
+	c, err := authorize(ctx, "GetApi")
+	if err != nil {
+		return nil, err
+	}
+	r, err := getAPI(ctx, s.db, s.db.DB, req.GetId())
+	if err != nil {
+		return nil, s.internalErr(ctx, "get api", err)
+	}
+	if !r.visibleTo(c) {
+		return nil, apierr.ErrForbidden
+	}
+	return &registryv1.GetApiResponse{Api: r.proto()}, nil
+}
+
+// ListApis lists the APIs the caller may see.
+func (s *Service) ListApis(ctx context.Context, req *registryv1.ListApisRequest) (*registryv1.ListApisResponse, error) {
+	c, err := authorize(ctx, "ListApis")
+	if err != nil {
+		return nil, err
+	}
+	var l listQuery
+	if c.access == own {
+		l.where(`(owner_agency = ? OR (visibility = ? AND lifecycle IN (?, ?)))`, c.Agency, visPublic, lcPublished, lcDeprecated)
+	}
+	if req.GetOwnerAgency() != "" {
+		l.where("owner_agency = ?", req.GetOwnerAgency())
+	}
+	if lc := req.GetLifecycle(); lc != registryv1.ApiLifecycle_API_LIFECYCLE_UNSPECIFIED {
+		l.where("lifecycle = ?", lifecycleFromProto(lc))
+	}
+	if req.GetContext() != "" {
+		l.where("context_key = ?", strings.ToLower(req.GetContext()))
+	}
+	resp := &registryv1.ListApisResponse{}
+	next, err := s.list(ctx, &l, `SELECT `+apiColumns+` FROM registry_apis`, "id", req.GetPageSize(), req.GetPageToken(),
+		func(sc scanner) (string, error) {
+			r, err := scanAPI(sc)
+			if err != nil {
+				return "", err
+			}
+			resp.Apis = append(resp.Apis, r.proto())
+			return r.ID, nil
+		})
+	if err != nil {
+		return nil, s.internalErr(ctx, "list apis", err)
+	}
+	resp.NextPageToken = next
+	return resp, nil
+}
+
+// updateAPI loads an API the caller may change, lets fn change it, and
+// stores it.
+func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn func(t *wtx, cur apiRow, a *registryv1.Api, secrets *registryv1.UpstreamAuth) (doc *string, err error)) (apiRow, error) {
+	var out apiRow
+	_, err := s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
+		cur, err := getAPI(ctx, s.db, t.tx, id)
+		if err != nil {
+			return err
+		}
+		if !c.owns(cur.Owner) {
+			return apierr.ErrForbidden
+		}
+		secrets, err := s.openSecrets(cur.ID, cur.Secrets)
+		if err != nil {
+			return err
+		}
+		a := cur.proto()
+		doc, err := fn(t, cur, a, secrets)
+		if err != nil {
+			return err
+		}
+		out = cur
+		out.Name = a.Name
+		out.Lifecycle = lifecycleFromProto(a.Lifecycle)
+		out.Visibility = visPrivate
+		if a.Visibility == registryv1.ApiVisibility_API_VISIBILITY_PUBLIC {
+			out.Visibility = visPublic
+		}
+		out.Spec = specOf(a)
+		out.Secrets = s.sealSecrets(cur.ID, a.UpstreamAuth, secrets)
+		out.Updated = t.now.UnixMilli()
+		q := `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, updated_ms = ? WHERE id = ?`
+		args := []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.Updated, out.ID}
+		if doc != nil {
+			q = `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, updated_ms = ?, openapi_document = ? WHERE id = ?`
+			args = []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.Updated, *doc, out.ID}
+			out.HasDoc = *doc != ""
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		t.record("api", out.ID, action, cur.proto(), out.proto())
+		return nil
+	})
+	return out, err
+}
+
+var apiMutable = []string{"name", "description", "visibility", "anonymous_access", "endpoints", "upstream_auth",
+	"auth_methods", "max_body_bytes", "timeout_ms", "retries", "approval_mode", "resources", "sunset_time"}
+
+// UpdateApi changes an API's settings. Context, version and owner never
+// change (the owner only moves with agency succession).
+func (s *Service) UpdateApi(ctx context.Context, req *registryv1.UpdateApiRequest) (*registryv1.UpdateApiResponse, error) {
+	c, err := authorize(ctx, "UpdateApi")
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetApi()
+	if in == nil {
+		return nil, apierr.Invalid("api", "api_required", "the API is required", "thiếu thông tin API")
+	}
+	paths, err := maskPaths(req.GetUpdateMask(), apiMutable...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.updateAPI(ctx, c, in.GetId(), "update", func(t *wtx, cur apiRow, a *registryv1.Api, secrets *registryv1.UpstreamAuth) (*string, error) {
+		if cur.Lifecycle == lcRetired {
+			return nil, errPrecondition("api_retired", "a retired API can no longer change", "API đã ngừng hẳn, không thể thay đổi")
+		}
+		in := proto.Clone(in).(*registryv1.Api)
+		set := map[string]func(){
+			"name":             func() { a.Name = in.Name },
+			"description":      func() { a.Description = in.Description },
+			"visibility":       func() { a.Visibility = in.Visibility },
+			"anonymous_access": func() { a.AnonymousAccess = in.AnonymousAccess },
+			"endpoints":        func() { a.Endpoints = in.Endpoints },
+			"upstream_auth":    func() { a.UpstreamAuth = in.UpstreamAuth },
+			"auth_methods":     func() { a.AuthMethods = in.AuthMethods },
+			"max_body_bytes":   func() { a.MaxBodyBytes = in.MaxBodyBytes },
+			"timeout_ms":       func() { a.TimeoutMs = in.TimeoutMs },
+			"retries":          func() { a.Retries = in.Retries },
+			"approval_mode":    func() { a.ApprovalMode = in.ApprovalMode },
+			"resources":        func() { a.Resources = in.Resources },
+			"sunset_time":      func() { a.SunsetTime = in.SunsetTime },
+		}
+		for p := range paths {
+			set[p]()
+		}
+		// An unchanged upstream_auth (or a secret left empty) keeps the
+		// stored secrets, which is why they are passed along.
+		return nil, s.normalizeAPI(ctx, a, secrets)
+	})
+	if err != nil {
+		return nil, s.internalErr(ctx, "update api", err)
+	}
+	return &registryv1.UpdateApiResponse{Api: out.proto()}, nil
+}
+
+// TransitionApi moves an API along its lifecycle.
+func (s *Service) TransitionApi(ctx context.Context, req *registryv1.TransitionApiRequest) (*registryv1.TransitionApiResponse, error) {
+	c, err := authorize(ctx, "TransitionApi")
+	if err != nil {
+		return nil, err
+	}
+	to := lifecycleFromProto(req.GetLifecycle())
+	if to == "" {
+		return nil, apierr.Invalid("lifecycle", "invalid_lifecycle", "the target lifecycle state is required", "cần trạng thái vòng đời đích")
+	}
+	if req.SunsetTime != nil && req.SunsetTime.CheckValid() != nil {
+		return nil, errInvalidTime("sunset_time")
+	}
+	out, err := s.updateAPI(ctx, c, req.GetId(), "transition", func(t *wtx, cur apiRow, a *registryv1.Api, _ *registryv1.UpstreamAuth) (*string, error) {
+		legal := false
+		for _, n := range legalTransitions[cur.Lifecycle] {
+			legal = legal || n == to
+		}
+		if !legal {
+			return nil, errPrecondition("illegal_transition",
+				fmt.Sprintf("an API cannot go from %s to %s (draft → published → deprecated → retired; deprecated → published)", cur.Lifecycle, to),
+				fmt.Sprintf("API không thể chuyển từ %s sang %s (draft → published → deprecated → retired; deprecated → published)", cur.Lifecycle, to))
+		}
+		a.Lifecycle = lifecycleToProto[to]
+		switch to {
+		case lcDeprecated:
+			if req.SunsetTime != nil {
+				a.SunsetTime = req.SunsetTime
+			}
+		case lcPublished:
+			a.SunsetTime = nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, s.internalErr(ctx, "transition api", err)
+	}
+	return &registryv1.TransitionApiResponse{Api: out.proto()}, nil
+}
+
+// ImportOpenApi replaces an API's resources with an OpenAPI document's.
+func (s *Service) ImportOpenApi(ctx context.Context, req *registryv1.ImportOpenApiRequest) (*registryv1.ImportOpenApiResponse, error) {
+	c, err := authorize(ctx, "ImportOpenApi")
+	if err != nil {
+		return nil, err
+	}
+	d, err := parseOpenAPI("openapi_document", req.GetOpenapiDocument())
+	if err != nil {
+		return nil, err
+	}
+	doc := req.GetOpenapiDocument()
+	out, err := s.updateAPI(ctx, c, req.GetId(), "import_openapi", func(t *wtx, cur apiRow, a *registryv1.Api, _ *registryv1.UpstreamAuth) (*string, error) {
+		if cur.Lifecycle == lcRetired {
+			return nil, errPrecondition("api_retired", "a retired API can no longer change", "API đã ngừng hẳn, không thể thay đổi")
+		}
+		a.Resources = resourcesOf(d)
+		return &doc, nil
+	})
+	if err != nil {
+		return nil, s.internalErr(ctx, "import openapi", err)
+	}
+	return &registryv1.ImportOpenApiResponse{Api: out.proto()}, nil
+}

@@ -1,0 +1,150 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
+	"github.com/lgsp-vn/lgsp/platform/authn"
+)
+
+// access is what a role may do with one RPC.
+type access int
+
+const (
+	deny access = iota
+	// any resource.
+	all
+	// only resources of the caller's own agency: for publishers the APIs
+	// their agency owns (and subscriptions to them), for developers the
+	// applications their agency owns (and their credentials and
+	// subscriptions). Reads of APIs also see other agencies' public
+	// published APIs (the catalog).
+	own
+)
+
+const (
+	admin     = authn.RolePlatformAdmin
+	publisher = authn.RoleAgencyPublisher
+	developer = authn.RoleAgencyDeveloper
+	auditor   = authn.RoleAuditor
+	service   = authn.RoleService
+)
+
+type grants map[authn.Role]access
+
+var (
+	adminOnly   = grants{admin: all}
+	readers     = grants{admin: all, publisher: all, developer: all, auditor: all}
+	oversight   = grants{admin: all, auditor: all}
+	anyUser     = grants{admin: all, publisher: all, developer: all, auditor: all}
+	internal    = grants{service: all}
+	apiWriters  = grants{admin: all, publisher: own}
+	apiReaders  = grants{admin: all, auditor: all, publisher: own, developer: own}
+	appWriters  = grants{admin: all, developer: own}
+	appReaders  = grants{admin: all, auditor: all, developer: own, publisher: own}
+	credReaders = grants{admin: all, auditor: all, developer: own}
+	subReaders  = grants{admin: all, auditor: all, developer: own, publisher: own}
+	subDeciders = grants{admin: all, publisher: own}
+)
+
+// permissions is the authorisation matrix: RPC method name → role → access.
+// Every RPC of RegistryService and GatewayService must appear here; a
+// missing entry denies everything (and the tests fail). Login is public and
+// needs no principal.
+var permissions = map[string]grants{
+	"Login":               nil,
+	"Logout":              anyUser,
+	"WhoAmI":              {admin: all, publisher: all, developer: all, auditor: all, service: all},
+	"ChangePassword":      anyUser,
+	"AuthenticateSession": internal,
+
+	"CreateAgency":      adminOnly,
+	"GetAgency":         readers,
+	"ListAgencies":      readers,
+	"UpdateAgency":      adminOnly,
+	"SucceedAgency":     adminOnly,
+	"ListAgencyHistory": readers,
+
+	"CreateApi":     apiWriters,
+	"GetApi":        apiReaders,
+	"ListApis":      apiReaders,
+	"UpdateApi":     apiWriters,
+	"TransitionApi": apiWriters,
+	"ImportOpenApi": apiWriters,
+
+	"CreateTier": adminOnly,
+	"GetTier":    readers,
+	"ListTiers":  readers,
+	"UpdateTier": adminOnly,
+
+	"CreateApplication":  appWriters,
+	"GetApplication":     appReaders,
+	"ListApplications":   appReaders,
+	"UpdateApplication":  appWriters,
+	"SuspendApplication": appWriters,
+	// A suspension may be a sanction, so only platform admins lift it.
+	"ResumeApplication": adminOnly,
+
+	"CreateCredential": appWriters,
+	"ListCredentials":  credReaders,
+	"RevokeCredential": appWriters,
+
+	"CreateSubscription":  appWriters,
+	"GetSubscription":     subReaders,
+	"ListSubscriptions":   subReaders,
+	"ApproveSubscription": subDeciders,
+	"RejectSubscription":  subDeciders,
+	"SuspendSubscription": subDeciders,
+	"ResumeSubscription":  subDeciders,
+
+	"CreateUser": adminOnly,
+	"GetUser":    oversight,
+	"ListUsers":  oversight,
+	"UpdateUser": adminOnly,
+
+	"ListSigningKeys":  oversight,
+	"RotateSigningKey": adminOnly,
+
+	"ListAuditEntries": oversight,
+	"VerifyAuditChain": oversight,
+
+	// GatewayService.
+	"GetSnapshot": internal,
+	"IssueToken":  internal,
+}
+
+// caller is an authorised principal with its access to the current RPC.
+type caller struct {
+	authn.Principal
+	access access
+}
+
+// authorize checks the principal in ctx against permissions[method].
+func authorize(ctx context.Context, method string) (caller, error) {
+	p, ok := authn.From(ctx)
+	if !ok {
+		return caller{}, apierr.ErrUnauthenticated
+	}
+	a := permissions[method][p.Role]
+	if a == deny {
+		return caller{}, apierr.ErrForbidden
+	}
+	if a == own && p.Agency == "" {
+		// An agency role without an agency can own nothing.
+		return caller{}, apierr.ErrForbidden
+	}
+	return caller{Principal: p, access: a}, nil
+}
+
+// owns reports whether c may act on a resource belonging to agency.
+func (c caller) owns(agency string) bool {
+	return c.access == all || (c.access == own && agency != "" && agency == c.Agency)
+}
+
+// requireOwn is owns as an error.
+func (c caller) requireOwn(agency string) error {
+	if !c.owns(agency) {
+		return apierr.ErrForbidden
+	}
+	return nil
+}
