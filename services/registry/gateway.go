@@ -31,10 +31,18 @@ const DefaultTokenScope = "am_application_scope default"
 // revision: the JWKS also changes with time, when previous keys retire.
 const snapshotMaxAge = time.Minute
 
-// ErrInvalidClient is IssueToken's answer to any failed client
-// authentication; the reason is only logged and counted.
-var ErrInvalidClient = apierr.New(codes.Unauthenticated, "invalid_client",
-	"client authentication failed", "xác thực ứng dụng thất bại")
+// IssueToken's refusals. ErrInvalidClient answers any failed client
+// authentication (unknown client, wrong secret, revoked credential) without
+// saying which; ErrClientNotAllowed answers a client that authenticated but
+// may not have a token now (expired credential, suspended application,
+// inactive agency). The precise reason is logged and counted.
+var (
+	ErrInvalidClient = apierr.New(codes.Unauthenticated, "invalid_client",
+		"client authentication failed", "xác thực ứng dụng thất bại")
+	ErrClientNotAllowed = apierr.New(codes.FailedPrecondition, "unauthorized_client",
+		"the client may not obtain tokens now (credential expired, application suspended or agency inactive)",
+		"ứng dụng hiện không được cấp token (thông tin xác thực hết hạn, ứng dụng bị tạm dừng hoặc cơ quan ngừng hoạt động)")
+)
 
 type gatewayServer struct {
 	registryv1.UnimplementedGatewayServiceServer
@@ -274,6 +282,10 @@ func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequ
 			"source", req.GetSourceAddress())
 		return ErrInvalidClient
 	}
+	refuse := func(reason string) error {
+		_ = fail(reason)
+		return ErrClientNotAllowed
+	}
 	if clientID == "" || secret == "" || len(clientID) > 128 || len(secret) > 512 {
 		return nil, fail("missing_or_oversized_credentials")
 	}
@@ -303,12 +315,16 @@ func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequ
 		return nil, fail("wrong_secret")
 	case credState != credActive:
 		return nil, fail("credential_revoked")
+	}
+	// The client proved it holds the secret: it may learn why it gets no
+	// token (the gateway answers unauthorized_client).
+	switch {
 	case expires != 0 && now.UnixMilli() >= expires:
-		return nil, fail("credential_expired")
+		return nil, refuse("credential_expired")
 	case appState != appActive:
-		return nil, fail("application_suspended")
+		return nil, refuse("application_suspended")
 	case agencyStatus != agencyActive:
-		return nil, fail("agency_inactive")
+		return nil, refuse("agency_inactive")
 	}
 	ttl := s.cfg.TokenTTL
 	if expires != 0 {
