@@ -48,21 +48,21 @@ func (s *Service) apply(ctx context.Context, agg *aggregate, prevSeq, lastSeq ui
 		next++
 	}
 
-	// Fold minutes into every granularity. Hour, day and month starts are
-	// computed once per distinct minute.
-	type starts struct{ hour, day, month int64 }
+	// Fold minutes into every granularity. Hour, day, month and year
+	// starts are computed once per distinct minute.
+	type starts struct{ hour, day, month, year int64 }
 	memo := make(map[int64]starts)
-	coarse := [3]map[bucketKey]*measures{{}, {}, {}}
+	coarse := [4]map[bucketKey]*measures{{}, {}, {}, {}}
 	minuteRows := make([]rollupRow, 0, len(agg.minutes))
 	for k, m := range agg.minutes {
 		id := ids[k.d]
 		minuteRows = append(minuteRows, rollupRow{bucket: k.minute, key: id, m: m})
 		st, ok := memo[k.minute]
 		if !ok {
-			st = starts{s.cal.hour(k.minute), s.cal.day(k.minute), s.cal.month(k.minute)}
+			st = starts{s.cal.hour(k.minute), s.cal.day(k.minute), s.cal.month(k.minute), s.cal.yearOf(k.minute)}
 			memo[k.minute] = st
 		}
-		for i, b := range [3]int64{st.hour, st.day, st.month} {
+		for i, b := range [4]int64{st.hour, st.day, st.month, st.year} {
 			bk := bucketKey{b, id}
 			if acc := coarse[i][bk]; acc != nil {
 				acc.merge(m)
@@ -72,7 +72,7 @@ func (s *Service) apply(ctx context.Context, agg *aggregate, prevSeq, lastSeq ui
 			}
 		}
 	}
-	tables := [4][]rollupRow{minuteRows}
+	tables := [len(rollupTables)][]rollupRow{minuteRows}
 	for i, mp := range coarse {
 		rows := make([]rollupRow, 0, len(mp))
 		for bk, m := range mp {

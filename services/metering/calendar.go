@@ -52,6 +52,9 @@ func (c calendar) nextMonth(ms int64) int64 {
 	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, c.loc).UnixMilli()
 }
 
+// yearOf returns the start of the local year of ms.
+func (c calendar) yearOf(ms int64) int64 { return c.yearStart(c.year(ms)) }
+
 func (c calendar) yearStart(year int) int64 {
 	return time.Date(year, time.January, 1, 0, 0, 0, 0, c.loc).UnixMilli()
 }

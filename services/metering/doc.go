@@ -3,7 +3,8 @@
 // It consumes the metering events every part publishes on
 // lgsp.metering.events.<source> (stream LGSP_METERING) through one durable
 // JetStream pull consumer and folds them into SQL rollups per minute, hour,
-// local calendar day and local calendar month. A rollup row is keyed by API,
+// local calendar day, month and year, all written at ingest so that a report
+// reads the coarsest table its range and granularity allow. A rollup row is keyed by API,
 // version, consumer application, consumer agency, API owner agency, source
 // and status class, and holds counts, bytes and a latency histogram.
 //

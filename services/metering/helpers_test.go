@@ -121,7 +121,7 @@ func streamLastSeq(t *testing.T, bus *natsx.Bus) uint64 {
 	return info.State.LastSeq
 }
 
-func cursorOf(t *testing.T, db *sqlstore.DB) uint64 {
+func cursorOf(t testing.TB, db *sqlstore.DB) uint64 {
 	t.Helper()
 	var last int64
 	err := db.QueryRowContext(context.Background(), `SELECT last_seq FROM metering_cursor WHERE name = 'metering'`).Scan(&last)
@@ -144,7 +144,7 @@ func waitCaughtUp(t *testing.T, db *sqlstore.DB, bus *natsx.Bus) {
 	}
 }
 
-func tableTotal(t *testing.T, db *sqlstore.DB, table string) int64 {
+func tableTotal(t testing.TB, db *sqlstore.DB, table string) int64 {
 	t.Helper()
 	var n int64
 	if err := db.QueryRowContext(context.Background(), "SELECT CAST(COALESCE(SUM(request_count), 0) AS BIGINT) FROM "+table).Scan(&n); err != nil {

@@ -16,7 +16,6 @@ type bucketMode int
 
 const (
 	perBucket bucketMode = iota // one row per stored bucket
-	perYear                     // month buckets folded into local years
 	noBuckets                   // summed over the whole range
 )
 
@@ -27,7 +26,6 @@ type usageQuery struct {
 	table    string
 	from, to int64 // bucket starts in [from, to)
 	mode     bucketMode
-	yearsMS  []int64 // perYear: starts of the years from..to touches, plus the end
 	groupBy  []meteringv1.Dimension
 	filter   *meteringv1.UsageFilter
 	scope    scope
@@ -71,18 +69,6 @@ func (q *usageQuery) sql() (string, []any) {
 	case perBucket:
 		sel = append(sel, "u.bucket_ms AS b")
 		group = append(group, "u.bucket_ms")
-	case perYear:
-		// Year starts are computed in Go (the zone's calendar) and inlined
-		// as integer literals, so the grouping expression is the same text
-		// in SELECT and GROUP BY on both engines.
-		var c strings.Builder
-		c.WriteString("CASE")
-		for i := 1; i < len(q.yearsMS); i++ {
-			fmt.Fprintf(&c, " WHEN u.bucket_ms < %d THEN %d", q.yearsMS[i], q.yearsMS[i-1])
-		}
-		fmt.Fprintf(&c, " ELSE %d END", q.yearsMS[len(q.yearsMS)-1])
-		sel = append(sel, c.String()+" AS b")
-		group = append(group, c.String())
 	case noBuckets:
 		sel = append(sel, "0 AS b")
 	}

@@ -25,7 +25,6 @@ const (
 	defaultTopN     = 10
 	maxTopN         = 1000
 	maxFilterValues = 500
-	maxYears        = 100
 )
 
 // grpcServer implements MeteringService on top of the Service.
@@ -98,6 +97,8 @@ func checkFilter(f *meteringv1.UsageFilter) error {
 func (s *Service) tableFor(from, to int64) string {
 	c := s.cal
 	switch {
+	case c.yearOf(from) == from && c.yearOf(to) == to:
+		return tableYear
 	case c.month(from) == from && c.month(to) == to:
 		return tableMonth
 	case c.day(from) == from && c.day(to) == to:
@@ -147,15 +148,7 @@ func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (
 	case meteringv1.Granularity_GRANULARITY_MONTH:
 		q.table = tableMonth
 	case meteringv1.Granularity_GRANULARITY_YEAR:
-		q.table = tableMonth
-		q.mode = perYear
-		y0, y1 := s.cal.year(from), s.cal.year(to-1)
-		if y1-y0 >= maxYears {
-			return nil, apierr.Invalid("end_time", "time_range_too_long", "a yearly report covers at most 100 years", "báo cáo theo năm tối đa 100 năm")
-		}
-		for y := y0; y <= y1+1; y++ {
-			q.yearsMS = append(q.yearsMS, s.cal.yearStart(y))
-		}
+		q.table = tableYear
 	default:
 		return nil, apierr.Invalid("granularity", "missing_granularity", "granularity is required (MINUTE, HOUR, DAY, MONTH or YEAR)", "cần chọn độ chi tiết thời gian (granularity): MINUTE, HOUR, DAY, MONTH hoặc YEAR")
 	}
@@ -418,7 +411,7 @@ func (g *grpcServer) AgencyYearTotals(ctx context.Context, req *meteringv1.Agenc
 		return nil, apierr.Invalid("perspective", "invalid_perspective", "unknown perspective", "góc nhìn không hợp lệ")
 	}
 	q := &usageQuery{
-		table: tableMonth, from: s.cal.yearStart(year), to: s.cal.yearStart(year + 1), mode: noBuckets,
+		table: tableYear, from: s.cal.yearStart(year), to: s.cal.yearStart(year + 1), mode: noBuckets,
 		groupBy: []meteringv1.Dimension{dim}, filter: f, scope: sc, withHist: true,
 	}
 	resp := &meteringv1.AgencyYearTotalsResponse{Year: int32(year), Perspective: persp}

@@ -375,7 +375,7 @@ func TestReports(t *testing.T) {
 			if got := s.tableFor(startTS.AsTime().UnixMilli(), to2027.AsTime().UnixMilli()); got != tableMinute {
 				t.Errorf("unaligned range read from %s", got)
 			}
-			if got := s.tableFor(from2025.AsTime().UnixMilli(), to2027.AsTime().UnixMilli()); got != tableMonth {
+			if got := s.tableFor(from2025.AsTime().UnixMilli(), to2027.AsTime().UnixMilli()); got != tableYear {
 				t.Errorf("year range read from %s", got)
 			}
 		})

@@ -29,9 +29,10 @@ const (
 	tableHour   = "metering_usage_hour"
 	tableDay    = "metering_usage_day"
 	tableMonth  = "metering_usage_month"
+	tableYear   = "metering_usage_year"
 )
 
-var rollupTables = [...]string{tableMinute, tableHour, tableDay, tableMonth}
+var rollupTables = [...]string{tableMinute, tableHour, tableDay, tableMonth, tableYear}
 
 // histColumns lists h00..h59.
 var histColumns = func() []string {

@@ -1,6 +1,6 @@
 -- +goose Up
 -- Metering schema. Times are UTC unix milliseconds; a rollup's bucket_ms is
--- the start of its minute, hour, local calendar day or local calendar month
+-- the start of its minute, hour, local calendar day, month or year
 -- (Asia/Ho_Chi_Minh by default). h00..h59 are the latency histogram's
 -- bucket counts (see histogram.go); they are summed column by column.
 
@@ -311,6 +311,77 @@ CREATE TABLE metering_usage_month (
     PRIMARY KEY (bucket_ms, key_id)
 );
 
+-- Rollups per local calendar year.
+CREATE TABLE metering_usage_year (
+    bucket_ms BIGINT NOT NULL,
+    key_id INTEGER NOT NULL,
+    request_count BIGINT NOT NULL,
+    bytes_in BIGINT NOT NULL,
+    bytes_out BIGINT NOT NULL,
+    latency_sum_us BIGINT NOT NULL,
+    h00 BIGINT NOT NULL DEFAULT 0,
+    h01 BIGINT NOT NULL DEFAULT 0,
+    h02 BIGINT NOT NULL DEFAULT 0,
+    h03 BIGINT NOT NULL DEFAULT 0,
+    h04 BIGINT NOT NULL DEFAULT 0,
+    h05 BIGINT NOT NULL DEFAULT 0,
+    h06 BIGINT NOT NULL DEFAULT 0,
+    h07 BIGINT NOT NULL DEFAULT 0,
+    h08 BIGINT NOT NULL DEFAULT 0,
+    h09 BIGINT NOT NULL DEFAULT 0,
+    h10 BIGINT NOT NULL DEFAULT 0,
+    h11 BIGINT NOT NULL DEFAULT 0,
+    h12 BIGINT NOT NULL DEFAULT 0,
+    h13 BIGINT NOT NULL DEFAULT 0,
+    h14 BIGINT NOT NULL DEFAULT 0,
+    h15 BIGINT NOT NULL DEFAULT 0,
+    h16 BIGINT NOT NULL DEFAULT 0,
+    h17 BIGINT NOT NULL DEFAULT 0,
+    h18 BIGINT NOT NULL DEFAULT 0,
+    h19 BIGINT NOT NULL DEFAULT 0,
+    h20 BIGINT NOT NULL DEFAULT 0,
+    h21 BIGINT NOT NULL DEFAULT 0,
+    h22 BIGINT NOT NULL DEFAULT 0,
+    h23 BIGINT NOT NULL DEFAULT 0,
+    h24 BIGINT NOT NULL DEFAULT 0,
+    h25 BIGINT NOT NULL DEFAULT 0,
+    h26 BIGINT NOT NULL DEFAULT 0,
+    h27 BIGINT NOT NULL DEFAULT 0,
+    h28 BIGINT NOT NULL DEFAULT 0,
+    h29 BIGINT NOT NULL DEFAULT 0,
+    h30 BIGINT NOT NULL DEFAULT 0,
+    h31 BIGINT NOT NULL DEFAULT 0,
+    h32 BIGINT NOT NULL DEFAULT 0,
+    h33 BIGINT NOT NULL DEFAULT 0,
+    h34 BIGINT NOT NULL DEFAULT 0,
+    h35 BIGINT NOT NULL DEFAULT 0,
+    h36 BIGINT NOT NULL DEFAULT 0,
+    h37 BIGINT NOT NULL DEFAULT 0,
+    h38 BIGINT NOT NULL DEFAULT 0,
+    h39 BIGINT NOT NULL DEFAULT 0,
+    h40 BIGINT NOT NULL DEFAULT 0,
+    h41 BIGINT NOT NULL DEFAULT 0,
+    h42 BIGINT NOT NULL DEFAULT 0,
+    h43 BIGINT NOT NULL DEFAULT 0,
+    h44 BIGINT NOT NULL DEFAULT 0,
+    h45 BIGINT NOT NULL DEFAULT 0,
+    h46 BIGINT NOT NULL DEFAULT 0,
+    h47 BIGINT NOT NULL DEFAULT 0,
+    h48 BIGINT NOT NULL DEFAULT 0,
+    h49 BIGINT NOT NULL DEFAULT 0,
+    h50 BIGINT NOT NULL DEFAULT 0,
+    h51 BIGINT NOT NULL DEFAULT 0,
+    h52 BIGINT NOT NULL DEFAULT 0,
+    h53 BIGINT NOT NULL DEFAULT 0,
+    h54 BIGINT NOT NULL DEFAULT 0,
+    h55 BIGINT NOT NULL DEFAULT 0,
+    h56 BIGINT NOT NULL DEFAULT 0,
+    h57 BIGINT NOT NULL DEFAULT 0,
+    h58 BIGINT NOT NULL DEFAULT 0,
+    h59 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (bucket_ms, key_id)
+);
+
 -- Requests counted against each subscription's quota per local calendar
 -- month ("2006-01").
 CREATE TABLE metering_quota_usage (
@@ -322,6 +393,7 @@ CREATE TABLE metering_quota_usage (
 
 -- +goose Down
 DROP TABLE metering_quota_usage;
+DROP TABLE metering_usage_year;
 DROP TABLE metering_usage_month;
 DROP TABLE metering_usage_day;
 DROP TABLE metering_usage_hour;
