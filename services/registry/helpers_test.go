@@ -118,6 +118,7 @@ func wantErr(t *testing.T, err error, c codes.Code, code string) {
 // public API and a published private API of A, a draft API of A, and one
 // application per agency.
 type fixture struct {
+	a, b                            string
 	publicAPI, privateAPI, draftAPI *registryv1.Api
 	appA, appB                      *registryv1.Application
 }
@@ -144,17 +145,25 @@ func (e *env) app(t *testing.T, agency, name string) *registryv1.Application {
 	return must(e.s.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: name, AgencyCode: agency}}))(t).GetApplication()
 }
 
-func (e *env) fixture(t *testing.T) *fixture {
+func (e *env) fixture(t *testing.T) *fixture { return e.fixtureFor(t, agencyA, agencyB, "") }
+
+// fixtureFor builds the fixture for agencies a and b; suffix keeps API
+// contexts unique when several fixtures share a database.
+func (e *env) fixtureFor(t *testing.T, a, b, suffix string) *fixture {
 	t.Helper()
-	e.agency(t, agencyA)
-	e.agency(t, agencyB)
-	must(e.s.CreateTier(adminCtx(), &registryv1.CreateTierRequest{Tier: &registryv1.Tier{Name: "Gold", RatePerSecond: 10, Burst: 20, MonthlyQuota: 1000}}))(t)
+	e.agency(t, a)
+	e.agency(t, b)
+	_, err := e.s.CreateTier(adminCtx(), &registryv1.CreateTierRequest{Tier: &registryv1.Tier{Name: "Gold", RatePerSecond: 10, Burst: 20, MonthlyQuota: 1000}})
+	if ignoreExists(err) != nil {
+		t.Fatal(err)
+	}
 	return &fixture{
-		publicAPI:  e.api(t, agencyA, "pubApi", registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL, true),
-		privateAPI: e.api(t, agencyA, "privApi", registryv1.ApiVisibility_API_VISIBILITY_PRIVATE, registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC, true),
-		draftAPI:   e.api(t, agencyA, "draftApi", registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL, false),
-		appA:       e.app(t, agencyA, "app-a"),
-		appB:       e.app(t, agencyB, "app-b"),
+		a: a, b: b,
+		publicAPI:  e.api(t, a, "pubApi"+suffix, registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL, true),
+		privateAPI: e.api(t, a, "privApi"+suffix, registryv1.ApiVisibility_API_VISIBILITY_PRIVATE, registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC, true),
+		draftAPI:   e.api(t, a, "draftApi"+suffix, registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL, false),
+		appA:       e.app(t, a, "app-a"),
+		appB:       e.app(t, b, "app-b"),
 	}
 }
 
