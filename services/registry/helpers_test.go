@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -174,3 +176,15 @@ func (e *env) oauthClient(t *testing.T, appID string) (clientID, secret, credID 
 }
 
 func serviceCtxForTest() context.Context { return as(authn.RoleService, "") }
+
+func decodeSegment(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// jsonField returns a string field of a flat JSON object.
+func jsonField(obj, name string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(obj), &m) != nil {
+		return ""
+	}
+	v, _ := m[name].(string)
+	return v
+}
