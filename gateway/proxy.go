@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -43,11 +44,53 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	g.proxy(ctx)
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) and the consumer's credentials,
-// never forwarded.
+// Request headers never forwarded, by fasthttp's canonical name: hop-by-hop
+// headers (RFC 9110 §7.6.1), the consumer's credentials, and X-LGSP-*
+// headers only the gateway may set.
+var dropRequestHeaders = canonicalSet("Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Authorization", "Apikey", "X-Api-Key", signedheader.HeaderHash, signedheader.HeaderSign, signedheader.HeaderSignKey,
+	"X-Lgsp-Consumer", "X-Lgsp-Agency", "X-Lgsp-Error")
+
+// Response headers never passed back: hop-by-hop, and the gateway's error
+// marker (only the gateway speaks with it).
+var dropResponseHeaders = canonicalSet("Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Upgrade", "Te", "X-Lgsp-Error")
+
+// Canonical names for the hot path, which then skips normalisation.
 var (
-	hopHeaders  = []string{"Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-	credHeaders = []string{"Authorization", "Apikey", "X-Api-Key", signedheader.HeaderHash, signedheader.HeaderSign, signedheader.HeaderSignKey}
+	kConnection    = []byte("Connection")
+	kRequestID     = []byte("X-Request-Id")
+	kConsumer      = []byte("X-Lgsp-Consumer")
+	kAgency        = []byte("X-Lgsp-Agency")
+	kXFF           = []byte("X-Forwarded-For")
+	kForwarded     = []byte("Forwarded")
+	kXFProto       = []byte("X-Forwarded-Proto")
+	kXFHost        = []byte("X-Forwarded-Host")
+	kTraceparent   = []byte("Traceparent")
+	kAuthorization = []byte("Authorization")
+	kApikey        = []byte("Apikey")
+	kXAPIKey       = []byte("X-Api-Key")
+	kSignHash      = []byte("Xroadvnpt-Hash-Header")
+	kSign          = []byte("Xroadvnpt-Sign-Header")
+)
+
+// canonicalSet maps each name's canonical form (as fasthttp stores header
+// names) to itself.
+func canonicalSet(names ...string) map[string]string {
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		var h fasthttp.RequestHeader
+		h.Set(n, "x")
+		for k := range h.All() {
+			m[string(k)] = string(k)
+		}
+	}
+	return m
+}
+
+// s2b views a string as bytes for fasthttp setters, which copy them.
+func s2b(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+var (
 	// Logical headers re-signed when the upstream wants signed headers.
 	signedLogical = []string{"Content-Type", "from", "to", "servicetype", "messagetype", "docId", "status", "hash-file"}
 )
@@ -185,7 +228,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, now int64) (*application, *gwError) {
 	h := &ctx.Request.Header
 	presented := false
-	if a := h.Peek("Authorization"); len(a) > 7 && bytes.EqualFold(a[:7], []byte("bearer ")) {
+	if a := h.PeekCanonical(kAuthorization); len(a) > 7 && bytes.EqualFold(a[:7], []byte("bearer ")) {
 		presented = true
 		if rt.auth&authJWT != 0 {
 			c, e := g.authJWT(t, bytes.TrimSpace(a[7:]), now)
@@ -195,9 +238,9 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 			return c.app, nil
 		}
 	}
-	key := h.Peek("Apikey")
+	key := h.PeekCanonical(kApikey)
 	if len(key) == 0 {
-		key = h.Peek("X-Api-Key")
+		key = h.PeekCanonical(kXAPIKey)
 	}
 	if len(key) > 0 {
 		presented = true
@@ -216,7 +259,7 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 			return c.app, nil
 		}
 	}
-	if len(h.Peek(signedheader.HeaderHash)) > 0 || len(h.Peek(signedheader.HeaderSign)) > 0 {
+	if len(h.PeekCanonical(kSignHash)) > 0 || len(h.PeekCanonical(kSign)) > 0 {
 		presented = true
 		if rt.auth&authSigned != 0 {
 			return g.authSigned(ctx, t, now)
@@ -293,9 +336,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 			}
 			span.End()
 		}()
-	} else if len(req.Header.Peek("Traceparent")) == 0 {
+	} else if len(req.Header.PeekCanonical(kTraceparent)) == 0 {
 		var buf [64]byte
-		req.Header.SetBytesV("Traceparent", newTraceparent(buf[:0]))
+		req.Header.SetCanonical(kTraceparent, newTraceparent(buf[:0]))
 	}
 
 	var oauthHeader string
@@ -413,29 +456,32 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID string) {
 	h := &ctx.Request.Header
 
-	if conn := h.Peek("Connection"); len(conn) > 0 {
+	if conn := h.PeekCanonical(kConnection); len(conn) > 0 {
 		for _, tok := range bytes.Split(conn, []byte{','}) {
 			if tok = bytes.TrimSpace(tok); len(tok) > 0 && !bytes.EqualFold(tok, []byte("close")) && !bytes.EqualFold(tok, []byte("keep-alive")) {
 				h.DelBytes(tok)
 			}
 		}
+		h.Del("Connection")
 	}
-	h.Del("Connection")
-	for _, name := range hopHeaders {
+	// One pass to find what must go; most requests carry only their
+	// Authorization among these.
+	var drop [16]string
+	n := 0
+	for k := range h.All() {
+		if name, ok := dropRequestHeaders[string(k)]; ok && n < len(drop) {
+			drop[n] = name
+			n++
+		}
+	}
+	for _, name := range drop[:n] {
 		h.Del(name)
 	}
-	for _, name := range credHeaders {
-		h.Del(name)
-	}
-	h.Set(hdrRequestID, reqID)
+	h.SetCanonical(kRequestID, s2b(reqID))
 	if ev.app != "" {
-		h.Set("X-LGSP-Consumer", ev.app)
-		h.Set("X-LGSP-Agency", ev.agency)
-	} else {
-		h.Del("X-LGSP-Consumer")
-		h.Del("X-LGSP-Agency")
+		h.SetCanonical(kConsumer, s2b(ev.app))
+		h.SetCanonical(kAgency, s2b(ev.agency))
 	}
-	h.Del(hdrError)
 
 	// Forwarding headers.
 	var buf [256]byte
@@ -446,16 +492,16 @@ func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID stri
 	}
 	b := buf[:0]
 	if g.cfg.TrustForwarded {
-		if prior := h.Peek("X-Forwarded-For"); len(prior) > 0 {
+		if prior := h.PeekCanonical(kXFF); len(prior) > 0 {
 			b = append(append(b, prior...), ", "...)
 		}
 	}
 	b = ip.Addr().AppendTo(b)
-	h.SetBytesV("X-Forwarded-For", b)
+	h.SetCanonical(kXFF, b)
 	host := h.Host()
 	b = buf[:0]
 	if g.cfg.TrustForwarded {
-		if prior := h.Peek("Forwarded"); len(prior) > 0 {
+		if prior := h.PeekCanonical(kForwarded); len(prior) > 0 {
 			b = append(append(b, prior...), ", "...)
 		}
 	}
@@ -474,10 +520,10 @@ func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID stri
 		b = append(b, host...)
 		b = append(b, '"')
 	}
-	h.SetBytesV("Forwarded", b)
-	h.Set("X-Forwarded-Proto", proto)
+	h.SetCanonical(kForwarded, b)
+	h.SetCanonical(kXFProto, s2b(proto))
 	if len(host) > 0 {
-		h.SetBytesV("X-Forwarded-Host", host)
+		h.SetCanonical(kXFHost, host)
 	}
 }
 
@@ -485,7 +531,7 @@ func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID stri
 // any X-LGSP-Error it sent, so the marker always means the gateway spoke.
 func cleanResponse(resp *fasthttp.Response, reqID string) {
 	h := &resp.Header
-	if conn := h.Peek("Connection"); len(conn) > 0 {
+	if conn := h.PeekCanonical(kConnection); len(conn) > 0 {
 		for _, tok := range bytes.Split(conn, []byte{','}) {
 			if tok = bytes.TrimSpace(tok); len(tok) > 0 && !bytes.EqualFold(tok, []byte("close")) && !bytes.EqualFold(tok, []byte("keep-alive")) {
 				h.DelBytes(tok)
@@ -494,13 +540,18 @@ func cleanResponse(resp *fasthttp.Response, reqID string) {
 	}
 	// The upstream closing its connection must not close the client's.
 	h.ResetConnectionClose()
-	h.Del("Keep-Alive")
-	h.Del("Proxy-Connection")
-	h.Del("Proxy-Authenticate")
-	h.Del("Upgrade")
-	h.Del("Te")
-	h.Del(hdrError)
-	h.Set(hdrRequestID, reqID)
+	var drop [8]string
+	n := 0
+	for k := range h.All() {
+		if name, ok := dropResponseHeaders[string(k)]; ok && n < len(drop) {
+			drop[n] = name
+			n++
+		}
+	}
+	for _, name := range drop[:n] {
+		h.Del(name)
+	}
+	h.SetCanonical(kRequestID, s2b(reqID))
 }
 
 // signUpstream replaces the consumer's signed headers with ours.
@@ -532,7 +583,7 @@ func (g *Gateway) requestID(ctx *fasthttp.RequestCtx, ev *event) string {
 	b := append(buf[:0], g.idPrefix...)
 	b = strconv.AppendUint(b, g.seq.Add(1), 36)
 	ev.id = string(b)
-	if v := ctx.Request.Header.Peek(hdrRequestID); validRequestID(v) {
+	if v := ctx.Request.Header.PeekCanonical(kRequestID); validRequestID(v) {
 		return string(v)
 	}
 	return ev.id

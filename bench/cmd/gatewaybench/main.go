@@ -32,6 +32,7 @@ type settings struct {
 	warmup      time.Duration
 	threads     int
 	connections int
+	only        string
 }
 
 func main() {
@@ -50,6 +51,7 @@ func main() {
 	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "wrk warm-up per target, not measured")
 	flag.IntVar(&s.threads, "threads", 1, "wrk threads")
 	flag.IntVar(&s.connections, "connections", 50, "wrk connections")
+	flag.StringVar(&s.only, "only", "", "run only these scenarios, e.g. \"a\" or \"ab\"")
 	flag.Parse()
 	if *role == "gateway" {
 		if err := runGateway(*natsURL, *addr, *instance, *upstream, *targets, *apis, *apps, *ntargets); err != nil {
@@ -140,6 +142,9 @@ func run(s settings) error {
 	}
 	var results []outcome
 	for _, sc := range scenarios {
+		if s.only != "" && !strings.Contains(s.only, sc.name) {
+			continue
+		}
 		log.Printf("scenario (%s): %s", sc.name, sc.title)
 		o, err := runScenario(ctx, s, dir, sc, srv.ClientURL(), upPort, pxPort, bus)
 		if err != nil {
