@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -188,3 +189,5 @@ func jsonField(obj, name string) string {
 	v, _ := m[name].(string)
 	return v
 }
+
+func readFile(name string) ([]byte, error) { return os.ReadFile(name) }

@@ -91,13 +91,13 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 	if err := db.Migrate(ctx, migrations.FS, ServiceName); err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
-	if err := s.ensureSigningKey(ctx); err != nil {
-		return nil, fmt.Errorf("registry: signing key: %w", err)
-	}
 	if bus != nil {
 		if _, err := natsx.EnsureRegistryStream(ctx, bus.JS, natsx.StreamOptions{Replicas: cfg.StreamReplicas}); err != nil {
 			return nil, fmt.Errorf("registry: %w", err)
 		}
+	}
+	if err := s.ensureSigningKey(ctx); err != nil {
+		return nil, fmt.Errorf("registry: signing key: %w", err)
 	}
 	return s, nil
 }
