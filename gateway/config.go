@@ -57,7 +57,8 @@ type Config struct {
 	// avoided (passive health check).
 	HealthCooldown time.Duration `env:"LGSP_GATEWAY_HEALTH_COOLDOWN" yaml:"health_cooldown"`
 
-	// Authentication.
+	// Authentication. JWTCacheSize bounds the verified-token cache (each
+	// entry holds the token, about 1 KB).
 	JWTCacheSize       int           `env:"LGSP_GATEWAY_JWT_CACHE_SIZE" yaml:"jwt_cache_size"`
 	SignedHeaderWindow time.Duration `env:"LGSP_GATEWAY_SIGNED_HEADER_WINDOW" yaml:"signed_header_window"`
 	ReplayCacheSize    int           `env:"LGSP_GATEWAY_REPLAY_CACHE_SIZE" yaml:"replay_cache_size"`
@@ -100,7 +101,7 @@ func DefaultConfig() Config {
 		BreakerFailures:    5,
 		BreakerOpen:        10 * time.Second,
 		HealthCooldown:     5 * time.Second,
-		JWTCacheSize:       100_000,
+		JWTCacheSize:       20_000,
 		SignedHeaderWindow: 5 * time.Minute,
 		ReplayCacheSize:    100_000,
 		PollInterval:       5 * time.Second,
