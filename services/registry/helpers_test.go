@@ -191,3 +191,5 @@ func jsonField(obj, name string) string {
 }
 
 func readFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+func statusCode(err error) codes.Code { return status.Code(err) }

@@ -36,6 +36,9 @@ type DemoOptions struct {
 	// FixedCredentials issues the demo client with DemoClientID and
 	// DemoClientSecret instead of random ones. Dev mode only.
 	FixedCredentials bool
+	// UpstreamAuth, when set, is how the gateway authenticates to the demo
+	// upstream (the NGSP simulator wants OAuth2 client credentials).
+	UpstreamAuth *registryv1.UpstreamAuth
 }
 
 // DemoData describes what SeedDemo created or found.
@@ -89,15 +92,21 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (DemoData, err
 			Description: "Business registration lookup through the NGSP simulator / Tra cứu doanh nghiệp qua mô phỏng NGSP",
 			OwnerAgency: DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC,
 			ApprovalMode: registryv1.ApprovalMode_APPROVAL_MODE_MANUAL, Endpoints: endpoints,
+			UpstreamAuth: opts.UpstreamAuth,
 		}})
 		if err != nil {
 			return d, fmt.Errorf("demo api: %w", err)
 		}
 		api = resp.GetApi()
-	} else if len(api.GetEndpoints()) != 1 || api.GetEndpoints()[0].GetUrl() != opts.UpstreamURL {
+	} else if len(api.GetEndpoints()) != 1 || api.GetEndpoints()[0].GetUrl() != opts.UpstreamURL ||
+		api.GetUpstreamAuth().GetTokenUrl() != opts.UpstreamAuth.GetTokenUrl() {
+		paths := []string{"endpoints"}
+		if opts.UpstreamAuth != nil {
+			paths = append(paths, "upstream_auth")
+		}
 		resp, err := s.UpdateApi(ctx, &registryv1.UpdateApiRequest{
-			Api:        &registryv1.Api{Id: api.GetId(), Endpoints: endpoints},
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"endpoints"}},
+			Api:        &registryv1.Api{Id: api.GetId(), Endpoints: endpoints, UpstreamAuth: opts.UpstreamAuth},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: paths},
 		})
 		if err != nil {
 			return d, fmt.Errorf("demo api upstream: %w", err)
