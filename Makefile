@@ -42,3 +42,6 @@ test-short:
 
 clean:
 	rm -rf bin .tools
+
+# End-to-end load benchmark against nginx (installs nginx and wrk with apt-get).
+include bench/bench.mk

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
+	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/server"
@@ -33,9 +35,12 @@ type App struct {
 	bus    *natsx.Bus
 	health *server.Health
 
-	grpc     *grpc.Server
-	rest     *runtime.ServeMux
-	adminMux *http.ServeMux
+	grpc          *grpc.Server
+	rest          *runtime.ServeMux
+	adminMux      *http.ServeMux
+	authenticator authn.Authenticator
+	csv           http.Handler
+	gatewayAddr   string
 
 	listeners []*server.Listener
 	runners   []runner
@@ -177,7 +182,7 @@ func (a *App) openDB(ctx context.Context, service string) (*sqlstore.DB, error) 
 		return nil, fmt.Errorf("%s database: %w", service, err)
 	}
 	a.closers = append(a.closers, func() { _ = db.Close() })
-	a.health.Add("database:"+service, db.PingContext)
+	a.health.Add("database:"+service, db.Ping)
 	return db, nil
 }
 
@@ -213,6 +218,15 @@ func (a *App) listen() error {
 }
 
 func (a *App) wantsAdminListener() bool { return true }
+
+// listenTCP binds addr now so that a port conflict fails at start.
+func listenTCP(name, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s listener on %s: %w", name, addr, err)
+	}
+	return ln, nil
+}
 
 // Run serves until ctx is cancelled, then stops everything within the
 // shutdown timeout: listeners and background loops first (the gateway
@@ -253,7 +267,10 @@ func (a *App) close() {
 	a.closers = nil
 }
 
-// AdminAddr and GatewayAddr return bound addresses, for tests using port 0.
+// GatewayAddr is the bound public listener address, for tests using port 0.
+func (a *App) GatewayAddr() string { return a.gatewayAddr }
+
+// AdminAddr is the bound admin listener address, for tests using port 0.
 func (a *App) AdminAddr() string {
 	for _, ln := range a.listeners {
 		if ln.Name == "admin" {

@@ -1,0 +1,110 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/lgsp-vn/lgsp/internal/app"
+)
+
+// startDev runs the whole platform in dev mode on random loopback ports with
+// its data in dir, and returns it with a stop function that reports how long
+// the graceful stop took.
+func startDev(t *testing.T, dir string) (*app.App, func() time.Duration) {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.DataDir = dir
+	cfg.GatewayAddr = "127.0.0.1:0"
+	cfg.AdminAddr = "127.0.0.1:0"
+	cfg.SimulatorAddr = "127.0.0.1:0"
+	cfg.Simulators = true
+	cfg.Demo = true
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, true, app.Services, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("start: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	stop := func() time.Duration {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		start := time.Now()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("platform did not stop within 15s")
+		}
+		return time.Since(start)
+	}
+	t.Cleanup(func() { stop() })
+	return a, stop
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// waitReady polls /readyz: the gateway becomes ready once it has loaded its
+// first registry snapshot, shortly after start.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := getStatus(t, base+"/readyz")
+		if got == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/readyz = %d after 10s", base, got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDevReadyAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	a, stop := startDev(t, dir)
+	for _, u := range []string{a.Info.AdminURL, a.Info.GatewayURL} {
+		if u == "" {
+			t.Fatalf("listener URL missing in %+v", a.Info)
+		}
+		if got := getStatus(t, u+"/healthz"); got != 200 {
+			t.Fatalf("%s/healthz = %d", u, got)
+		}
+		waitReady(t, u)
+	}
+	password := a.Info.AdminPassword
+	if took := stop(); took > 10*time.Second {
+		t.Fatalf("graceful stop took %s, want within 10s", took)
+	}
+
+	// Same data directory: the generated admin password is reused, not
+	// regenerated, and the platform comes back ready.
+	b, _ := startDev(t, dir)
+	if b.Info.AdminPassword != password || b.Info.PasswordGenerated {
+		t.Fatalf("admin password changed across restart")
+	}
+	waitReady(t, b.Info.AdminURL)
+	waitReady(t, b.Info.GatewayURL)
+}
