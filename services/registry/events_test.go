@@ -156,6 +156,7 @@ func TestChangeCommittedWhenNATSIsDown(t *testing.T) {
 func changeWithNATSDown(t *testing.T, db *sqlstore.DB) {
 	srv, bus := natstest.Start(t)
 	e := newEnv(t, db, bus)
+	e.s.publishTimeout = 300 * time.Millisecond
 	e.agency(t, agencyA)
 	rev := must(e.s.Revision(context.Background()))(t)
 	srv.Shutdown()

@@ -45,6 +45,10 @@ type Service struct {
 	snap    *registryv1.Snapshot
 	snapAt  time.Time
 	gateway gatewayServer
+
+	// publishTimeout bounds the wait for JetStream's acknowledgement of a
+	// change event.
+	publishTimeout time.Duration
 }
 
 // ServiceName is the migration and metrics name of the registry.
@@ -83,6 +87,8 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 		guard:   guard,
 		metrics: newMetrics(),
 		keyByID: map[string]*rsa.PrivateKey{},
+
+		publishTimeout: 3 * time.Second,
 	}
 	if cfg.InternalToken != "" {
 		s.internal = []byte(cfg.InternalToken)

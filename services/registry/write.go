@@ -162,7 +162,7 @@ func (s *Service) publish(ctx context.Context, rev int64, c change, at time.Time
 	msg := nats.NewMsg(natsx.RegistryChangeSubject + "." + c.kind)
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, strconv.FormatInt(rev, 10))
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.publishTimeout)
 	defer cancel()
 	if _, err := s.bus.JS.PublishMsg(pctx, msg); err != nil {
 		s.metrics.publishFailures.Add(pctx, 1)
