@@ -672,9 +672,11 @@ func TestInTxConflicts(t *testing.T) {
 				t.Errorf("SQLite: %d transactions overlapped, %d attempts; want 1 and 2", maxInside.Load(), attempts.Load())
 			}
 		case sqlstore.Postgres:
-			// One of the two was chosen as the deadlock victim and rerun.
-			if attempts.Load() != 3 {
-				t.Errorf("PostgreSQL: %d attempts, want 3 (one deadlock victim retried)", attempts.Load())
+			// At least one of the two was chosen as the deadlock victim and
+			// rerun; on a loaded machine the rerun may collide again, so only
+			// the lower bound is fixed. The values above prove each applied once.
+			if n := attempts.Load(); n < 3 || n > 2*5 {
+				t.Errorf("PostgreSQL: %d attempts, want 3..10 (deadlock victims retried within the bound)", n)
 			}
 		}
 	})
