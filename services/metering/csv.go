@@ -24,8 +24,8 @@ const csvFlushRows = 500
 
 // CSVHandler serves GET /admin/v1/metering/usage.csv: the rows QueryUsage
 // would return for the same query parameters (start_time, end_time,
-// granularity, group_by, filter.*, total), all of them, streamed without
-// paging. Mount it behind the admin authentication middleware; it applies
+// granularity, group_by, filter.*, total, skip_latency), all of them,
+// streamed without paging. Mount it behind the admin authentication middleware; it applies
 // the same authorisation as the gRPC and REST reports.
 //
 // Columns: bucket_start (RFC 3339 in the service's time zone, absent when
@@ -110,7 +110,7 @@ func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 			}
 			rec = append(rec, dimValue(d, &row.d))
 		}
-		t := totalsOf(row, true)
+		t := totalsOf(row, q.withHist)
 		i := strconv.FormatInt
 		rec = append(rec, i(t.RequestCount, 10), i(t.ErrorCount, 10), i(t.ClientErrorCount, 10), i(t.ServerErrorCount, 10),
 			i(t.GatewayErrorCount, 10), strconv.FormatFloat(t.ErrorRate, 'f', 6, 64), i(t.BytesIn, 10), i(t.BytesOut, 10),

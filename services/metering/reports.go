@@ -137,7 +137,7 @@ func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (
 	if err := checkFilter(req.GetFilter()); err != nil {
 		return nil, err
 	}
-	q := &usageQuery{from: from, to: to, groupBy: normaliseGroupBy(req.GetGroupBy()), filter: req.GetFilter(), scope: sc, withHist: true}
+	q := &usageQuery{from: from, to: to, groupBy: normaliseGroupBy(req.GetGroupBy()), filter: req.GetFilter(), scope: sc, withHist: !req.GetSkipLatency()}
 	switch req.GetGranularity() {
 	case meteringv1.Granularity_GRANULARITY_MINUTE:
 		q.table = tableMinute

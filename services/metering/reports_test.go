@@ -305,6 +305,32 @@ func TestReports(t *testing.T) {
 			}
 		})
 
+		t.Run("skip latency", func(t *testing.T) {
+			req := &meteringv1.QueryUsageRequest{StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_YEAR,
+				GroupBy: []meteringv1.Dimension{meteringv1.Dimension_DIMENSION_API}}
+			with, err := g.QueryUsage(admin(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.SkipLatency = true
+			without, err := g.QueryUsage(admin(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(with.GetRows()) != len(without.GetRows()) || len(with.GetRows()) == 0 {
+				t.Fatalf("%d rows with latency, %d without", len(with.GetRows()), len(without.GetRows()))
+			}
+			for i, r := range without.GetRows() {
+				w := with.GetRows()[i].GetTotals()
+				if r.GetTotals().GetLatencyP50Us() != 0 || r.GetTotals().GetLatencyP99Us() != 0 || w.GetLatencyP50Us() == 0 {
+					t.Errorf("row %d: quantiles %v (skipped) vs %v", i, r.GetTotals(), w)
+				}
+				if r.GetTotals().GetRequestCount() != w.GetRequestCount() || r.GetTotals().GetLatencyMeanUs() != w.GetLatencyMeanUs() {
+					t.Errorf("row %d: counts differ when skipping latency", i)
+				}
+			}
+		})
+
 		t.Run("paging", func(t *testing.T) {
 			req := &meteringv1.QueryUsageRequest{
 				StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_MINUTE,

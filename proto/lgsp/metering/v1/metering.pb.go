@@ -518,8 +518,13 @@ type QueryUsageRequest struct {
 	// range.
 	Total bool `protobuf:"varint,6,opt,name=total,proto3" json:"total,omitempty"`
 	// Rows per page; 0 means 1000. At most the service's configured maximum.
-	PageSize      int32  `protobuf:"varint,7,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,7,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When true, latency quantiles are not computed and stay 0. Summing the
+	// latency histograms dominates the cost of reports over many rollups
+	// (e.g. a month-by-month year report over thousands of API and
+	// application pairs), so skip them when only counts are wanted.
+	SkipLatency   bool `protobuf:"varint,9,opt,name=skip_latency,json=skipLatency,proto3" json:"skip_latency,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -608,6 +613,13 @@ func (x *QueryUsageRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *QueryUsageRequest) GetSkipLatency() bool {
+	if x != nil {
+		return x.SkipLatency
+	}
+	return false
 }
 
 // UsageRow is one group in one time bucket. Dimensions that were not grouped
@@ -1427,7 +1439,7 @@ const file_lgsp_metering_v1_metering_proto_rawDesc = "" +
 	"\x0elatency_p50_us\x18\n" +
 	" \x01(\x03R\flatencyP50Us\x12$\n" +
 	"\x0elatency_p95_us\x18\v \x01(\x03R\flatencyP95Us\x12$\n" +
-	"\x0elatency_p99_us\x18\f \x01(\x03R\flatencyP99Us\"\x87\x03\n" +
+	"\x0elatency_p99_us\x18\f \x01(\x03R\flatencyP99Us\"\xaa\x03\n" +
 	"\x11QueryUsageRequest\x129\n" +
 	"\n" +
 	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
@@ -1438,7 +1450,8 @@ const file_lgsp_metering_v1_metering_proto_rawDesc = "" +
 	"\x05total\x18\x06 \x01(\bR\x05total\x12\x1b\n" +
 	"\tpage_size\x18\a \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\b \x01(\tR\tpageToken\"\x8d\x03\n" +
+	"page_token\x18\b \x01(\tR\tpageToken\x12!\n" +
+	"\fskip_latency\x18\t \x01(\bR\vskipLatency\"\x8d\x03\n" +
 	"\bUsageRow\x12F\n" +
 	"\x11bucket_start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x0fbucketStartTime\x12\x15\n" +
 	"\x06api_id\x18\x02 \x01(\tR\x05apiId\x12\x1f\n" +
