@@ -29,7 +29,9 @@ func (s *Service) consume(ctx context.Context, stream jetstream.Stream) error {
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * s.cfg.BatchSize))
+	// Prefetch the next batch while the current one is applied, within a
+	// memory bound.
+	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(2*s.cfg.BatchSize, 64<<20))
 	if err != nil {
 		return fmt.Errorf("metering: subscribe: %w", err)
 	}
@@ -148,7 +150,6 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 	agg := newAggregate(s.cal)
 	prev := s.last
 	expect := s.last + 1
-	var bad int
 	for _, m := range msgs {
 		md, err := m.Metadata()
 		if err != nil {
@@ -168,7 +169,7 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 		if err := proto.Unmarshal(m.Data(), &batch); err != nil {
 			// A malformed message can never be counted; skipping it keeps
 			// the stream moving. It stays in the stream for audit.
-			bad++
+			metricSkipped.Inc()
 			s.log.Warn("metering: undecodable message skipped", "seq", seq, "subject", m.Subject(), "err", err)
 			continue
 		}
@@ -183,10 +184,14 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 	last := expect - 1
 	var uses []quotaUse
 	if last > prev {
+		began := time.Now()
 		var err error
 		if uses, err = s.apply(ctx, agg, prev, last); err != nil {
 			return err
 		}
+		metricBatchSeconds.Observe(time.Since(began).Seconds())
+		metricBatches.Inc()
+		metricEvents.Add(float64(agg.events))
 		s.last = last
 		s.counted.Add(uint64(agg.events))
 	}

@@ -191,6 +191,9 @@ func TestNATSServerRestart(t *testing.T) {
 		t.Fatalf("stream after restart ends at %d, want 600", got)
 	}
 	s2 := newService(t, cfg, db, bus2, nil)
+	if lag, err := s2.Lag(context.Background()); err != nil || lag != 500 {
+		t.Fatalf("lag before restart = %d, %v; want 500", lag, err)
+	}
 	r2 := start(t, s2)
 	publishAll(t, bus2, meterpub.SourceOneStop, gen("c", 500, base, nil), 5)
 	waitCaughtUp(t, db, bus2)
@@ -198,6 +201,9 @@ func TestNATSServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertTotals(t, db, 2000)
+	if lag, err := s2.Lag(context.Background()); err != nil || lag != 0 {
+		t.Errorf("lag after catching up = %d, %v", lag, err)
+	}
 	var bySource = map[string]int64{}
 	rows, err := db.QueryContext(context.Background(), `SELECT k.source, CAST(SUM(u.request_count) AS BIGINT) FROM metering_usage_day u JOIN metering_keys k ON k.id = u.key_id GROUP BY k.source`)
 	if err != nil {

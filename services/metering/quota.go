@@ -216,6 +216,7 @@ func (s *Service) publishQuotaUses(ctx context.Context, uses []quotaUse) {
 			s.log.Warn("metering: quota state not published; will retry", "subscription", u.sub, "err", err)
 			continue
 		}
+		metricExhausted.Inc()
 		s.log.Info("metering: quota exhausted", "subscription", u.sub, "period", period, "used", u.used, "limit", info.limit)
 	}
 }
