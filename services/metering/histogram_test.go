@@ -4,11 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
-
-	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
 
 func TestBucketBoundaries(t *testing.T) {
@@ -132,59 +129,5 @@ func TestCalendarBoundaries(t *testing.T) {
 	}
 	if got := cal.period(early); got != "2026-01" {
 		t.Errorf("period(early) = %q", got)
-	}
-}
-
-func TestConfigValidateNamesSetting(t *testing.T) {
-	if err := DefaultConfig().Validate(); err != nil {
-		t.Fatalf("defaults invalid: %v", err)
-	}
-	for setting, mut := range map[string]func(*Config){
-		"LGSP_METERING_RETENTION_DAYS":       func(c *Config) { c.RetentionDays = 0 },
-		"LGSP_METERING_BATCH_SIZE":           func(c *Config) { c.BatchSize = 0 },
-		"LGSP_METERING_CONSUMER":             func(c *Config) { c.Consumer = "a.b" },
-		"LGSP_METERING_TIMEZONE":             func(c *Config) { c.TimeZone = "Mars/Olympus" },
-		"LGSP_METERING_ACK_WAIT":             func(c *Config) { c.AckWait = time.Millisecond },
-		"LGSP_METERING_QUOTA_CHECK_INTERVAL": func(c *Config) { c.QuotaCheckInterval = 0 },
-		"LGSP_METERING_MAX_PAGE_SIZE":        func(c *Config) { c.MaxPageSize = 0 },
-	} {
-		c := DefaultConfig()
-		mut(&c)
-		err := c.Validate()
-		if err == nil || !contains(err.Error(), setting) {
-			t.Errorf("%s: error %v does not name the setting", setting, err)
-		}
-	}
-}
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
-func TestClassifyAndQuotaCharging(t *testing.T) {
-	for _, c := range []struct {
-		status  int32
-		errCode string
-		sub     string
-		class   meteringv1.StatusClass
-		charged bool
-	}{
-		{200, "", "s", meteringv1.StatusClass_STATUS_CLASS_SUCCESS, true},
-		{0, "", "s", meteringv1.StatusClass_STATUS_CLASS_SUCCESS, true},
-		{101, "", "s", meteringv1.StatusClass_STATUS_CLASS_SUCCESS, true},
-		{304, "", "s", meteringv1.StatusClass_STATUS_CLASS_SUCCESS, true},
-		{404, "", "s", meteringv1.StatusClass_STATUS_CLASS_CLIENT_ERROR, true},
-		{499, "", "", meteringv1.StatusClass_STATUS_CLASS_CLIENT_ERROR, false},
-		{500, "", "s", meteringv1.StatusClass_STATUS_CLASS_SERVER_ERROR, true},
-		{599, "", "s", meteringv1.StatusClass_STATUS_CLASS_SERVER_ERROR, true},
-		{429, "rate_limited", "s", meteringv1.StatusClass_STATUS_CLASS_GATEWAY_ERROR, false},
-		{401, "invalid_token", "", meteringv1.StatusClass_STATUS_CLASS_GATEWAY_ERROR, false},
-		{504, "upstream_timeout", "s", meteringv1.StatusClass_STATUS_CLASS_GATEWAY_ERROR, false},
-	} {
-		ev := &meteringv1.Event{Status: c.status, ErrorCode: c.errCode, SubscriptionId: c.sub}
-		if got := classify(ev); got != c.class {
-			t.Errorf("status %d error %q: class %v, want %v", c.status, c.errCode, got, c.class)
-		}
-		if got := countsTowardQuota(ev); got != c.charged {
-			t.Errorf("status %d error %q sub %q: charged %v, want %v", c.status, c.errCode, c.sub, got, c.charged)
-		}
 	}
 }
