@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -206,6 +207,78 @@ func newAgenciesCommand(o *adminOptions) *cobra.Command {
 	return cmd
 }
 
+// upstreamFlags are the flags that set where and how the gateway reaches an
+// API's upstream.
+type upstreamFlags struct {
+	urls                                []string
+	auth, user, tokenURL, scope, secret string
+}
+
+func (u *upstreamFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVar(&u.urls, "upstream", nil, "upstream base URL, repeatable; URL|WEIGHT sets a weight")
+	f.StringVar(&u.auth, "upstream-auth", "", "how the gateway authenticates upstream: none, basic, bearer, oauth2 or signed-header")
+	f.StringVar(&u.user, "upstream-user", "", "basic: username; oauth2: client id; signed-header: systemid")
+	f.StringVar(&u.tokenURL, "upstream-token-url", "", "oauth2: token endpoint URL")
+	f.StringVar(&u.scope, "upstream-scope", "", "oauth2: scope")
+	f.StringVar(&u.secret, "upstream-secret-file", "", "file holding the upstream secret (password, bearer token, client secret or HMAC secret); "+
+		"default: $LGSP_UPSTREAM_SECRET")
+}
+
+var upstreamAuthTypes = map[string]registryv1.UpstreamAuthType{
+	"none":          registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE,
+	"basic":         registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC,
+	"bearer":        registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER,
+	"oauth2":        registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS,
+	"signed-header": registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER,
+}
+
+func (u *upstreamFlags) endpoints() ([]*registryv1.UpstreamEndpoint, error) {
+	var out []*registryv1.UpstreamEndpoint
+	for _, raw := range u.urls {
+		url, w := raw, int32(1)
+		if i := strings.LastIndex(raw, "|"); i > 0 {
+			n, err := strconv.Atoi(raw[i+1:])
+			if err != nil {
+				return nil, fmt.Errorf("--upstream %q: weight after | must be a number", raw)
+			}
+			url, w = raw[:i], int32(n)
+		}
+		out = append(out, &registryv1.UpstreamEndpoint{Url: url, Weight: w})
+	}
+	return out, nil
+}
+
+// upstreamAuth builds the auth settings, or nil when --upstream-auth is unset.
+func (u *upstreamFlags) upstreamAuth() (*registryv1.UpstreamAuth, error) {
+	if u.auth == "" {
+		return nil, nil
+	}
+	t, ok := upstreamAuthTypes[strings.ToLower(u.auth)]
+	if !ok {
+		return nil, fmt.Errorf("--upstream-auth must be none, basic, bearer, oauth2 or signed-header")
+	}
+	secret := os.Getenv("LGSP_UPSTREAM_SECRET")
+	if u.secret != "" {
+		b, err := os.ReadFile(u.secret)
+		if err != nil {
+			return nil, err
+		}
+		secret = strings.TrimRight(string(b), "\r\n")
+	}
+	a := &registryv1.UpstreamAuth{Type: t}
+	switch t {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
+		a.Username, a.Password = u.user, secret
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
+		a.BearerToken = secret
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
+		a.ClientId, a.ClientSecret, a.TokenUrl, a.Scope = u.user, secret, u.tokenURL, u.scope
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
+		a.SystemId, a.SigningSecret = u.user, secret
+	}
+	return a, nil
+}
+
 // ---------------------------------------------------------------------- apis
 
 var apiHeader = []string{"ID", "CONTEXT", "VERSION", "NAME", "OWNER", "LIFECYCLE", "VISIBILITY", "APPROVAL", "UPSTREAMS"}
@@ -229,7 +302,8 @@ func newAPIsCommand(o *adminOptions) *cobra.Command {
 
 	var (
 		a                          registryv1.Api
-		upstreams, resources       []string
+		up                         upstreamFlags
+		resources                  []string
 		visibility, approval, spec string
 		timeout                    time.Duration
 	)
@@ -247,16 +321,11 @@ func newAPIsCommand(o *adminOptions) *cobra.Command {
 				return err
 			}
 			req := &registryv1.CreateApiRequest{Api: proto.Clone(&a).(*registryv1.Api)}
-			for _, u := range upstreams {
-				w := int32(1)
-				if i := strings.LastIndex(u, "|"); i > 0 {
-					n, err := strconv.Atoi(u[i+1:])
-					if err != nil {
-						return fmt.Errorf("--upstream %q: weight after | must be a number", u)
-					}
-					u, w = u[:i], int32(n)
-				}
-				req.Api.Endpoints = append(req.Api.Endpoints, &registryv1.UpstreamEndpoint{Url: u, Weight: w})
+			if req.Api.Endpoints, err = up.endpoints(); err != nil {
+				return err
+			}
+			if req.Api.UpstreamAuth, err = up.upstreamAuth(); err != nil {
+				return err
 			}
 			for _, r := range resources {
 				m, p, ok := strings.Cut(r, " ")
@@ -303,7 +372,7 @@ func newAPIsCommand(o *adminOptions) *cobra.Command {
 	f.StringVar(&a.Version, "version", "", "version, e.g. 1.0")
 	f.StringVar(&a.Description, "description", "", "description")
 	f.StringVar(&a.OwnerAgency, "owner", "", "owner agency code (default: a publisher's own agency)")
-	f.StringArrayVar(&upstreams, "upstream", nil, "upstream base URL, repeatable; URL|WEIGHT sets a weight")
+	up.register(f)
 	f.StringArrayVar(&resources, "resource", nil, `resource "METHOD /path", repeatable`)
 	f.StringVar(&visibility, "visibility", "", "public (catalog) or private (default)")
 	f.StringVar(&approval, "approval", "", "automatic or manual (default) subscription approval")
@@ -432,7 +501,43 @@ func newAPIsCommand(o *adminOptions) *cobra.Command {
 			return o.printer(cmd).print(&r, apiHeader, apiRows([]*registryv1.Api{r.GetApi()}))
 		},
 	}
-	cmd.AddCommand(create, list, get, transition, importCmd)
+	var setUp upstreamFlags
+	setUpstream := &cobra.Command{
+		Use:   "set-upstream ID --upstream URL [--upstream-auth TYPE ...]",
+		Short: "Replace an API's upstream endpoints, and its upstream authentication when --upstream-auth is given",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client(true)
+			if err != nil {
+				return err
+			}
+			api := &registryv1.Api{Id: args[0]}
+			var paths []string
+			if api.Endpoints, err = setUp.endpoints(); err != nil {
+				return err
+			}
+			if len(api.Endpoints) > 0 {
+				paths = append(paths, "endpoints")
+			}
+			if api.UpstreamAuth, err = setUp.upstreamAuth(); err != nil {
+				return err
+			}
+			if api.UpstreamAuth != nil {
+				paths = append(paths, "upstream_auth")
+			}
+			if len(paths) == 0 {
+				return errors.New("nothing to change: give --upstream and/or --upstream-auth")
+			}
+			q := url.Values{"update_mask": {strings.Join(paths, ",")}}
+			var r registryv1.UpdateApiResponse
+			if err := c.call(cmd.Context(), http.MethodPatch, "/admin/v1/apis/"+url.PathEscape(args[0]), q, api, &r); err != nil {
+				return err
+			}
+			return o.printer(cmd).print(&r, apiHeader, apiRows([]*registryv1.Api{r.GetApi()}))
+		},
+	}
+	setUp.register(setUpstream.Flags())
+	cmd.AddCommand(create, list, get, transition, importCmd, setUpstream)
 	return cmd
 }
 
