@@ -148,6 +148,18 @@ func TestAdminCLI(t *testing.T) {
 				t.Fatalf("illegal transition: %v", err)
 			}
 			mustCLI(t, "admin", "apis", "transition", apiID, "published")
+			t.Setenv("LGSP_UPSTREAM_SECRET", "axis-hmac-secret")
+			mustCLI(t, "admin", "apis", "set-upstream", apiID, "--upstream", "http://127.0.0.1:10/v2|3",
+				"--upstream-auth", "signed-header", "--upstream-user", "000.00.00.H30-lgsp")
+			snap, err := s.LocalGatewayClient().GetSnapshot(context.Background(), &registryv1.GetSnapshotRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			route := snap.GetSnapshot().GetApis()[0]
+			if route.GetEndpoints()[0].GetUrl() != "http://127.0.0.1:10/v2" || route.GetEndpoints()[0].GetWeight() != 3 ||
+				route.GetUpstreamAuth().GetSigningSecret() != "axis-hmac-secret" || route.GetUpstreamAuth().GetSystemId() != "000.00.00.H30-lgsp" {
+				t.Fatalf("after set-upstream: %v", route)
+			}
 			if out := mustCLI(t, "admin", "apis", "get", apiID); !strings.Contains(out, "GET /chiTietDoanhNghiep") || !strings.Contains(out, "published") {
 				t.Fatalf("apis get: %s", out)
 			}

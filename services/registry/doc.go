@@ -26,5 +26,5 @@
 // SucceedAgency marks the old agency superseded with its successor code and
 // moves its APIs, applications and users to the successor in the same
 // transaction, so consumers keep working under the new code; the old code's
-// record and every state it went through stay in agency_history.
+// record and every state it went through stay in registry_agency_history.
 package registry
