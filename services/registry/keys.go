@@ -67,7 +67,18 @@ const (
 // rotate makes a new key current, depending on mode. It returns the current
 // key afterwards and whether it created one.
 func (s *Service) rotate(ctx context.Context, who actor, mode rotateMode) (keyRow, bool, error) {
-	// Generating an RSA key takes a moment: do it outside the transaction.
+	// Generating an RSA key takes a moment: decide cheaply whether one is
+	// needed (the transaction checks again), and generate it outside the
+	// transaction.
+	if mode != rotateAlways {
+		cur, err := scanKey(s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT `+keyColumns+` FROM registry_signing_keys WHERE state = ?`), keyCurrent))
+		switch {
+		case err != nil && !errNoRows(err):
+			return keyRow{}, false, err
+		case err == nil && !s.rotationDue(mode, cur):
+			return cur, false, nil
+		}
+	}
 	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
 	if err != nil {
 		return keyRow{}, false, fmt.Errorf("generate signing key: %w", err)
@@ -87,9 +98,7 @@ func (s *Service) rotate(ctx context.Context, who actor, mode rotateMode) (keyRo
 		if err != nil && !errNoRows(err) {
 			return err
 		}
-		switch {
-		case found && mode == rotateIfMissing,
-			found && mode == rotateIfOld && t.now.Sub(fromMS(cur.Created)) < s.cfg.KeyRotation:
+		if found && !s.rotationDue(mode, cur) {
 			out = cur
 			return nil
 		}
@@ -118,6 +127,17 @@ func (s *Service) rotate(ctx context.Context, who actor, mode rotateMode) (keyRo
 		return nil
 	})
 	return out, created, err
+}
+
+// rotationDue reports whether mode asks to replace the current key cur.
+func (s *Service) rotationDue(mode rotateMode, cur keyRow) bool {
+	switch mode {
+	case rotateIfMissing:
+		return false
+	case rotateIfOld:
+		return s.now().Sub(fromMS(cur.Created)) >= s.cfg.KeyRotation
+	}
+	return true
 }
 
 func (s *Service) ensureSigningKey(ctx context.Context) error {
