@@ -98,7 +98,7 @@ func printBanner(w io.Writer, in app.Info, dev bool) {
 		p("  Gateway (public API traffic):  %s", in.GatewayURL)
 	}
 	if in.AdminURL != "" {
-		p("  Admin API, console, gRPC:      %s  (REST under /admin/v1, console at /console/)", in.AdminURL)
+		p("  Admin API and gRPC:            %s  (REST under /admin/v1, gRPC, /metrics)", in.AdminURL)
 		p("  Health:                        %s/healthz  %s/readyz", in.AdminURL, in.AdminURL)
 	}
 	if dev {
