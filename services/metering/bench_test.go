@@ -26,13 +26,19 @@ import (
 )
 
 // BenchmarkIngest measures events counted per second through the real
-// stream into SQLite: b.N events are published beforehand (100 per message,
+// stream into SQLite (and PostgreSQL when LGSP_TEST_POSTGRES_DSN is set): b.N events are published beforehand (100 per message,
 // as a batching gateway sends them, over 50 APIs x 40 applications and all
 // status classes), then the consumer is timed from start until its cursor
 // reaches the end of the stream.
 func BenchmarkIngest(b *testing.B) {
+	for _, engine := range sqltest.Engines {
+		b.Run(engine, func(b *testing.B) { benchIngest(b, engine) })
+	}
+}
+
+func benchIngest(b *testing.B, engine string) {
 	ctx := context.Background()
-	db := sqltest.Open(b, sqltest.SQLite)
+	db := sqltest.Open(b, engine)
 	_, bus := natstest.Start(b)
 	if _, err := natsx.EnsureMeteringStream(ctx, bus.JS, natsx.StreamOptions{}); err != nil {
 		b.Fatal(err)
