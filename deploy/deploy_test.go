@@ -221,7 +221,7 @@ func TestSecretKeysInTemplate(t *testing.T) {
 	if len(data) == 0 {
 		t.Fatal("secret.example.yaml has no stringData")
 	}
-	keyRe := regexp.MustCompile(`secretKeyRef: \{name: lgsp-secrets, key: ([a-z-]+)\}`)
+	keyRe := regexp.MustCompile(`secretKeyRef: \{name: lgsp-secrets, key: ([a-z-]+)[,}]`)
 	used := 0
 	for _, p := range deployFiles(t, ".yaml") {
 		for _, m := range keyRe.FindAllStringSubmatch(readFile(t, p), -1) {
