@@ -46,6 +46,8 @@ type Service struct {
 	snapAt  time.Time
 	gateway gatewayServer
 
+	logins loginThrottle
+
 	// publishTimeout bounds the wait for JetStream's acknowledgement of a
 	// change event.
 	publishTimeout time.Duration

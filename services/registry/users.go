@@ -34,6 +34,8 @@ var (
 	}
 	errBadLogin = apierr.New(codes.Unauthenticated, "invalid_credentials",
 		"wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
+	errLoginThrottled = apierr.New(codes.ResourceExhausted, "too_many_login_attempts",
+		"too many failed logins for this user; try again in 15 minutes", "đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút")
 	errBadSession = apierr.New(codes.Unauthenticated, "invalid_session",
 		"the session is unknown, expired or ended", "phiên đăng nhập không tồn tại, đã hết hạn hoặc đã kết thúc")
 )
@@ -129,6 +131,11 @@ func sourceOf(ctx context.Context) string {
 // Login checks a username and password and opens a session.
 func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*registryv1.LoginResponse, error) {
 	src := sourceOf(ctx)
+	if s.logins.blocked(req.GetUsername(), s.now()) {
+		s.metrics.loginFailures.Add(ctx, 1)
+		s.log.WarnContext(ctx, "admin login refused: too many failures", "username", req.GetUsername(), "source", src)
+		return nil, errLoginThrottled
+	}
 	u, err := getUser(ctx, s.db, s.db.DB, req.GetUsername())
 	if err != nil && !isNotFound(err) {
 		return nil, s.internalErr(ctx, "login", err)
@@ -141,10 +148,12 @@ func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*reg
 	ok := checkPassword(hash, req.GetPassword())
 	if !known || !ok || u.Disabled || len(req.GetPassword()) > maxPasswordLen {
 		s.metrics.loginFailures.Add(ctx, 1)
+		s.logins.fail(req.GetUsername(), s.now())
 		s.log.WarnContext(ctx, "admin login refused", "username", req.GetUsername(), "source", src,
 			"known_user", known, "disabled", u.Disabled)
 		return nil, errBadLogin
 	}
+	s.logins.succeed(u.Username)
 	token := SessionTokenPrefix + randomText(32)
 	id := newID("ses")
 	var expires int64

@@ -412,6 +412,19 @@ var validationCases = []validationCase{
 		ctx := authn.WithPrincipal(context.Background(), authn.Principal{Subject: AdminUsername, Role: authn.RolePlatformAdmin})
 		return ignore(e.s.ChangePassword(ctx, &registryv1.ChangePasswordRequest{CurrentPassword: "nope-nope-nope", NewPassword: "another-password"}))
 	}},
+	{"password guessing", codes.ResourceExhausted, "too_many_login_attempts", func(t *testing.T, e *env, f *fixture) error {
+		must(e.s.EnsureAdmin(context.Background(), "admin-password-1"))(t)
+		for range loginMaxFailures {
+			if _, err := e.s.Login(context.Background(), &registryv1.LoginRequest{Username: AdminUsername, Password: "guess-guess-guess"}); err == nil {
+				t.Fatal("a wrong password logged in")
+			}
+		}
+		// Even the right password is refused until the window has passed.
+		_, err := e.s.Login(context.Background(), &registryv1.LoginRequest{Username: AdminUsername, Password: "admin-password-1"})
+		e.clock.Advance(loginWindow)
+		must(e.s.Login(context.Background(), &registryv1.LoginRequest{Username: AdminUsername, Password: "admin-password-1"}))(t)
+		return err
+	}},
 	{"unknown session", codes.Unauthenticated, "invalid_session", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.AuthenticateSession(serviceCtxForTest(), &registryv1.AuthenticateSessionRequest{SessionToken: SessionTokenPrefix + "nope"}))
 	}},
