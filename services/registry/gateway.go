@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
@@ -360,8 +361,8 @@ func truncateID(s string) string {
 
 // LocalGatewayClient is a registryv1.GatewayServiceClient that calls this
 // registry in process as the internal service, for the dev mode where the
-// gateway and the registry share a process. Responses are shared with the
-// registry's cache: treat them as read-only (proto.Clone before changing).
+// gateway and the registry share a process. Each caller gets its own copy of
+// the snapshot, as it would over gRPC.
 func (s *Service) LocalGatewayClient() registryv1.GatewayServiceClient { return localGateway{s: s} }
 
 type localGateway struct{ s *Service }
@@ -371,7 +372,12 @@ func serviceCtx(ctx context.Context) context.Context {
 }
 
 func (l localGateway) GetSnapshot(ctx context.Context, in *registryv1.GetSnapshotRequest, _ ...grpc.CallOption) (*registryv1.GetSnapshotResponse, error) {
-	return l.s.gateway.GetSnapshot(serviceCtx(ctx), in)
+	resp, err := l.s.gateway.GetSnapshot(serviceCtx(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	// The registry keeps the snapshot cached; callers may change theirs.
+	return proto.Clone(resp).(*registryv1.GetSnapshotResponse), nil
 }
 
 func (l localGateway) IssueToken(ctx context.Context, in *registryv1.IssueTokenRequest, _ ...grpc.CallOption) (*registryv1.IssueTokenResponse, error) {
