@@ -73,14 +73,16 @@ type runner struct {
 
 // New builds the platform for the given services. dev selects embedded
 // engines and demo data. On error everything already started is stopped.
-func New(ctx context.Context, cfg Config, dev bool, services []string, log *slog.Logger) (a *App, err error) {
+func New(ctx context.Context, cfg Config, dev bool, services []string, log *slog.Logger) (_ *App, err error) {
 	if err := cfg.Validate(dev, services); err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, dev: dev, services: map[string]bool{}, log: log, health: server.NewHealth()}
+	a := &App{cfg: cfg, dev: dev, services: map[string]bool{}, log: log, health: server.NewHealth()}
 	for _, s := range services {
 		a.services[s] = true
 	}
+	// a stays reachable here even when New returns nil, so a failed start
+	// stops whatever it had already started.
 	defer func() {
 		if err != nil {
 			a.close()

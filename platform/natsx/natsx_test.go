@@ -102,3 +102,33 @@ func TestQuotaBucketIdempotent(t *testing.T) {
 		t.Fatalf("get after re-ensure: %v %q", err, e)
 	}
 }
+
+// A publisher declaring the metering stream with defaults must not undo the
+// retention the owner configured.
+func TestEnsureKeepsOwnerRetention(t *testing.T) {
+	ctx := context.Background()
+	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	bus, err := natsx.Connect(ctx, srv.ClientURL(), "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	if _, err := natsx.EnsureMeteringStream(ctx, bus.JS, natsx.StreamOptions{MeteringRetention: 10 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := natsx.EnsureMeteringStream(ctx, bus.JS, natsx.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.MaxAge != 10*24*time.Hour {
+		t.Fatalf("retention = %s after a default declaration, want 240h", info.Config.MaxAge)
+	}
+}

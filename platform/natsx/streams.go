@@ -52,7 +52,7 @@ func EnsureRegistryStream(ctx context.Context, js jetstream.JetStream, o StreamO
 		Replicas:    o.replicas(),
 		MaxAge:      7 * 24 * time.Hour,
 		Duplicates:  2 * time.Minute,
-	})
+	}, false)
 }
 
 // EnsureMeteringStream declares the metering event stream.
@@ -69,7 +69,7 @@ func EnsureMeteringStream(ctx context.Context, js jetstream.JetStream, o StreamO
 		Replicas:    o.replicas(),
 		MaxAge:      retention,
 		Duplicates:  10 * time.Minute,
-	})
+	}, o.MeteringRetention <= 0)
 }
 
 // EnsureQuotaBucket declares the quota state bucket.
@@ -94,9 +94,21 @@ func EnsureQuotaBucket(ctx context.Context, js jetstream.JetStream, o StreamOpti
 	return kv, err
 }
 
-// ensureStream creates the stream or updates it to cfg. It tolerates a
-// concurrent creator.
-func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+// ensureStream creates the stream or updates it to cfg. An existing stream
+// never loses replicas and keeps its retention unless keepAge is false, so a
+// publisher that declares a stream with defaults cannot undo what the owner
+// configured on a cluster.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig, keepAge bool) (jetstream.Stream, error) {
+	if existing, err := js.Stream(ctx, cfg.Name); err == nil {
+		if info, err := existing.Info(ctx); err == nil {
+			if info.Config.Replicas > cfg.Replicas {
+				cfg.Replicas = info.Config.Replicas
+			}
+			if keepAge {
+				cfg.MaxAge = info.Config.MaxAge
+			}
+		}
+	}
 	s, err := js.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
