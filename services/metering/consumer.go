@@ -29,16 +29,9 @@ func (s *Service) consume(ctx context.Context, stream jetstream.Stream) error {
 	if err != nil {
 		return err
 	}
-	// Prefetch the next batch while the current one is applied, within a
-	// memory bound.
-	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(2*s.cfg.BatchSize, 64<<20))
-	if err != nil {
-		return fmt.Errorf("metering: subscribe: %w", err)
-	}
-	defer it.Stop()
 	s.setReady(nil)
 	for {
-		msgs, err := s.collect(ctx, it)
+		msgs, err := s.collect(cons)
 		if len(msgs) > 0 {
 			// Finish what was received even when ctx is done: the
 			// transaction and the ack are not interrupted by a stop.
@@ -103,38 +96,51 @@ func (s *Service) positionConsumer(ctx context.Context, stream jetstream.Stream)
 
 // collect waits for a first message (at most until the next maintenance is
 // due) and then takes what arrives within BatchLinger, up to BatchSize.
-func (s *Service) collect(ctx context.Context, it jetstream.MessagesContext) ([]jetstream.Msg, error) {
-	wait, cancel := context.WithTimeout(ctx, s.idleWait())
-	first, err := it.Next(jetstream.NextContext(wait))
-	cancel()
+//
+// Every pull request is read to its end before the next one is made: a
+// message the server delivered but nobody read would only come back after
+// AckWait, behind newer ones. That is why this uses one-shot fetches that
+// the server itself ends (expiry, or no-wait) rather than a prefetching
+// iterator, whose buffer can overflow while a batch is being applied.
+func (s *Service) collect(cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	b, err := cons.Fetch(1, jetstream.FetchMaxWait(s.idleWait()))
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return nil, nil
-		}
 		return nil, fmt.Errorf("metering: receive: %w", err)
 	}
-	msgs := make([]jetstream.Msg, 1, s.cfg.BatchSize)
-	msgs[0] = first
+	msgs, err := drain(b, make([]jetstream.Msg, 0, s.cfg.BatchSize))
+	if err != nil || len(msgs) == 0 {
+		return msgs, err
+	}
 	deadline := time.Now().Add(s.cfg.BatchLinger)
 	for len(msgs) < s.cfg.BatchSize {
-		left := time.Until(deadline)
-		if left <= 0 {
-			left = time.Microsecond
-		}
-		m, err := it.Next(jetstream.NextMaxWait(left))
+		b, err := cons.FetchNoWait(s.cfg.BatchSize - len(msgs))
 		if err != nil {
-			if isTimeout(err) {
-				break
-			}
 			return msgs, fmt.Errorf("metering: receive: %w", err)
 		}
-		msgs = append(msgs, m)
+		n := len(msgs)
+		if msgs, err = drain(b, msgs); err != nil {
+			return msgs, err
+		}
+		if len(msgs) == n {
+			left := time.Until(deadline)
+			if left <= 0 {
+				break
+			}
+			time.Sleep(min(left, 5*time.Millisecond))
+		}
 	}
 	return msgs, nil
 }
 
-func isTimeout(err error) bool {
-	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
+// drain appends every message of a fetch to msgs.
+func drain(b jetstream.MessageBatch, msgs []jetstream.Msg) ([]jetstream.Msg, error) {
+	for m := range b.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := b.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
+		return msgs, fmt.Errorf("metering: receive: %w", err)
+	}
+	return msgs, nil
 }
 
 func (s *Service) idleWait() time.Duration {
