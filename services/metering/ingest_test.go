@@ -293,3 +293,32 @@ func TestRollupsAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestDeletedMessagesAreNotAwaited removes messages from the stream (as an
+// operator purging a poison message, or retention at the head would) and
+// checks that metering counts the rest instead of waiting for them.
+func TestDeletedMessagesAreNotAwaited(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.Open(t, sqltest.SQLite)
+	_, bus := natstest.Start(t)
+	stream, err := natsx.EnsureMeteringStream(ctx, bus.JS, natsx.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishAll(t, bus, meterpub.SourceGateway, gen("del", 1000, base, nil), 10)
+	for _, seq := range []uint64{1, 50, 51, 100} {
+		if err := stream.DeleteMsg(ctx, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := testConfig()
+	cfg.BatchSize = 7
+	s := newService(t, cfg, db, bus, nil)
+	r := start(t, s)
+	publishAll(t, bus, meterpub.SourceGateway, gen("del2", 100, base, nil), 10)
+	eventually(t, "cursor at the end of the stream", func() bool { return cursorOf(t, db) == 110 })
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	assertTotals(t, db, 1100-40)
+}
