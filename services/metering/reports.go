@@ -109,6 +109,35 @@ func (s *Service) tableFor(from, to int64) string {
 	return tableMinute
 }
 
+// maxSpan bounds the time range a report may scan per rollup table, so that
+// one request cannot make the database aggregate years of minute rows.
+var maxSpan = map[string]time.Duration{
+	tableMinute: 31 * 24 * time.Hour,
+	tableHour:   366 * 24 * time.Hour,
+	tableDay:    10 * 366 * 24 * time.Hour,
+}
+
+var spanName = map[string][2]string{
+	tableMinute: {"31 days at minute granularity", "31 ngày ở độ chi tiết phút"},
+	tableHour:   {"366 days at hour granularity", "366 ngày ở độ chi tiết giờ"},
+	tableDay:    {"10 years at day granularity", "10 năm ở độ chi tiết ngày"},
+}
+
+// checkSpan refuses a range too long for the table it would read.
+func checkSpan(table string, from, to int64) error {
+	limit, ok := maxSpan[table]
+	if !ok || time.Duration(to-from)*time.Millisecond <= limit {
+		return nil
+	}
+	n := spanName[table]
+	en, vi := "the time range is too long: at most "+n[0], "khoảng thời gian quá dài: tối đa "+n[1]
+	if table == tableMinute {
+		en += "; for longer ranges use whole hours (or days, months) for start_time and end_time"
+		vi += "; với khoảng dài hơn, hãy dùng giờ tròn (hoặc ngày, tháng) cho start_time và end_time"
+	}
+	return apierr.Invalid("end_time", "time_range_too_long", en, vi)
+}
+
 func pageToken(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
 }
@@ -154,6 +183,9 @@ func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (
 	}
 	if req.GetTotal() {
 		q.mode = noBuckets
+	}
+	if err := checkSpan(q.table, from, to); err != nil {
+		return nil, err
 	}
 	return q, nil
 }
@@ -267,6 +299,9 @@ func (s *Service) top(ctx context.Context, start, end *timestamppb.Timestamp, f 
 		return nil, err
 	}
 	q := &usageQuery{table: s.tableFor(from, to), from: from, to: to, mode: noBuckets, groupBy: groupBy, filter: f, scope: sc, byCount: true, limit: n}
+	if err := checkSpan(q.table, from, to); err != nil {
+		return nil, err
+	}
 	var winners []*resultRow
 	if err := q.run(ctx, s, func(r *resultRow) error {
 		c := *r

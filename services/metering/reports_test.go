@@ -247,7 +247,9 @@ func TestReports(t *testing.T) {
 
 		t.Run("filters and grouping", func(t *testing.T) {
 			resp, err := g.QueryUsage(admin(), &meteringv1.QueryUsageRequest{
-				StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_HOUR,
+				StartTime:   timestamppb.New(time.Date(2025, 12, 1, 0, 0, 0, 0, hcm)),
+				EndTime:     timestamppb.New(time.Date(2026, 2, 1, 0, 0, 0, 0, hcm)),
+				Granularity: meteringv1.Granularity_GRANULARITY_HOUR,
 				Filter: &meteringv1.UsageFilter{
 					ApiIds:        []string{"dkdn"},
 					StatusClasses: []meteringv1.StatusClass{meteringv1.StatusClass_STATUS_CLASS_CLIENT_ERROR, meteringv1.StatusClass_STATUS_CLASS_SUCCESS},
@@ -333,14 +335,16 @@ func TestReports(t *testing.T) {
 
 		t.Run("paging", func(t *testing.T) {
 			req := &meteringv1.QueryUsageRequest{
-				StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_MINUTE,
-				GroupBy: []meteringv1.Dimension{meteringv1.Dimension_DIMENSION_API},
+				StartTime:   timestamppb.New(time.Date(2025, 12, 31, 0, 0, 0, 0, hcm)),
+				EndTime:     timestamppb.New(time.Date(2026, 1, 2, 0, 0, 0, 0, hcm)),
+				Granularity: meteringv1.Granularity_GRANULARITY_MINUTE,
+				GroupBy:     []meteringv1.Dimension{meteringv1.Dimension_DIMENSION_API},
 			}
 			all, err := g.QueryUsage(admin(), req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(all.GetRows()) < 100 || all.GetNextPageToken() != "" {
+			if len(all.GetRows()) < 100 || all.GetNextPageToken() != "" || len(all.GetRows()) > 1000 {
 				t.Fatalf("one page: %d rows, next %q", len(all.GetRows()), all.GetNextPageToken())
 			}
 			var paged []*meteringv1.UsageRow
@@ -383,7 +387,11 @@ func TestReports(t *testing.T) {
 			// An unaligned range (read from the minute table) that leaves out
 			// the first ten minutes of Jan 1.
 			startTS := timestamppb.New(time.Date(2026, 1, 1, 0, 10, 0, 0, hcm))
-			ta, err := g.TopApis(admin(), &meteringv1.TopApisRequest{StartTime: startTS, EndTime: to2027})
+			endTS := timestamppb.New(time.Date(2026, 1, 2, 0, 0, 0, 0, hcm))
+			if _, err := g.TopApis(admin(), &meteringv1.TopApisRequest{StartTime: startTS, EndTime: to2027}); status.Code(err) != codes.InvalidArgument {
+				t.Errorf("a year of minutes for top APIs: %v, want InvalidArgument", err)
+			}
+			ta, err := g.TopApis(admin(), &meteringv1.TopApisRequest{StartTime: startTS, EndTime: endTS})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -398,7 +406,7 @@ func TestReports(t *testing.T) {
 					t.Error("top APIs are not ordered by request count")
 				}
 			}
-			if got := s.tableFor(startTS.AsTime().UnixMilli(), to2027.AsTime().UnixMilli()); got != tableMinute {
+			if got := s.tableFor(startTS.AsTime().UnixMilli(), endTS.AsTime().UnixMilli()); got != tableMinute {
 				t.Errorf("unaligned range read from %s", got)
 			}
 			if got := s.tableFor(from2025.AsTime().UnixMilli(), to2027.AsTime().UnixMilli()); got != tableYear {
@@ -503,6 +511,7 @@ func TestReports(t *testing.T) {
 				"bad token":      {StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_DAY, PageToken: "%%%"},
 				"bad class": {StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_DAY,
 					Filter: &meteringv1.UsageFilter{StatusClasses: []meteringv1.StatusClass{9}}},
+				"two years of minutes": {StartTime: from2025, EndTime: to2027, Granularity: meteringv1.Granularity_GRANULARITY_MINUTE},
 			} {
 				_, err := g.QueryUsage(admin(), req)
 				if status.Code(err) != codes.InvalidArgument {

@@ -43,7 +43,11 @@ const (
 //
 // Time ranges select rollup buckets whose start lies in
 // [start_time, end_time). Day, month and year buckets follow the calendar in
-// Asia/Ho_Chi_Minh.
+// Asia/Ho_Chi_Minh. A report covers at most 31 days at minute granularity,
+// 366 days at hour granularity and 10 years at day granularity. TopConsumers
+// and TopApis read the coarsest buckets that tile the range exactly, so a
+// range that is not on whole hours counts to the minute but is limited to
+// 31 days.
 type MeteringServiceClient interface {
 	// QueryUsage returns totals per time bucket at the chosen granularity,
 	// filtered and grouped by any of the key dimensions.
@@ -135,7 +139,11 @@ func (c *meteringServiceClient) GetQuotaState(ctx context.Context, in *GetQuotaS
 //
 // Time ranges select rollup buckets whose start lies in
 // [start_time, end_time). Day, month and year buckets follow the calendar in
-// Asia/Ho_Chi_Minh.
+// Asia/Ho_Chi_Minh. A report covers at most 31 days at minute granularity,
+// 366 days at hour granularity and 10 years at day granularity. TopConsumers
+// and TopApis read the coarsest buckets that tile the range exactly, so a
+// range that is not on whole hours counts to the minute but is limited to
+// 31 days.
 type MeteringServiceServer interface {
 	// QueryUsage returns totals per time bucket at the chosen granularity,
 	// filtered and grouped by any of the key dimensions.
