@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -276,18 +277,22 @@ func (s *Service) reconcileQuotas(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("metering: read quota usage: %w", err)
 	}
 
-	subs := map[string]bool{}
-	for id, info := range snap.subs {
-		if info.limit > 0 {
-			subs[id] = true
-		}
-	}
+	// Candidates: every key in the bucket (it may need a reset or a lift),
+	// and every subscription at or over its limit (it may need publishing).
+	// An absent key means "not exhausted", so nothing else needs a look.
+	inBucket := map[string]bool{}
 	lister, err := s.kv.ListKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("metering: list quota bucket: %w", err)
 	}
 	for k := range lister.Keys() {
-		subs[k] = true
+		inBucket[k] = true
+	}
+	subs := maps.Clone(inBucket)
+	for id, info := range snap.subs {
+		if info.limit > 0 && used[id] >= info.limit {
+			subs[id] = true
+		}
 	}
 	var firstErr error
 	for sub := range subs {
@@ -296,13 +301,8 @@ func (s *Service) reconcileQuotas(ctx context.Context, now time.Time) error {
 		}
 		info := snap.subs[sub]
 		want := s.quotaState(sub, period, used[sub], info.limit, nowMS)
-		var have *meteringv1.QuotaState
-		if e, err := s.kv.Get(ctx, sub); err == nil {
-			have = new(meteringv1.QuotaState)
-			if proto.Unmarshal(e.Value(), have) != nil {
-				have = nil
-			}
-		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		have, err := s.readQuota(ctx, sub, inBucket[sub])
+		if err != nil {
 			firstErr = cmpErr(firstErr, err)
 			continue
 		}
@@ -320,6 +320,26 @@ func (s *Service) reconcileQuotas(ctx context.Context, now time.Time) error {
 		s.log.Info("metering: quota state updated", "subscription", sub, "period", period, "used", want.GetUsed(), "limit", want.GetLimit(), "exhausted", want.GetExhausted())
 	}
 	return firstErr
+}
+
+// readQuota returns the state in the bucket, or nil when there is none (or
+// it cannot be decoded, which a put then repairs).
+func (s *Service) readQuota(ctx context.Context, sub string, present bool) (*meteringv1.QuotaState, error) {
+	if !present {
+		return nil, nil
+	}
+	e, err := s.kv.Get(ctx, sub)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("metering: read quota state: %w", err)
+	}
+	st := &meteringv1.QuotaState{}
+	if proto.Unmarshal(e.Value(), st) != nil {
+		return nil, nil
+	}
+	return st, nil
 }
 
 func cmpErr(first, err error) error {
