@@ -75,6 +75,11 @@ type Config struct {
 	MeteringMaxPending int           `env:"LGSP_GATEWAY_METERING_MAX_PENDING" yaml:"metering_max_pending"`
 	MeteringAckTimeout time.Duration `env:"LGSP_GATEWAY_METERING_ACK_TIMEOUT" yaml:"metering_ack_timeout"`
 
+	// StreamReplicas is the replica count used when the gateway is the first
+	// to declare the metering stream or the quota bucket. The composition
+	// root sets it from LGSP_NATS_REPLICAS.
+	StreamReplicas int `env:"-" yaml:"-"`
+
 	// ShutdownTimeout bounds the graceful stop: in-flight requests, then the
 	// metering flush.
 	ShutdownTimeout time.Duration `env:"LGSP_GATEWAY_SHUTDOWN_TIMEOUT" yaml:"shutdown_timeout"`
@@ -112,6 +117,7 @@ func DefaultConfig() Config {
 		MeteringMaxPending: 1024,
 		MeteringAckTimeout: 5 * time.Second,
 		ShutdownTimeout:    25 * time.Second,
+		StreamReplicas:     1,
 		AccessLog:          "all",
 		AccessLogSample:    1,
 	}

@@ -27,12 +27,11 @@ import (
 
 // Gateway is the public API gateway.
 type Gateway struct {
-	cfg        Config
-	reg        Registry
-	bus        *natsx.Bus
-	log        *slog.Logger
-	now        func() time.Time
-	readyCheck func(context.Context) error
+	cfg Config
+	reg Registry
+	bus *natsx.Bus
+	log *slog.Logger
+	now func() time.Time
 
 	table atomic.Pointer[table]
 	// Objects that survive reloads; touched only under reloadMu.
@@ -70,11 +69,6 @@ type Gateway struct {
 
 // Option adjusts a Gateway at construction.
 type Option func(*Gateway)
-
-// WithReadyCheck adds a readiness condition to /readyz and Ready.
-func WithReadyCheck(f func(context.Context) error) Option {
-	return func(g *Gateway) { g.readyCheck = f }
-}
 
 // WithClock replaces the clock used for token expiry, signed-header
 // timestamps and quota reset times.
@@ -208,7 +202,7 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return errors.New("gateway: already running")
 	}
-	if _, err := natsx.EnsureMeteringStream(ctx, g.bus.JS, natsx.StreamOptions{}); err != nil {
+	if _, err := natsx.EnsureMeteringStream(ctx, g.bus.JS, natsx.StreamOptions{Replicas: g.cfg.StreamReplicas}); err != nil {
 		ln.Close()
 		return fmt.Errorf("gateway: metering stream: %w", err)
 	}
@@ -269,9 +263,6 @@ func (g *Gateway) Ready(ctx context.Context) error {
 	}
 	if !g.bus.Conn.IsConnected() {
 		return fmt.Errorf("nats: %s", g.bus.Conn.Status())
-	}
-	if g.readyCheck != nil {
-		return g.readyCheck(ctx)
 	}
 	return nil
 }

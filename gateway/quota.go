@@ -33,7 +33,7 @@ func (g *Gateway) watchQuota(ctx context.Context) {
 }
 
 func (g *Gateway) watchQuotaOnce(ctx context.Context) error {
-	kv, err := natsx.EnsureQuotaBucket(ctx, g.bus.JS, natsx.StreamOptions{})
+	kv, err := natsx.EnsureQuotaBucket(ctx, g.bus.JS, natsx.StreamOptions{Replicas: g.cfg.StreamReplicas})
 	if err != nil {
 		return err
 	}

@@ -205,21 +205,17 @@ func (a *App) buildAdminSurface() {
 }
 
 func (a *App) listen() error {
-	if a.wantsAdminListener() {
-		ln, err := server.NewListener(server.ListenerOptions{
-			Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.adminHandler(), GRPC: a.grpc,
-			Grace: a.cfg.ShutdownTimeout - 2*time.Second, TLSCert: a.cfg.AdminTLSCert, TLSKey: a.cfg.AdminTLSKey, Log: a.log,
-		})
-		if err != nil {
-			return err
-		}
-		a.listeners = append(a.listeners, ln)
-		a.Info.AdminURL = "http://" + displayAddr(ln.Addr().String())
+	ln, err := server.NewListener(server.ListenerOptions{
+		Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.adminHandler(), GRPC: a.grpc,
+		Grace: a.cfg.ShutdownTimeout - 2*time.Second, TLSCert: a.cfg.AdminTLSCert, TLSKey: a.cfg.AdminTLSKey, Log: a.log,
+	})
+	if err != nil {
+		return err
 	}
+	a.listeners = append(a.listeners, ln)
+	a.Info.AdminURL = "http://" + displayAddr(ln.Addr().String())
 	return nil
 }
-
-func (a *App) wantsAdminListener() bool { return true }
 
 // listenTCP binds addr now so that a port conflict fails at start.
 func listenTCP(name, addr string) (net.Listener, error) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
@@ -127,10 +127,16 @@ func (a *App) wireServices(ctx context.Context) error {
 			return err
 		}
 		gcfg.Addr = a.cfg.GatewayAddr
+		gcfg.StreamReplicas = a.cfg.NATSReplicas
+		// The gateway drains and flushes metering inside the process's own
+		// stop bound, leaving time for the stores to close after it.
+		if limit := a.cfg.ShutdownTimeout - 2*time.Second; gcfg.ShutdownTimeout > limit && limit > 0 {
+			gcfg.ShutdownTimeout = limit
+		}
 		if err := gcfg.Validate(); err != nil {
 			return err
 		}
-		gw, err := gateway.New(gcfg, gateway.RegistryFromClient(gwClient), a.bus, a.log, gateway.WithReadyCheck(a.bus.Ready))
+		gw, err := gateway.New(gcfg, gateway.RegistryFromClient(gwClient), a.bus, a.log)
 		if err != nil {
 			return err
 		}
@@ -219,13 +225,6 @@ func (a *App) adminHandler() http.Handler {
 	isPublic := func(r *http.Request) bool {
 		return registry.IsPublicREST(r)
 	}
-	onError := func(w http.ResponseWriter, r *http.Request, err error) {
-		apierr.WriteJSON(w, r, apierr.ErrUnauthenticated)
-	}
-	a.adminMux.Handle("/", authn.Middleware(a.authenticator, isPublic, onError)(protected))
+	a.adminMux.Handle("/", authn.Middleware(a.authenticator, isPublic, apierr.WriteJSON)(protected))
 	return a.adminMux
-}
-
-func isGRPC(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc")
 }

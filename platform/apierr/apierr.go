@@ -15,6 +15,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/lgsp-vn/lgsp/platform/authn"
 )
 
 // Domain names LGSP in gRPC ErrorInfo details.
@@ -91,6 +93,9 @@ type Body struct {
 
 // FromError extracts the code, messages and HTTP status from any error.
 func FromError(err error) (Body, int) {
+	if errors.Is(err, authn.ErrUnauthenticated) {
+		err = ErrUnauthenticated
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return Body{Code: e.Code, Message: e.Message, MessageVI: e.MessageVI, Field: e.Field}, runtime.HTTPStatusFromCode(e.GRPC)
