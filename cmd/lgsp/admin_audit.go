@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -117,23 +116,11 @@ while the platform is down; otherwise it asks the admin API.`,
 				}
 				q.Set(k, at.UTC().Format(time.RFC3339Nano))
 			}
-			all := &registryv1.ListAuditEntriesResponse{}
-			n := 0
-			err = listAll(cmd, c, "/admin/v1/audit-entries", q, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListAuditEntriesResponse{}
-				return page, func() (int, string) {
-					all.Entries = append(all.Entries, page.GetEntries()...)
-					n += len(page.GetEntries())
-					if n >= limit {
-						all.Entries = all.Entries[:limit]
-						return n, ""
-					}
-					return len(page.GetEntries()), page.GetNextPageToken()
-				}
-			})
+			entries, err := listAll(cmd, c, "/admin/v1/audit-entries", q, limit, (*registryv1.ListAuditEntriesResponse).GetEntries)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListAuditEntriesResponse{Entries: entries}
 			var rows [][]string
 			for _, e := range all.GetEntries() {
 				rows = append(rows, []string{fmt.Sprint(e.GetSeq()), ts(e.GetTime(), e.GetTime() != nil), e.GetActor(), e.GetRole(),

@@ -21,27 +21,44 @@ import (
 
 func sortStrings(s []string) []string { sort.Strings(s); return s }
 
-// listAll follows page tokens, up to maxItems.
+// maxItems bounds what a list command fetches.
 const maxItems = 10000
 
-func listAll(cmd *cobra.Command, c *adminClient, path string, q url.Values, page func() (proto.Message, func() (int, string))) error {
+// pagedResponse is a List…Response message: a page of items and the token
+// of the next page.
+type pagedResponse[P any] interface {
+	*P
+	proto.Message
+	GetNextPageToken() string
+}
+
+// listAll follows page tokens and returns up to limit items (maxItems when
+// limit is not positive); items picks the items of one page.
+func listAll[P any, R pagedResponse[P], T any](cmd *cobra.Command, c *adminClient, path string, q url.Values, limit int, items func(R) []T) ([]T, error) {
 	if q == nil {
 		q = url.Values{}
 	}
+	if limit <= 0 || limit > maxItems {
+		limit = maxItems
+	}
 	q.Set("page_size", "500")
-	n := 0
+	var all []T
 	for {
-		msg, meta := page()
-		if err := c.call(cmd.Context(), http.MethodGet, path, q, nil, msg); err != nil {
-			return err
+		page := R(new(P))
+		if err := c.call(cmd.Context(), http.MethodGet, path, q, nil, page); err != nil {
+			return nil, err
 		}
-		got, next := meta()
-		n += got
-		if next == "" || n >= maxItems {
-			return nil
+		all = append(all, items(page)...)
+		next := page.GetNextPageToken()
+		if next == "" || len(all) >= limit {
+			break
 		}
 		q.Set("page_token", next)
 	}
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
 }
 
 func newLoginCommand(o *adminOptions) *cobra.Command {
@@ -170,17 +187,11 @@ func newAgenciesCommand(o *adminOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := &registryv1.ListAgenciesResponse{}
-			err = listAll(cmd, c, "/admin/v1/agencies", nil, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListAgenciesResponse{}
-				return page, func() (int, string) {
-					all.Agencies = append(all.Agencies, page.GetAgencies()...)
-					return len(page.GetAgencies()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/agencies", nil, 0, (*registryv1.ListAgenciesResponse).GetAgencies)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListAgenciesResponse{Agencies: items}
 			return o.printer(cmd).print(all, agencyHeader, agencyRows(all.GetAgencies()))
 		},
 	}
@@ -402,17 +413,11 @@ func newAPIsCommand(o *adminOptions) *cobra.Command {
 				}
 				q.Set("lifecycle", registryv1.ApiLifecycle(v).String())
 			}
-			all := &registryv1.ListApisResponse{}
-			err = listAll(cmd, c, "/admin/v1/apis", q, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListApisResponse{}
-				return page, func() (int, string) {
-					all.Apis = append(all.Apis, page.GetApis()...)
-					return len(page.GetApis()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/apis", q, 0, (*registryv1.ListApisResponse).GetApis)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListApisResponse{Apis: items}
 			return o.printer(cmd).print(all, apiHeader, apiRows(all.GetApis()))
 		},
 	}
@@ -590,17 +595,11 @@ func newTiersCommand(o *adminOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := &registryv1.ListTiersResponse{}
-			err = listAll(cmd, c, "/admin/v1/tiers", nil, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListTiersResponse{}
-				return page, func() (int, string) {
-					all.Tiers = append(all.Tiers, page.GetTiers()...)
-					return len(page.GetTiers()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/tiers", nil, 0, (*registryv1.ListTiersResponse).GetTiers)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListTiersResponse{Tiers: items}
 			return o.printer(cmd).print(all, tierHeader, tierRows(all.GetTiers()))
 		},
 	}
@@ -658,17 +657,11 @@ func newAppsCommand(o *adminOptions) *cobra.Command {
 			if agency != "" {
 				q.Set("agency_code", agency)
 			}
-			all := &registryv1.ListApplicationsResponse{}
-			err = listAll(cmd, c, "/admin/v1/applications", q, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListApplicationsResponse{}
-				return page, func() (int, string) {
-					all.Applications = append(all.Applications, page.GetApplications()...)
-					return len(page.GetApplications()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/applications", q, 0, (*registryv1.ListApplicationsResponse).GetApplications)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListApplicationsResponse{Applications: items}
 			return o.printer(cmd).print(all, appHeader, appRows(all.GetApplications()))
 		},
 	}
@@ -797,17 +790,11 @@ func newCredentialsCommand(o *adminOptions) *cobra.Command {
 			if listApp == "" {
 				return errors.New("--app is required")
 			}
-			all := &registryv1.ListCredentialsResponse{}
-			err = listAll(cmd, c, "/admin/v1/applications/"+url.PathEscape(listApp)+"/credentials", nil, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListCredentialsResponse{}
-				return page, func() (int, string) {
-					all.Credentials = append(all.Credentials, page.GetCredentials()...)
-					return len(page.GetCredentials()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/applications/"+url.PathEscape(listApp)+"/credentials", nil, 0, (*registryv1.ListCredentialsResponse).GetCredentials)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListCredentialsResponse{Credentials: items}
 			return o.printer(cmd).print(all, credHeader, credRows(all.GetCredentials()))
 		},
 	}
@@ -896,17 +883,11 @@ func newSubscriptionsCommand(o *adminOptions) *cobra.Command {
 				}
 				q.Set("state", registryv1.SubscriptionState(v).String())
 			}
-			all := &registryv1.ListSubscriptionsResponse{}
-			err = listAll(cmd, c, "/admin/v1/subscriptions", q, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListSubscriptionsResponse{}
-				return page, func() (int, string) {
-					all.Subscriptions = append(all.Subscriptions, page.GetSubscriptions()...)
-					return len(page.GetSubscriptions()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/subscriptions", q, 0, (*registryv1.ListSubscriptionsResponse).GetSubscriptions)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListSubscriptionsResponse{Subscriptions: items}
 			return o.printer(cmd).print(all, subHeader, subRows(all.GetSubscriptions()))
 		},
 	}
@@ -1002,17 +983,11 @@ func newUsersCommand(o *adminOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := &registryv1.ListUsersResponse{}
-			err = listAll(cmd, c, "/admin/v1/users", nil, func() (proto.Message, func() (int, string)) {
-				page := &registryv1.ListUsersResponse{}
-				return page, func() (int, string) {
-					all.Users = append(all.Users, page.GetUsers()...)
-					return len(page.GetUsers()), page.GetNextPageToken()
-				}
-			})
+			items, err := listAll(cmd, c, "/admin/v1/users", nil, 0, (*registryv1.ListUsersResponse).GetUsers)
 			if err != nil {
 				return err
 			}
+			all := &registryv1.ListUsersResponse{Users: items}
 			return o.printer(cmd).print(all, userHeader, userRows(all.GetUsers()))
 		},
 	}
