@@ -241,6 +241,10 @@ func TestMeteringSurvivesNATSOutage(t *testing.T) {
 			t.Fatalf("request during the NATS outage: %d", r.status)
 		}
 	}
+	// The gateway stays in the load balancer meanwhile.
+	if r := h.do("GET", "/readyz", nil, ""); r.status != 200 {
+		t.Fatalf("readyz during the NATS outage: %d %s", r.status, r.body)
+	}
 	time.Sleep(500 * time.Millisecond)
 	// NATS comes back on the same port and store; the pending batches are
 	// re-sent.

@@ -135,7 +135,8 @@ func (a *App) startNATS(ctx context.Context) error {
 	}
 	a.bus = bus
 	a.closers = append(a.closers, bus.Close)
-	a.health.Add("nats", bus.Ready)
+	// No process-wide NATS check: the registry and metering include NATS in
+	// their own readiness, and a gateway stays ready without it.
 	a.Info.NATSURL = url
 	return nil
 }
