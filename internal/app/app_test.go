@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // startDev runs the whole platform in dev mode on random loopback ports with
 // its data in dir, and returns it with a stop function that reports how long
 // the graceful stop took.
-func startDev(t *testing.T, dir string) (*app.App, func() time.Duration) {
+func startDev(t *testing.T, dir string, mutate ...func(*app.Config)) (*app.App, func() time.Duration) {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = dir
@@ -23,6 +24,9 @@ func startDev(t *testing.T, dir string) (*app.App, func() time.Duration) {
 	cfg.SimulatorAddr = "127.0.0.1:0"
 	cfg.Simulators = true
 	cfg.Demo = true
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, true, app.Services, log)
@@ -107,4 +111,37 @@ func TestDevReadyAndRestart(t *testing.T) {
 	}
 	waitReady(t, b.Info.AdminURL)
 	waitReady(t, b.Info.GatewayURL)
+}
+
+// A scraper's token reads /metrics and nothing else.
+func TestMetricsToken(t *testing.T) {
+	const token = "scraper-token-0123456789abcdefghijklmnop"
+	a, _ := startDev(t, t.TempDir(), func(c *app.Config) { c.MetricsToken = token })
+	waitReady(t, a.Info.AdminURL)
+	get := func(path, bearer string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, a.Info.AdminURL+path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/metrics", ""); code != http.StatusUnauthorized {
+		t.Fatalf("/metrics without a credential = %d", code)
+	}
+	if code, _ := get("/metrics", "wrong-token-0123456789abcdefghijklmnop"); code != http.StatusUnauthorized {
+		t.Fatalf("/metrics with a wrong token = %d", code)
+	}
+	code, body := get("/metrics", token)
+	if code != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("/metrics with the scraper token = %d", code)
+	}
+	if code, _ := get("/admin/v1/apis", token); code != http.StatusUnauthorized {
+		t.Fatalf("the scraper token opened the admin API: %d", code)
+	}
 }

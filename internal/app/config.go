@@ -43,6 +43,10 @@ type Config struct {
 	MasterKey string `yaml:"-" env:"LGSP_MASTER_KEY"`
 	// InternalToken authenticates services to each other.
 	InternalToken string `yaml:"-" env:"LGSP_INTERNAL_TOKEN"`
+	// MetricsToken, when set, lets a scraper read /metrics with
+	// "Authorization: Bearer <token>" and nothing else. Without it /metrics
+	// needs an admin session or the internal token, like the admin API.
+	MetricsToken string `yaml:"-" env:"LGSP_METRICS_TOKEN"`
 	// RegistryAddr is the registry's gRPC address (host:port of its admin
 	// listener) for gateways and metering running in their own processes.
 	RegistryAddr string `yaml:"registry_addr" env:"LGSP_REGISTRY_ADDR"`
@@ -100,6 +104,9 @@ func (c Config) Validate(dev bool, services []string) error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &config.Invalid{Setting: "LGSP_SHUTDOWN_TIMEOUT", Value: c.ShutdownTimeout.String(), Reason: "must be positive"}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		return &config.Invalid{Setting: "LGSP_METRICS_TOKEN", Reason: "at least 32 random characters"}
 	}
 	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
 		return &config.Invalid{Setting: "LGSP_NATS_REPLICAS", Value: fmt.Sprint(c.NATSReplicas), Reason: "must be 1 to 5"}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -214,7 +215,8 @@ func (a *App) dialRegistry() (*grpc.ClientConn, error) {
 }
 
 // adminHandler is the admin listener's HTTP surface: health without
-// credentials, everything else behind authentication.
+// credentials, everything else behind authentication, and /metrics also
+// open to the scraper's own token when one is configured.
 func (a *App) adminHandler() http.Handler {
 	protected := http.NewServeMux()
 	protected.Handle("/admin/", a.rest)
@@ -222,9 +224,17 @@ func (a *App) adminHandler() http.Handler {
 	if a.csv != nil {
 		protected.Handle("GET "+metering.CSVPath, a.csv)
 	}
-	isPublic := func(r *http.Request) bool {
-		return registry.IsPublicREST(r)
+	auth := authn.Middleware(a.authenticator, registry.IsPublicREST, apierr.WriteJSON)(protected)
+	a.adminMux.Handle("/", auth)
+	if a.cfg.MetricsToken != "" {
+		metrics, token := a.tel.Handler(), []byte(a.cfg.MetricsToken)
+		a.adminMux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if got := authn.BearerFromHeader(r.Header.Get("Authorization")); got != "" && subtle.ConstantTimeCompare([]byte(got), token) == 1 {
+				metrics.ServeHTTP(w, r)
+				return
+			}
+			auth.ServeHTTP(w, r)
+		}))
 	}
-	a.adminMux.Handle("/", authn.Middleware(a.authenticator, isPublic, apierr.WriteJSON)(protected))
 	return a.adminMux
 }
