@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/lgsp-vn/lgsp/platform/natsx"
+	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 )
 
 func TestEmbeddedJetStreamSurvivesRestart(t *testing.T) {
@@ -76,16 +77,7 @@ func TestConnectNamesSettingOnFailure(t *testing.T) {
 
 func TestQuotaBucketIdempotent(t *testing.T) {
 	ctx := context.Background()
-	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	bus, err := natsx.Connect(ctx, srv.ClientURL(), "test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Close()
+	_, bus := natstest.Start(t)
 	kv1, err := natsx.EnsureQuotaBucket(ctx, bus.JS, natsx.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,16 +99,7 @@ func TestQuotaBucketIdempotent(t *testing.T) {
 // retention the owner configured.
 func TestEnsureKeepsOwnerRetention(t *testing.T) {
 	ctx := context.Background()
-	srv, err := natsx.StartEmbedded(natsx.EmbeddedConfig{StoreDir: t.TempDir()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown()
-	bus, err := natsx.Connect(ctx, srv.ClientURL(), "test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Close()
+	_, bus := natstest.Start(t)
 	if _, err := natsx.EnsureMeteringStream(ctx, bus.JS, natsx.StreamOptions{MeteringRetention: 10 * 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
