@@ -10,7 +10,8 @@ import (
 )
 
 // errCursorMoved means the stored cursor is not where this process left it:
-// another process counted in the meantime, or the database was replaced.
+// another process counted in the meantime or re-based it onto a new stream,
+// or the database was replaced.
 var errCursorMoved = errors.New("metering: the stored cursor moved under this consumer")
 
 // quotaUse is a subscription's count in one month after a commit.
@@ -25,9 +26,10 @@ type bucketKey struct {
 	key    int64
 }
 
-// apply writes an aggregate and moves the cursor from prevSeq to lastSeq in
-// one transaction. The in-memory key cache changes only after the commit.
-func (s *Service) apply(ctx context.Context, agg *aggregate, prevSeq, lastSeq uint64) ([]quotaUse, error) {
+// apply writes an aggregate and moves the cursor from prevSeq to lastSeq
+// (received by the stream at lastMsgMS) in one transaction. The in-memory
+// key cache changes only after the commit.
+func (s *Service) apply(ctx context.Context, agg *aggregate, prevSeq, lastSeq uint64, lastMsgMS int64) ([]quotaUse, error) {
 	ids := make(map[dims]int64, len(s.keys)/4+8)
 	type newKey struct {
 		d  dims
@@ -128,7 +130,8 @@ func (s *Service) apply(ctx context.Context, agg *aggregate, prevSeq, lastSeq ui
 				uses = append(uses, quotaUse{sub: k.sub, month: k.month, used: used})
 			}
 		}
-		res, err := tx.StmtContext(ctx, s.store.cursor).ExecContext(ctx, int64(lastSeq), nowMS, s.cfg.Consumer, int64(prevSeq))
+		res, err := tx.StmtContext(ctx, s.store.cursor).ExecContext(ctx, int64(lastSeq), lastMsgMS, nowMS,
+			s.cfg.Consumer, int64(prevSeq), s.cur.created)
 		if err != nil {
 			return fmt.Errorf("metering: move cursor: %w", err)
 		}

@@ -25,8 +25,16 @@ var errStop = errors.New("metering: stopped by test hook")
 // consume counts messages until ctx is done (nil) or the subscription
 // fails (an error, after which Run re-positions and calls it again).
 func (s *Service) consume(ctx context.Context, stream jetstream.Stream) error {
+	if err := s.reconcileStream(ctx, stream); err != nil {
+		return err
+	}
 	cons, err := s.positionConsumer(ctx, stream)
 	if err != nil {
+		return err
+	}
+	// The stream may have been replaced between the check and the
+	// consumer's creation, which would then start inside the new stream.
+	if err := s.checkStream(ctx, stream, true); err != nil {
 		return err
 	}
 	s.setReady(nil)
@@ -44,6 +52,9 @@ func (s *Service) consume(ctx context.Context, stream jetstream.Stream) error {
 		}
 		if ctx.Err() != nil {
 			return nil
+		}
+		if err := s.checkStream(ctx, stream, false); err != nil {
+			return err
 		}
 		s.maintain(ctx)
 	}
@@ -64,17 +75,17 @@ func (s *Service) positionConsumer(ctx context.Context, stream jetstream.Stream)
 		MaxDeliver:    -1,
 		Replicas:      s.cfg.Replicas,
 	}
-	if s.last == 0 {
+	if s.cur.last == 0 {
 		want.DeliverPolicy = jetstream.DeliverAllPolicy
 	} else {
 		want.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
-		want.OptStartSeq = s.last + 1
+		want.OptStartSeq = s.cur.last + 1
 	}
 	cons, err := stream.Consumer(ctx, s.cfg.Consumer)
 	switch {
 	case err == nil:
 		info := cons.CachedInfo()
-		if info.AckFloor.Stream == s.last && info.NumAckPending == 0 && info.NumRedelivered == 0 &&
+		if info.AckFloor.Stream == s.cur.last && info.NumAckPending == 0 && info.NumRedelivered == 0 &&
 			info.Config.FilterSubject == filterSubject && info.Config.AckPolicy == jetstream.AckAllPolicy &&
 			info.Config.MaxAckPending == want.MaxAckPending && info.Config.AckWait == want.AckWait {
 			return cons, nil
@@ -86,7 +97,7 @@ func (s *Service) positionConsumer(ctx context.Context, stream jetstream.Stream)
 	default:
 		return nil, fmt.Errorf("metering: consumer %s: %w", s.cfg.Consumer, err)
 	}
-	s.log.Info("metering: positioning consumer", "consumer", s.cfg.Consumer, "start_seq", s.last+1)
+	s.log.Info("metering: positioning consumer", "consumer", s.cfg.Consumer, "start_seq", s.cur.last+1)
 	cons, err = stream.CreateConsumer(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("metering: create consumer %s: %w", s.cfg.Consumer, err)
@@ -154,8 +165,9 @@ func (s *Service) idleWait() time.Duration {
 // acknowledged (AckAll on its last message).
 func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []jetstream.Msg) error {
 	agg := newAggregate(s.cal)
-	prev := s.last
-	expect := s.last + 1
+	prev := s.cur.last
+	expect := s.cur.last + 1
+	lastMsgMS := s.cur.lastMsg
 	for _, m := range msgs {
 		md, err := m.Metadata()
 		if err != nil {
@@ -171,6 +183,7 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 			}
 		}
 		expect = seq + 1
+		lastMsgMS = md.Timestamp.UnixMilli()
 		var batch meteringv1.EventBatch
 		if err := proto.Unmarshal(m.Data(), &batch); err != nil {
 			// A malformed message can never be counted; skipping it keeps
@@ -192,13 +205,13 @@ func (s *Service) process(ctx context.Context, stream jetstream.Stream, msgs []j
 	if last > prev {
 		began := time.Now()
 		var err error
-		if uses, err = s.apply(ctx, agg, prev, last); err != nil {
+		if uses, err = s.apply(ctx, agg, prev, last, lastMsgMS); err != nil {
 			return err
 		}
 		metricBatchSeconds.Observe(time.Since(began).Seconds())
 		metricBatches.Inc()
 		metricEvents.Add(float64(agg.events))
-		s.last = last
+		s.cur.last, s.cur.lastMsg = last, lastMsgMS
 		s.counted.Add(uint64(agg.events))
 	}
 	if s.hooks.afterCommit != nil {

@@ -15,6 +15,23 @@
 // sequence, and messages at or below it are skipped, so every stored message
 // is counted once however the process stopped.
 //
+// The stored sequence (the cursor) also records which stream it counts:
+// the stream's creation time (JetStream StreamInfo.Created) and when the
+// stream received the message at the cursor. Before positioning the consumer, and every few
+// seconds while it runs, the service compares them with the stream. If the
+// NATS store was lost or replaced, or the stream recreated, while SQL
+// survived, the new stream starts again at sequence 1 and its messages
+// would look counted already; the service logs an error, counts it in
+// lgsp_metering_stream_resets_total and, in one transaction, re-bases the
+// cursor onto the new stream, which is then counted from its first message.
+// A stream restored from an older backup (the same creation time, or a new
+// one when restored into a cluster) is recognised by the receive times of
+// its messages: the cursor is re-based after its last message that was
+// counted, so the backup's messages are not counted twice and those
+// published since the restore are counted once. The rollups already in SQL
+// are kept in every case. A restart on the same store, and retention or an
+// operator removing messages, are not taken for a new stream.
+//
 // The service also tracks each subscription's use of its monthly quota (in
 // the same transaction) and publishes lgsp.metering.v1.QuotaState to the
 // LGSP_QUOTA key-value bucket, where the gateway reads it. Reports are served

@@ -34,12 +34,18 @@ var (
 		Name: "lgsp_metering_quota_exhausted_total",
 		Help: "Exhausted quota states published to the gateway.",
 	})
+	metricStreamResets = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "lgsp_metering_stream_resets_total",
+		Help: "Times the cursor was re-based because the metering stream was not the one it counted: " +
+			"replaced (another stream, counted from its first message) or rolled_back (an older copy, counted after its messages that were counted).",
+	}, []string{"kind"})
 )
 
 // Lag returns how many stream messages are not counted yet: the metering
-// stream's last sequence minus the stored cursor. It reads both from their
-// source of truth, so any process (an end-to-end test, a readiness probe)
-// may call it.
+// stream's last sequence minus the position counting continues from (the
+// stored cursor, or where it will be re-based when the stream is not the
+// one it counted). It reads both from their source of truth, so any process
+// (an end-to-end test, a readiness probe) may call it.
 func (s *Service) Lag(ctx context.Context) (uint64, error) {
 	st, err := s.bus.JS.Stream(ctx, natsx.MeteringStream)
 	if err != nil {
@@ -49,13 +55,16 @@ func (s *Service) Lag(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("metering: lag: %w", err)
 	}
-	var last int64
-	err = s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT last_seq FROM metering_cursor WHERE name = ?`), s.cfg.Consumer).Scan(&last)
+	cur, err := readCursor(ctx, s.db, s.cfg.Consumer)
 	if err != nil {
-		last = 0
+		cur = cursorState{}
 	}
-	if uint64(last) >= info.State.LastSeq {
+	plan, err := planStream(cur, viewOf(info), nextIn(ctx, st))
+	if err != nil {
+		return 0, fmt.Errorf("metering: lag: %w", err)
+	}
+	if plan.cursor >= info.State.LastSeq {
 		return 0, nil
 	}
-	return info.State.LastSeq - uint64(last), nil
+	return info.State.LastSeq - plan.cursor, nil
 }

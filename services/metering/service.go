@@ -43,13 +43,17 @@ type Service struct {
 
 	// Consumer state, owned by Run's goroutine.
 	store     *store
-	last      uint64
+	cur       cursorState
 	keys      map[dims]int64
 	nextKey   int64
 	kv        jetstream.KeyValue
 	quota     quotaPublisher
 	lastMaint time.Time
 	lastPrune time.Time
+	// streamCheck is how often a running consumer makes sure the stream is
+	// still the one its cursor counts; lastStreamCheck is when it last did.
+	streamCheck     time.Duration
+	lastStreamCheck time.Time
 
 	hooks testHooks
 }
@@ -96,14 +100,15 @@ func New(cfg Config, db *sqlstore.DB, bus *natsx.Bus, limits Limits, log *slog.L
 		return nil, fmt.Errorf("metering: LGSP_METERING_TIMEZONE: %w", err)
 	}
 	s := &Service{
-		cfg:      cfg,
-		db:       db,
-		bus:      bus,
-		limits:   limits,
-		log:      log.With("service", "metering"),
-		clock:    time.Now,
-		cal:      cal,
-		readyErr: errors.New("metering: consumer not started"),
+		cfg:         cfg,
+		db:          db,
+		bus:         bus,
+		limits:      limits,
+		log:         log.With("service", "metering"),
+		clock:       time.Now,
+		cal:         cal,
+		readyErr:    errors.New("metering: consumer not started"),
+		streamCheck: defaultStreamCheck,
 	}
 	for _, o := range opts {
 		o(s)
@@ -174,13 +179,9 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	so := natsx.StreamOptions{Replicas: s.cfg.Replicas, MeteringRetention: s.cfg.retention()}
-	stream, err := natsx.EnsureMeteringStream(ctx, s.bus.JS, so)
+	stream, err := s.declare(ctx)
 	if err != nil {
-		return fmt.Errorf("metering: %w", err)
-	}
-	if s.kv, err = natsx.EnsureQuotaBucket(ctx, s.bus.JS, so); err != nil {
-		return fmt.Errorf("metering: %w", err)
+		return err
 	}
 	if s.store, err = prepareStore(ctx, s.db); err != nil {
 		return err
@@ -202,8 +203,16 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 
 	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := s.loadState(ctx)
+	for retry := false; ctx.Err() == nil; retry = true {
+		var err error
+		if retry {
+			// The stream and the bucket may be gone with a replaced
+			// NATS store: declare them again.
+			stream, err = s.declare(ctx)
+		}
+		if err == nil {
+			err = s.loadState(ctx)
+		}
 		if err == nil {
 			err = s.consume(ctx, stream)
 		}
@@ -224,10 +233,23 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
+// declare creates or updates the metering stream and the quota bucket.
+func (s *Service) declare(ctx context.Context) (jetstream.Stream, error) {
+	so := natsx.StreamOptions{Replicas: s.cfg.Replicas, MeteringRetention: s.cfg.retention()}
+	stream, err := natsx.EnsureMeteringStream(ctx, s.bus.JS, so)
+	if err != nil {
+		return nil, fmt.Errorf("metering: %w", err)
+	}
+	if s.kv, err = natsx.EnsureQuotaBucket(ctx, s.bus.JS, so); err != nil {
+		return nil, fmt.Errorf("metering: %w", err)
+	}
+	return stream, nil
+}
+
 // loadState reads the cursor and the rollup keys from SQL, which is the
 // truth after any failure.
 func (s *Service) loadState(ctx context.Context) error {
-	last, err := loadCursor(ctx, s.db, s.cfg.Consumer, s.clock().UnixMilli())
+	cur, err := loadCursor(ctx, s.db, s.cfg.Consumer, s.clock().UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -235,6 +257,6 @@ func (s *Service) loadState(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.last, s.keys, s.nextKey = last, keys, next
+	s.cur, s.keys, s.nextKey = cur, keys, next
 	return nil
 }

@@ -108,7 +108,8 @@ func prepareStore(ctx context.Context, db *sqlstore.DB) (*store, error) {
 		s.close()
 		return nil, err
 	}
-	if s.cursor, err = prep(`UPDATE metering_cursor SET last_seq = ?, update_ms = ? WHERE name = ? AND last_seq = ?`); err != nil {
+	if s.cursor, err = prep(`UPDATE metering_cursor SET last_seq = ?, last_msg_ms = ?, update_ms = ?
+		WHERE name = ? AND last_seq = ? AND stream_created_ms = ?`); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -133,18 +134,38 @@ func (s *store) close() {
 	}
 }
 
-// loadCursor returns the last applied stream sequence of consumer name,
-// creating the cursor row at 0.
-func loadCursor(ctx context.Context, db *sqlstore.DB, name string, nowMS int64) (uint64, error) {
+// cursorState is a stored cursor: how far a consumer has counted, and in
+// which stream.
+type cursorState struct {
+	// last is the stream sequence of the last applied message.
+	last uint64
+	// created is the counted stream's creation time (unix ms), 0 when not
+	// known yet.
+	created int64
+	// lastMsg is when the stream received message last (unix ms), 0 when
+	// not known.
+	lastMsg int64
+}
+
+// loadCursor returns the cursor of consumer name, creating it at 0.
+func loadCursor(ctx context.Context, db *sqlstore.DB, name string, nowMS int64) (cursorState, error) {
 	if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO metering_cursor (name, last_seq, update_ms) VALUES (?, 0, ?)
 		ON CONFLICT (name) DO NOTHING`), name, nowMS); err != nil {
-		return 0, fmt.Errorf("metering: create cursor: %w", err)
+		return cursorState{}, fmt.Errorf("metering: create cursor: %w", err)
 	}
-	var last int64
-	if err := db.QueryRowContext(ctx, db.Rebind(`SELECT last_seq FROM metering_cursor WHERE name = ?`), name).Scan(&last); err != nil {
-		return 0, fmt.Errorf("metering: read cursor: %w", err)
+	return readCursor(ctx, db, name)
+}
+
+// readCursor returns the cursor of consumer name (sql.ErrNoRows, wrapped,
+// when there is none).
+func readCursor(ctx context.Context, db *sqlstore.DB, name string) (cursorState, error) {
+	var last, created, lastMsg int64
+	err := db.QueryRowContext(ctx, db.Rebind(`SELECT last_seq, stream_created_ms, last_msg_ms FROM metering_cursor WHERE name = ?`), name).
+		Scan(&last, &created, &lastMsg)
+	if err != nil {
+		return cursorState{}, fmt.Errorf("metering: read cursor: %w", err)
 	}
-	return uint64(last), nil
+	return cursorState{last: uint64(last), created: created, lastMsg: lastMsg}, nil
 }
 
 // loadKeys reads every rollup key and returns them with the next free id.
