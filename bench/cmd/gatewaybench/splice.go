@@ -17,7 +17,11 @@ func spliceSection(doc, section string) string {
 	i := strings.Index(doc, sectionBegin)
 	j := strings.Index(doc, sectionEnd)
 	if i >= 0 && j > i {
-		return doc[:i] + block + strings.TrimLeft(doc[j+len(sectionEnd):], "\n")
+		rest := strings.TrimLeft(doc[j+len(sectionEnd):], "\n")
+		if rest != "" {
+			rest = "\n" + rest
+		}
+		return doc[:i] + block + rest
 	}
 	if strings.TrimSpace(doc) == "" {
 		return "# Benchmarks\n\n" + block
