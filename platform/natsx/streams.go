@@ -68,7 +68,10 @@ func EnsureMeteringStream(ctx context.Context, js jetstream.JetStream, o StreamO
 		Storage:     jetstream.FileStorage,
 		Replicas:    o.replicas(),
 		MaxAge:      retention,
-		Duplicates:  10 * time.Minute,
+		// A gateway re-sends an unacknowledged batch with the same id for as
+		// long as NATS is away; an hour of de-duplication covers realistic
+		// outages (about 360,000 remembered ids at 100 batches/s).
+		Duplicates: time.Hour,
 	}, o.MeteringRetention <= 0)
 }
 

@@ -6,7 +6,7 @@
 // lgsp.metering.events.<source> of stream LGSP_METERING. Every message
 // carries a Nats-Msg-Id, so a publish retried after a lost acknowledgement
 // is stored once, as long as the retry comes within the stream's duplicate
-// window (10 minutes): re-publish the same events (or the same batch id) on
+// window (one hour): re-publish the same events (or the same batch id) on
 // retry, never new ids.
 //
 // The package is deliberately small and has no dependency on the metering
