@@ -31,11 +31,9 @@ func TestConfigValidateNamesSetting(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
-	t.Setenv("LGSP_METERING_RETENTION_DAYS", "30")
-	t.Setenv("LGSP_METERING_BATCH_LINGER", "10ms")
-	t.Setenv("LGSP_METERING_TIMEZONE", "Asia/Bangkok")
 	c := DefaultConfig()
-	if err := config.Load("", &c); err != nil {
+	env := []string{"LGSP_METERING_RETENTION_DAYS=30", "LGSP_METERING_BATCH_LINGER=10ms", "LGSP_METERING_TIMEZONE=Asia/Bangkok"}
+	if _, err := config.Load(config.Options{Environ: env}, config.Section{Name: "metering", Value: &c}); err != nil {
 		t.Fatal(err)
 	}
 	if c.RetentionDays != 30 || c.BatchLinger != 10*time.Millisecond || c.TimeZone != "Asia/Bangkok" || c.BatchSize != 2000 {
@@ -44,8 +42,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if c.retention() != 30*24*time.Hour {
 		t.Errorf("retention %v", c.retention())
 	}
-	t.Setenv("LGSP_METERING_BATCH_SIZE", "many")
-	err := config.Load("", &c)
+	_, err := config.Load(config.Options{Environ: []string{"LGSP_METERING_BATCH_SIZE=many"}}, config.Section{Name: "metering", Value: &c})
 	if err == nil || !strings.Contains(err.Error(), "LGSP_METERING_BATCH_SIZE") {
 		t.Errorf("bad number: %v", err)
 	}
