@@ -27,6 +27,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -337,24 +338,28 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"LGSP_GATEWAY_ADDR":              "127.0.0.1:9999",
-		"LGSP_GATEWAY_UPSTREAM_TIMEOUT":  "2500",
-		"LGSP_GATEWAY_BREAKER_OPEN":      "3s",
-		"LGSP_GATEWAY_ACCESS_LOG":        "errors",
-		"LGSP_GATEWAY_ACCESS_LOG_SAMPLE": "0.1",
-		"LGSP_GATEWAY_TRUST_FORWARDED":   "true",
-		"LGSP_GATEWAY_METERING_BATCH":    "64",
+	env := []string{
+		"LGSP_GATEWAY_ADDR=127.0.0.1:9999",
+		"LGSP_GATEWAY_UPSTREAM_TIMEOUT=2500ms",
+		"LGSP_GATEWAY_BREAKER_OPEN=3s",
+		"LGSP_GATEWAY_ACCESS_LOG=errors",
+		"LGSP_GATEWAY_ACCESS_LOG_SAMPLE=0.1",
+		"LGSP_GATEWAY_TRUST_FORWARDED=true",
+		"LGSP_GATEWAY_METERING_BATCH=64",
 	}
-	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+	if _, err := config.Load(config.Options{Environ: env}, config.Section{Name: "gateway", Value: &c}); err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:9999" || c.UpstreamTimeout != 2500*time.Millisecond || c.BreakerOpen != 3*time.Second ||
 		c.AccessLog != "errors" || c.AccessLogSample != 0.1 || !c.TrustForwarded || c.MeteringBatch != 64 {
 		t.Fatalf("env not applied: %+v", c)
 	}
-	if err := c.ApplyEnv(func(k string) (string, bool) { return "x", k == "LGSP_GATEWAY_METERING_BATCH" }); err == nil || !strings.Contains(err.Error(), "LGSP_GATEWAY_METERING_BATCH") {
+	if _, err := config.Load(config.Options{Environ: []string{"LGSP_GATEWAY_METERING_BATCH=x"}}, config.Section{Name: "gateway", Value: &c}); err == nil || !strings.Contains(err.Error(), "LGSP_GATEWAY_METERING_BATCH") {
 		t.Fatalf("bad number: %v", err)
+	}
+	// A bare number is not a duration: the unit would be a guess.
+	if _, err := config.Load(config.Options{Environ: []string{"LGSP_GATEWAY_UPSTREAM_TIMEOUT=5"}}, config.Section{Name: "gateway", Value: &c}); err == nil || !strings.Contains(err.Error(), "5ms") {
+		t.Fatalf("bare number: %v", err)
 	}
 	for env, mutate := range map[string]func(*Config){
 		"LGSP_GATEWAY_ACCESS_LOG":        func(c *Config) { c.AccessLog = "verbose" },
