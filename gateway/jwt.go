@@ -1,84 +1,46 @@
 package gateway
 
 import (
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/maphash"
-	"math/big"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
+	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
 
-// jwtKeys are the verification keys and expected claims of one snapshot.
+// jwtKeys are the token verifier and served key set of one snapshot.
 type jwtKeys struct {
 	issuer, audience string
-	keys             map[string]*rsa.PublicKey // by kid
 	jwks             []byte
+	// verifier is nil when the snapshot's token configuration is unusable;
+	// every bearer token is then refused.
+	verifier *accesstoken.Verifier
 	// gen changes whenever keys, issuer or audience change; cached
 	// verifications from another generation are not trusted.
-	gen    uint64
-	parser *jwt.Parser
+	gen uint64
 }
 
 var jwtGen atomic.Uint64
 
-// tokenClaims is the platform's JWT contract (see gateway.proto).
-type tokenClaims struct {
-	jwt.RegisteredClaims
-	ClientID string `json:"client_id"`
-	CID      string `json:"cid"`
-	Agency   string `json:"agency"`
-}
-
+// buildJWTKeys reuses prev's keys when the token configuration did not
+// change, so that the verified-token cache stays warm across reloads.
 func (g *Gateway) buildJWTKeys(tc *registryv1.TokenConfig, prev *table) (*jwtKeys, error) {
-	k := &jwtKeys{issuer: tc.GetIssuer(), audience: tc.GetAudience(), jwks: []byte(tc.GetJwksJson()), keys: map[string]*rsa.PublicKey{}}
+	k := &jwtKeys{issuer: tc.GetIssuer(), audience: tc.GetAudience(), jwks: []byte(tc.GetJwksJson())}
 	if prev != nil && prev.jwt != nil && prev.jwt.issuer == k.issuer && prev.jwt.audience == k.audience && string(prev.jwt.jwks) == string(k.jwks) {
 		return prev.jwt, nil
 	}
 	k.gen = jwtGen.Add(1)
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{"RS256"}),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(g.now),
-	}
-	if k.issuer != "" {
-		opts = append(opts, jwt.WithIssuer(k.issuer))
-	}
-	if k.audience != "" {
-		opts = append(opts, jwt.WithAudience(k.audience))
-	}
-	k.parser = jwt.NewParser(opts...)
 	if len(k.jwks) == 0 {
 		k.jwks = []byte(`{"keys":[]}`)
-		return k, nil
 	}
-	var set struct {
-		Keys []struct {
-			Kty, Kid, Use, Alg, N, E string
-		} `json:"keys"`
+	v, err := accesstoken.NewVerifier(k.jwks, k.issuer, k.audience, g.now)
+	if err != nil {
+		return k, fmt.Errorf("token configuration: %w", err)
 	}
-	if err := json.Unmarshal(k.jwks, &set); err != nil {
-		return k, fmt.Errorf("token.jwks_json: %w", err)
-	}
-	for _, j := range set.Keys {
-		if j.Kty != "RSA" || (j.Use != "" && j.Use != "sig") || (j.Alg != "" && j.Alg != "RS256") {
-			continue
-		}
-		n, err1 := base64.RawURLEncoding.DecodeString(j.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(j.E)
-		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
-			return k, fmt.Errorf("token.jwks_json: key %q is not a valid RSA JWK", j.Kid)
-		}
-		k.keys[j.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-	}
+	k.verifier = v
 	return k, nil
 }
 
@@ -152,28 +114,19 @@ func (c *jwtCache) put(h uint64, v *verified, now int64) {
 // authJWT verifies a bearer token and returns its credential.
 func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwError) {
 	k := t.jwt
-	if k == nil || len(k.keys) == 0 {
+	if k == nil || k.verifier == nil || k.verifier.Keys() == 0 {
 		return nil, errInvalidToken
 	}
 	v, h := g.jwtCache.get(tok)
 	if v == nil || v.gen != k.gen {
-		var claims tokenClaims
-		_, err := k.parser.ParseWithClaims(string(tok), &claims, func(tk *jwt.Token) (any, error) {
-			kid, _ := tk.Header["kid"].(string)
-			if pk := k.keys[kid]; pk != nil {
-				return pk, nil
-			}
-			return nil, errors.New("unknown kid")
-		})
+		claims, err := k.verifier.Verify(string(tok))
 		switch {
-		case errors.Is(err, jwt.ErrTokenExpired):
+		case accesstoken.Expired(err):
 			return nil, errTokenExpired
 		case err != nil:
 			return nil, errInvalidToken
-		case claims.Subject == "" || claims.CID == "" || claims.ExpiresAt == nil:
-			return nil, errInvalidToken
 		}
-		v = &verified{token: string(tok), sub: claims.Subject, cid: claims.CID, exp: claims.ExpiresAt.UnixNano(), gen: k.gen}
+		v = &verified{token: string(tok), sub: claims.Subject, cid: claims.CredentialID, exp: claims.ExpiresAt.UnixNano(), gen: k.gen}
 		g.jwtCache.put(h, v, now)
 	}
 	if now >= v.exp {

@@ -17,11 +17,11 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
-	"github.com/lgsp-vn/lgsp/services/registry/tokens"
 )
 
 // DefaultTokenScope is answered when a client asks for no scope, as the
@@ -338,7 +338,7 @@ func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequ
 	if scope == "" {
 		scope = DefaultTokenScope
 	}
-	tok, err := s.sign(ctx, tokens.Claims{
+	tok, err := s.sign(ctx, accesstoken.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: s.cfg.TokenIssuer, Audience: jwt.ClaimStrings{s.cfg.TokenAudience}, Subject: appID,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)), ID: randomText(16),

@@ -9,10 +9,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
+	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
-	"github.com/lgsp-vn/lgsp/services/registry/tokens"
 )
 
 const (
@@ -116,8 +114,8 @@ func (s *Service) rotate(ctx context.Context, who actor, mode rotateMode) (keyRo
 			before = cur.proto(t.now)
 		}
 		kid := t.now.UTC().Format("20060102") + "-" + randomText(5)
-		jwk, _ := json.Marshal(tokens.FromRSA(kid, &priv.PublicKey))
-		out = keyRow{Kid: kid, Alg: tokens.Algorithm, Private: s.box.Seal(der, keyAAD(kid)), JWK: string(jwk), State: keyCurrent, Created: now}
+		jwk, _ := json.Marshal(accesstoken.FromRSA(kid, &priv.PublicKey))
+		out = keyRow{Kid: kid, Alg: accesstoken.Algorithm, Private: s.box.Seal(der, keyAAD(kid)), JWK: string(jwk), State: keyCurrent, Created: now}
 		if _, err := t.exec(ctx, `INSERT INTO registry_signing_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.Kid, out.Alg, out.Private, out.JWK, out.State, out.Created, out.Rotated, out.Retire); err != nil {
 			return err
@@ -197,13 +195,13 @@ func (s *Service) jwks(ctx context.Context, q querier) ([]byte, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	set := tokens.Set{Keys: []tokens.JWK{}}
+	set := accesstoken.Set{Keys: []accesstoken.JWK{}}
 	for rows.Next() {
 		var raw string
 		if err := rows.Scan(&raw); err != nil {
 			return nil, err
 		}
-		var k tokens.JWK
+		var k accesstoken.JWK
 		if err := json.Unmarshal([]byte(raw), &k); err != nil {
 			return nil, fmt.Errorf("stored jwk: %w", err)
 		}
@@ -216,14 +214,12 @@ func (s *Service) jwks(ctx context.Context, q querier) ([]byte, error) {
 }
 
 // sign issues a token for a credential.
-func (s *Service) sign(ctx context.Context, claims tokens.Claims) (string, error) {
+func (s *Service) sign(ctx context.Context, claims accesstoken.Claims) (string, error) {
 	kid, key, err := s.signer(ctx)
 	if err != nil {
 		return "", err
 	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = kid
-	return tok.SignedString(key)
+	return accesstoken.Sign(key, kid, claims)
 }
 
 // ListSigningKeys lists the token-signing keys, newest first.

@@ -17,21 +17,21 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
-	"github.com/lgsp-vn/lgsp/services/registry/tokens"
 )
 
 func (e *env) issue(id, secret string) (*registryv1.IssueTokenResponse, error) {
 	return e.s.LocalGatewayClient().IssueToken(context.Background(), &registryv1.IssueTokenRequest{ClientId: id, ClientSecret: secret, SourceAddress: "198.51.100.4"})
 }
 
-func (e *env) verify(t *testing.T, token string, at time.Time) (*tokens.Claims, error) {
+func (e *env) verify(t *testing.T, token string, at time.Time) (*accesstoken.Claims, error) {
 	t.Helper()
 	jwks := must(e.s.JWKS(context.Background()))(t)
-	keys := must(tokens.Parse(jwks))(t)
-	return tokens.Verify(token, keys, e.cfg.TokenIssuer, e.cfg.TokenAudience, at)
+	keys := must(accesstoken.Parse(jwks))(t)
+	return accesstoken.Verify(token, keys, e.cfg.TokenIssuer, e.cfg.TokenAudience, at)
 }
 
 func TestTokenIssuance(t *testing.T) {
@@ -138,15 +138,15 @@ func TestKeyRotation(t *testing.T) {
 		must(e.verify(t, old, e.clock.Now()))(t)
 		must(e.verify(t, fresh, e.clock.Now()))(t)
 		snap := must(e.s.LocalGatewayClient().GetSnapshot(context.Background(), &registryv1.GetSnapshotRequest{}))(t).GetSnapshot()
-		keys := must(tokens.Parse([]byte(snap.GetToken().GetJwksJson())))(t)
+		keys := must(accesstoken.Parse([]byte(snap.GetToken().GetJwksJson())))(t)
 		if len(keys) != 2 || keys[oldKid] == nil || keys[rot.GetKid()] == nil {
 			t.Fatalf("snapshot JWKS has %d keys, want old and new", len(keys))
 		}
-		must(tokens.Verify(old, keys, snap.GetToken().GetIssuer(), snap.GetToken().GetAudience(), e.clock.Now()))(t)
+		must(accesstoken.Verify(old, keys, snap.GetToken().GetIssuer(), snap.GetToken().GetAudience(), e.clock.Now()))(t)
 
 		// After the TTL (and leeway) the old key leaves the JWKS.
 		e.clock.Advance(e.cfg.TokenTTL + verifierLeeway + time.Second)
-		keys = must(tokens.Parse(must(e.s.JWKS(context.Background()))(t)))(t)
+		keys = must(accesstoken.Parse(must(e.s.JWKS(context.Background()))(t)))(t)
 		if len(keys) != 1 || keys[rot.GetKid()] == nil {
 			t.Fatalf("JWKS after retirement has %v", keys)
 		}
