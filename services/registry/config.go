@@ -3,51 +3,38 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/services/registry/netguard"
 	"github.com/lgsp-vn/lgsp/services/registry/secretbox"
 )
 
-// Config is the registry's configuration. DefaultConfig gives the defaults,
-// LoadEnv overrides them from LGSP_… variables, Validate checks them.
+// Config is the registry's configuration, the "registry:" section of the
+// configuration file. platform/config loads it over DefaultConfig; the tags
+// say each setting's key, variable, rules and meaning.
 type Config struct {
-	// MasterKey (LGSP_MASTER_KEY) is the base64 of 32 random bytes. It
-	// seals upstream secrets, signed-header secrets and the private signing
-	// keys. Required. Losing it makes those unreadable.
-	MasterKey string
-	// InternalToken (LGSP_INTERNAL_TOKEN) authenticates other LGSP
-	// processes (gateways, metering) as RoleService. Empty disables it,
-	// which is fine when everything runs in one process.
-	InternalToken string
-	// TokenIssuer (LGSP_TOKEN_ISSUER) and TokenAudience
-	// (LGSP_TOKEN_AUDIENCE) are the iss and aud of issued JWTs.
-	TokenIssuer   string
-	TokenAudience string
-	// TokenTTL (LGSP_TOKEN_TTL, seconds or a Go duration) is the lifetime of
-	// an access token. Default 3600 s.
-	TokenTTL time.Duration
-	// KeyRotation (LGSP_REGISTRY_KEY_ROTATION) is how old the current
-	// signing key may get before Run replaces it. Default 30 days; 0 turns
-	// automatic rotation off (RotateSigningKey still works).
-	KeyRotation time.Duration
-	// SessionTTL (LGSP_REGISTRY_SESSION_TTL) is how long an admin login
-	// lasts. Default 12 h.
-	SessionTTL time.Duration
-	// UpstreamAllow (LGSP_REGISTRY_UPSTREAM_ALLOW, comma-separated) lists
-	// where API upstreams may point: "public" (any globally routable
-	// address), CIDRs such as "10.20.0.0/16", exact host names, and host
-	// suffixes such as "*.gov.vn". Default: "public" only, so loopback and
-	// private networks must be listed explicitly (the dev mode adds
-	// 127.0.0.0/8 for the simulators). Link-local ranges, where cloud
-	// metadata services live, and the known metadata addresses are refused
-	// whatever the list says.
-	UpstreamAllow []string
-	// StreamReplicas (LGSP_REGISTRY_STREAM_REPLICAS) is the replica count of
-	// the LGSP_REGISTRY stream: 1 embedded, 3 on a production cluster.
-	StreamReplicas int
+	// MasterKey seals upstream secrets, signed-header secrets and the
+	// private signing keys. Losing it makes those unreadable.
+	MasterKey     string        `yaml:"master_key" env:"LGSP_MASTER_KEY" secret:"true" check:"custom" help:"base64 of 32 random bytes sealing stored secrets and signing keys; required by the registry, generated under the data directory in dev mode"`
+	TokenIssuer   string        `yaml:"token_issuer" env:"LGSP_TOKEN_ISSUER" check:"custom" help:"iss of issued access tokens"`
+	TokenAudience string        `yaml:"token_audience" env:"LGSP_TOKEN_AUDIENCE" check:"custom" help:"aud of issued access tokens"`
+	TokenTTL      time.Duration `yaml:"token_ttl" env:"LGSP_TOKEN_TTL" check:"min=1m,max=24h" help:"lifetime of an access token"`
+	// RotateSigningKey works whatever KeyRotation says.
+	KeyRotation time.Duration `yaml:"key_rotation" env:"LGSP_REGISTRY_KEY_ROTATION" check:"custom" help:"age at which the token-signing key is replaced; 0 turns automatic rotation off, otherwise at least token_ttl"`
+	SessionTTL  time.Duration `yaml:"session_ttl" env:"LGSP_REGISTRY_SESSION_TTL" check:"min=1m,max=720h" help:"how long an admin login lasts"`
+	// Link-local ranges, where cloud metadata services live, and the known
+	// metadata addresses are refused whatever the list says.
+	UpstreamAllow []string `yaml:"upstream_allow" env:"LGSP_REGISTRY_UPSTREAM_ALLOW" check:"custom" help:"where API upstreams may point: public (globally routable), CIDRs such as 10.20.0.0/16, host names, suffixes such as *.gov.vn; dev mode adds 127.0.0.0/8 when unset"`
+
+	// InternalToken authenticates other LGSP processes (gateways,
+	// metering) as RoleService; empty disables it, which is fine when
+	// everything runs in one process. StreamReplicas is the replica count
+	// of the LGSP_REGISTRY stream. Both come from the process settings
+	// (LGSP_INTERNAL_TOKEN, LGSP_NATS_REPLICAS) through the composition root.
+	InternalToken  string `yaml:"-" env:"-"`
+	StreamReplicas int    `yaml:"-" env:"-"`
 }
 
 // DefaultConfig returns the defaults; MasterKey must still be set.
@@ -63,61 +50,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadEnv overrides c from the environment (getenv is os.Getenv in
-// production). Unset variables keep their value.
-func (c *Config) LoadEnv(getenv func(string) string) error {
-	var errs []error
-	str := func(name string, dst *string) {
-		if v := getenv(name); v != "" {
-			*dst = v
-		}
-	}
-	dur := func(name string, dst *time.Duration) {
-		if v := getenv(name); v != "" {
-			d, err := parseDuration(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-				return
-			}
-			*dst = d
-		}
-	}
-	str("LGSP_MASTER_KEY", &c.MasterKey)
-	str("LGSP_INTERNAL_TOKEN", &c.InternalToken)
-	str("LGSP_TOKEN_ISSUER", &c.TokenIssuer)
-	str("LGSP_TOKEN_AUDIENCE", &c.TokenAudience)
-	dur("LGSP_TOKEN_TTL", &c.TokenTTL)
-	dur("LGSP_REGISTRY_KEY_ROTATION", &c.KeyRotation)
-	dur("LGSP_REGISTRY_SESSION_TTL", &c.SessionTTL)
-	if v := getenv("LGSP_REGISTRY_UPSTREAM_ALLOW"); v != "" {
-		c.UpstreamAllow = nil
-		for _, e := range strings.Split(v, ",") {
-			if e = strings.TrimSpace(e); e != "" {
-				c.UpstreamAllow = append(c.UpstreamAllow, e)
-			}
-		}
-	}
-	if v := getenv("LGSP_REGISTRY_STREAM_REPLICAS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("LGSP_REGISTRY_STREAM_REPLICAS=%q: not a number", v))
-		} else {
-			c.StreamReplicas = n
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// parseDuration accepts a Go duration ("1h") or whole seconds ("3600").
-func parseDuration(v string) (time.Duration, error) {
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	return time.ParseDuration(v)
-}
-
 // Validate reports the first bad setting by its environment variable.
 func (c Config) Validate() error {
+	if err := config.Check(&c); err != nil {
+		return err
+	}
 	if c.MasterKey == "" {
 		return errors.New("LGSP_MASTER_KEY is required (base64 of 32 random bytes)")
 	}
@@ -146,7 +83,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("LGSP_REGISTRY_UPSTREAM_ALLOW: %w", err)
 	}
 	if c.StreamReplicas < 1 || c.StreamReplicas > 5 {
-		return fmt.Errorf("LGSP_REGISTRY_STREAM_REPLICAS=%d must be between 1 and 5", c.StreamReplicas)
+		return fmt.Errorf("LGSP_NATS_REPLICAS=%d must be between 1 and 5", c.StreamReplicas)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -76,16 +77,15 @@ func TestSeedDemoRandomCredentials(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	env := map[string]string{
-		"LGSP_MASTER_KEY":               "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-		"LGSP_TOKEN_TTL":                "600",
-		"LGSP_REGISTRY_KEY_ROTATION":    "720h",
-		"LGSP_REGISTRY_UPSTREAM_ALLOW":  "public, 10.20.0.0/16 ,*.gov.vn",
-		"LGSP_REGISTRY_SESSION_TTL":     "8h",
-		"LGSP_INTERNAL_TOKEN":           strings.Repeat("t", 40),
-		"LGSP_REGISTRY_STREAM_REPLICAS": "3",
+		"LGSP_MASTER_KEY":              "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+		"LGSP_TOKEN_TTL":               "10m",
+		"LGSP_REGISTRY_KEY_ROTATION":   "720h",
+		"LGSP_REGISTRY_UPSTREAM_ALLOW": "public, 10.20.0.0/16 ,*.gov.vn",
+		"LGSP_REGISTRY_SESSION_TTL":    "8h",
 	}
 	cfg := DefaultConfig()
-	if err := cfg.LoadEnv(func(k string) string { return env[k] }); err != nil {
+	cfg.InternalToken, cfg.StreamReplicas = strings.Repeat("t", 40), 3
+	if _, err := config.Load(config.Options{Environ: environ(env)}, config.Section{Name: "registry", Value: &cfg}); err != nil {
 		t.Fatal(err)
 	}
 	if err := cfg.Validate(); err != nil {
@@ -96,14 +96,14 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("config = %+v", cfg)
 	}
 	bad := map[string]func(c *Config){
-		"LGSP_MASTER_KEY":               func(c *Config) { c.MasterKey = "" },
-		"LGSP_INTERNAL_TOKEN":           func(c *Config) { c.InternalToken = "short" },
-		"LGSP_TOKEN_TTL":                func(c *Config) { c.TokenTTL = time.Second },
-		"LGSP_REGISTRY_KEY_ROTATION":    func(c *Config) { c.KeyRotation = time.Minute },
-		"LGSP_REGISTRY_SESSION_TTL":     func(c *Config) { c.SessionTTL = 0 },
-		"LGSP_REGISTRY_UPSTREAM_ALLOW":  func(c *Config) { c.UpstreamAllow = []string{"10.0.0.0/99"} },
-		"LGSP_REGISTRY_STREAM_REPLICAS": func(c *Config) { c.StreamReplicas = 0 },
-		"LGSP_TOKEN_ISSUER":             func(c *Config) { c.TokenIssuer = " " },
+		"LGSP_MASTER_KEY":              func(c *Config) { c.MasterKey = "" },
+		"LGSP_INTERNAL_TOKEN":          func(c *Config) { c.InternalToken = "short" },
+		"LGSP_TOKEN_TTL":               func(c *Config) { c.TokenTTL = time.Second },
+		"LGSP_REGISTRY_KEY_ROTATION":   func(c *Config) { c.KeyRotation = time.Minute },
+		"LGSP_REGISTRY_SESSION_TTL":    func(c *Config) { c.SessionTTL = 0 },
+		"LGSP_REGISTRY_UPSTREAM_ALLOW": func(c *Config) { c.UpstreamAllow = []string{"10.0.0.0/99"} },
+		"LGSP_NATS_REPLICAS":           func(c *Config) { c.StreamReplicas = 0 },
+		"LGSP_TOKEN_ISSUER":            func(c *Config) { c.TokenIssuer = " " },
 	}
 	for name, mod := range bad {
 		c := cfg
@@ -113,9 +113,17 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	c := DefaultConfig()
-	if err := c.LoadEnv(func(k string) string {
-		return map[string]string{"LGSP_TOKEN_TTL": "soon"}[k]
-	}); err == nil || !strings.Contains(err.Error(), "LGSP_TOKEN_TTL") {
-		t.Errorf("unparsable duration: %v", err)
+	for _, v := range []string{"soon", "600"} {
+		if _, err := config.Load(config.Options{Environ: []string{"LGSP_TOKEN_TTL=" + v}}, config.Section{Name: "registry", Value: &c}); err == nil || !strings.Contains(err.Error(), "LGSP_TOKEN_TTL") {
+			t.Errorf("unparsable duration %q: %v", v, err)
+		}
 	}
+}
+
+func environ(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
