@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/platform/config"
 )
 
-// EnvPrefix prefixes every environment variable the simulator reads.
+// EnvPrefix prefixes the environment variables of the simulator's knobs.
 const EnvPrefix = "LGSP_SIM_NGSP_"
 
 // Demo credentials used when the configuration names none. They are public
@@ -20,37 +21,30 @@ const (
 	DemoConsumerSecret = "lgsp-demo-ngsp-secret"
 )
 
-// Config configures a Simulator. Start from DefaultConfig.
+// Config configures a Simulator, the "sim_ngsp:" section of the
+// configuration file. Start from DefaultConfig; platform/config loads it.
 type Config struct {
+	// Addr is where `lgsp dev` starts the simulator.
+	Addr string `yaml:"addr" env:"LGSP_SIMULATOR_ADDR" check:"hostport" help:"where lgsp dev serves the national-system simulators"`
 	// ConsumerKey and ConsumerSecret are the one application the token
 	// endpoint knows.
-	ConsumerKey    string
-	ConsumerSecret string
-	// AdminToken protects /_sim/faults, /_sim/stats and /_sim/tokens. Empty
-	// disables those endpoints (they answer 404).
-	AdminToken string
-	// TokenTTL is how long an issued access token stays valid.
-	TokenTTL time.Duration
-	// ReuseActiveToken makes /token hand back the still-valid token with the
-	// remaining lifetime instead of a new one, as WSO2 does by default for
-	// client_credentials.
-	ReuseActiveToken bool
-	// MaxTokens bounds the remembered tokens; beyond it the oldest expired
-	// ones are dropped first, then arbitrary ones.
-	MaxTokens int
-	// AllowedIPs, when not empty, lists the client addresses or CIDR
-	// prefixes the data APIs accept; others get 101 IP_DISALLOWED.
-	AllowedIPs []string
-	// AllowedAgencies, when not empty, lists the agency identifier codes
-	// (maDonVi) allowed to read personal data; others get 106.
-	AllowedAgencies []string
-	// BusinessErrorsAsHTTP200 answers business errors (201, 302, …) with
-	// HTTP 200 and the code only in the body, as some national endpoints do.
+	ConsumerKey    string `yaml:"consumer_key" env:"LGSP_SIM_NGSP_CONSUMER_KEY" check:"custom" help:"consumer key of the one application the simulated token endpoint knows"`
+	ConsumerSecret string `yaml:"consumer_secret" env:"LGSP_SIM_NGSP_CONSUMER_SECRET" secret:"true" check:"nonempty" help:"its consumer secret (public demo value by default: the simulator guards nothing real)"`
+	// AdminToken protects /_sim/faults, /_sim/stats and /_sim/tokens.
+	AdminToken string        `yaml:"admin_token" env:"LGSP_SIM_NGSP_ADMIN_TOKEN" secret:"true" check:"min=8,omitempty" help:"token for /_sim/faults, /_sim/stats and /_sim/tokens; empty disables them (404)"`
+	TokenTTL   time.Duration `yaml:"token_ttl" env:"LGSP_SIM_NGSP_TOKEN_TTL" check:"min=1s" help:"lifetime of a simulated access token"`
+	// As WSO2 does by default for client_credentials.
+	ReuseActiveToken bool `yaml:"reuse_active_token" env:"LGSP_SIM_NGSP_REUSE_ACTIVE_TOKEN" check:"any" help:"hand back the still-valid token with its remaining lifetime instead of a new one"`
+	// Beyond MaxTokens the oldest expired ones are dropped first, then
+	// arbitrary ones.
+	MaxTokens       int      `yaml:"max_tokens" env:"LGSP_SIM_NGSP_MAX_TOKENS" check:"min=1" help:"tokens remembered"`
+	AllowedIPs      []string `yaml:"allowed_ips" env:"LGSP_SIM_NGSP_ALLOWED_IPS" check:"custom" help:"client addresses or CIDR prefixes the data APIs accept (others get 101 IP_DISALLOWED); empty allows all"`
+	AllowedAgencies []string `yaml:"allowed_agencies" env:"LGSP_SIM_NGSP_ALLOWED_AGENCIES" check:"custom" help:"agency identifier codes (maDonVi) allowed to read personal data (others get 106); empty allows all"`
 	// Authentication errors keep 401/403.
-	BusinessErrorsAsHTTP200 bool
+	BusinessErrorsAsHTTP200 bool `yaml:"business_errors_as_http200" env:"LGSP_SIM_NGSP_BUSINESS_ERRORS_AS_HTTP200" check:"any" help:"answer business errors (201, 302 …) with HTTP 200 and the code only in the body, as some national endpoints do"`
 	// Faults are the initial fault-injection knobs; SetFaults and
 	// POST /_sim/faults change them at run time.
-	Faults Faults
+	Faults Faults `yaml:"faults" env:"LGSP_SIM_NGSP_FAULTS" check:"custom" help:"initial fault-injection knobs; the variable takes the JSON that POST /_sim/faults takes, per-path overrides included"`
 	// Clock returns the current time; nil means time.Now. Only token expiry
 	// reads it: latency and hangs use real time.
 	Clock func() time.Time
@@ -62,6 +56,7 @@ func DefaultConfig() Config {
 	return Config{
 		ConsumerKey:    DemoConsumerKey,
 		ConsumerSecret: DemoConsumerSecret,
+		Addr:           "127.0.0.1:8090",
 		TokenTTL:       time.Hour,
 		MaxTokens:      100_000,
 	}
@@ -69,6 +64,9 @@ func DefaultConfig() Config {
 
 // Validate reports the first bad setting by its environment variable name.
 func (c Config) Validate() error {
+	if err := config.Check(&c); err != nil {
+		return err
+	}
 	if strings.TrimSpace(c.ConsumerKey) == "" {
 		return fmt.Errorf("%sCONSUMER_KEY: must not be empty", EnvPrefix)
 	}
@@ -98,113 +96,6 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// ApplyEnv overrides settings from LGSP_SIM_NGSP_* variables found by
-// lookup (os.LookupEnv in production): CONSUMER_KEY, CONSUMER_SECRET,
-// ADMIN_TOKEN, TOKEN_TTL, REUSE_ACTIVE_TOKEN, MAX_TOKENS, ALLOWED_IPS and
-// ALLOWED_AGENCIES (comma-separated), BUSINESS_ERRORS_AS_HTTP200, FAULTS
-// (JSON, as POST /_sim/faults takes), LATENCY, JITTER, FAILURE_RATE,
-// FAILURE_STATUS, TIMEOUT_RATE, TIMEOUT_MAX and SEED. It reports every
-// variable it cannot parse by name.
-func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
-	str := func(name string, dst *string) {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			*dst = v
-		}
-	}
-	list := func(name string, dst *[]string) {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			*dst = splitList(v)
-		}
-	}
-	dur := func(name string, dst *time.Duration) error {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			d, err := time.ParseDuration(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%s%s: %w", EnvPrefix, name, err)
-			}
-			*dst = d
-		}
-		return nil
-	}
-	boolean := func(name string, dst *bool) error {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%s%s: %w", EnvPrefix, name, err)
-			}
-			*dst = b
-		}
-		return nil
-	}
-	float := func(name string, dst *float64) error {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				return fmt.Errorf("%s%s: %w", EnvPrefix, name, err)
-			}
-			*dst = f
-		}
-		return nil
-	}
-	integer := func(name string, dst *int) error {
-		if v, ok := lookup(EnvPrefix + name); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%s%s: %w", EnvPrefix, name, err)
-			}
-			*dst = n
-		}
-		return nil
-	}
-
-	// The whole fault set, per-path overrides included, as JSON; the
-	// single-knob variables below then override its top-level profile.
-	if v, ok := lookup(EnvPrefix + "FAULTS"); ok && strings.TrimSpace(v) != "" {
-		var f Faults
-		dec := json.NewDecoder(strings.NewReader(v))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			return fmt.Errorf("%sFAULTS: %w", EnvPrefix, err)
-		}
-		c.Faults = f
-	}
-	str("CONSUMER_KEY", &c.ConsumerKey)
-	str("CONSUMER_SECRET", &c.ConsumerSecret)
-	str("ADMIN_TOKEN", &c.AdminToken)
-	list("ALLOWED_IPS", &c.AllowedIPs)
-	list("ALLOWED_AGENCIES", &c.AllowedAgencies)
-	errs := []error{
-		dur("TOKEN_TTL", &c.TokenTTL),
-		boolean("REUSE_ACTIVE_TOKEN", &c.ReuseActiveToken),
-		integer("MAX_TOKENS", &c.MaxTokens),
-		boolean("BUSINESS_ERRORS_AS_HTTP200", &c.BusinessErrorsAsHTTP200),
-		dur("LATENCY", (*time.Duration)(&c.Faults.Latency)),
-		dur("JITTER", (*time.Duration)(&c.Faults.Jitter)),
-		float("FAILURE_RATE", &c.Faults.FailureRate),
-		integer("FAILURE_STATUS", &c.Faults.FailureStatus),
-		float("TIMEOUT_RATE", &c.Faults.TimeoutRate),
-		dur("TIMEOUT_MAX", (*time.Duration)(&c.Faults.TimeoutMax)),
-	}
-	if v, ok := lookup(EnvPrefix + "SEED"); ok {
-		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%sSEED: %w", EnvPrefix, err))
-		}
-		c.Faults.Seed = n
-	}
-	return errors.Join(errs...)
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // parseAllowList turns addresses and CIDR prefixes into prefixes.
 func parseAllowList(items []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(items))
@@ -228,8 +119,22 @@ func parseAllowList(items []string) ([]netip.Prefix, error) {
 }
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration
-// string ("250ms"), and also reads a bare number as milliseconds.
+// string ("250ms"), and also reads a bare number as milliseconds in the
+// JSON of POST /_sim/faults. As a setting (text) it takes Go durations only.
 type Duration time.Duration
+
+// String writes the duration as Go does ("1.5s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText reads a setting: a Go duration, never a bare number.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := config.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
 
 // MarshalJSON writes the duration as a string such as "1.5s".
 func (d Duration) MarshalJSON() ([]byte, error) {

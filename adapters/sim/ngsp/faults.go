@@ -34,14 +34,12 @@ const (
 // Injected answers use the WSO2 gateway's fault body
 // {"fault":{"code","message","description"}}, not the data envelope.
 type FaultProfile struct {
-	Latency     Duration `json:"latency"`
-	Jitter      Duration `json:"jitter"`
-	FailureRate float64  `json:"failureRate"`
-	// FailureStatus is the 5xx status of injected failures; 0 means 503.
-	FailureStatus int     `json:"failureStatus,omitempty"`
-	TimeoutRate   float64 `json:"timeoutRate"`
-	// TimeoutMax caps a simulated hang; 0 means 30s.
-	TimeoutMax Duration `json:"timeoutMax,omitempty"`
+	Latency       Duration `json:"latency" yaml:"latency" env:"LGSP_SIM_NGSP_LATENCY" check:"custom" help:"added to every call (at most 5m)"`
+	Jitter        Duration `json:"jitter" yaml:"jitter" env:"LGSP_SIM_NGSP_JITTER" check:"custom" help:"uniform random extra latency (at most 5m)"`
+	FailureRate   float64  `json:"failureRate" yaml:"failure_rate" env:"LGSP_SIM_NGSP_FAILURE_RATE" check:"min=0,max=1" help:"probability of an injected 5xx"`
+	FailureStatus int      `json:"failureStatus,omitempty" yaml:"failure_status" env:"LGSP_SIM_NGSP_FAILURE_STATUS" check:"custom" help:"status of injected failures, 500 to 599; 0 means 503"`
+	TimeoutRate   float64  `json:"timeoutRate" yaml:"timeout_rate" env:"LGSP_SIM_NGSP_TIMEOUT_RATE" check:"min=0,max=1" help:"probability of a hang until the client gives up or timeout_max passes"`
+	TimeoutMax    Duration `json:"timeoutMax,omitempty" yaml:"timeout_max" env:"LGSP_SIM_NGSP_TIMEOUT_MAX" check:"custom" help:"cap of a simulated hang (at most 10m); 0 means 30s"`
 }
 
 // Faults are the knobs for every path, with per-path overrides.
@@ -50,7 +48,7 @@ type Faults struct {
 	// Seed, when not zero, makes the random draws reproducible: the same
 	// seed and the same sequence of calls give the same faults. Setting
 	// faults restarts the sequence.
-	Seed uint64 `json:"seed,omitempty"`
+	Seed uint64 `json:"seed,omitempty" yaml:"seed" env:"LGSP_SIM_NGSP_SEED" check:"any" help:"non-zero makes the random draws reproducible"`
 	// Paths overrides the profile for some paths. A key is an exact path
 	// ("/apiCSDLDC/1.0/congDan") or a prefix ending in "*"
 	// ("/apiCSDLDKDN/*"); the exact key wins, then the longest prefix. An

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/platform/config"
 )
 
 func TestStartServesAndStopsOnCancel(t *testing.T) {
@@ -100,7 +102,8 @@ func TestConfigValidateNamesSetting(t *testing.T) {
 		"MAX_TOKENS":       func(c *Config) { c.MaxTokens = 0 },
 		"ALLOWED_IPS":      func(c *Config) { c.AllowedIPs = []string{"10.0.0.0/33"} },
 		"ALLOWED_AGENCIES": func(c *Config) { c.AllowedAgencies = []string{"H30"} },
-		"FAULTS":           func(c *Config) { c.Faults.FailureRate = 2 },
+		"FAILURE_RATE":     func(c *Config) { c.Faults.FailureRate = 2 },
+		"FAULTS":           func(c *Config) { c.Faults.Latency = Duration(time.Hour) },
 	}
 	for name, mutate := range cases {
 		cfg := DefaultConfig()
@@ -127,9 +130,19 @@ func TestApplyEnv(t *testing.T) {
 		EnvPrefix + "SEED":               "99",
 		EnvPrefix + "FAULTS":             `{"timeoutRate":0.2,"paths":{"/dmdc/*":{"failureRate":1}}}`,
 	}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	lookup := func() []string {
+		var out []string
+		for k, v := range env {
+			out = append(out, k+"="+v)
+		}
+		return out
+	}
+	load := func(cfg *Config) error {
+		_, err := config.Load(config.Options{Environ: lookup()}, config.Section{Name: "sim_ngsp", Value: cfg})
+		return err
+	}
 	cfg := DefaultConfig()
-	if err := cfg.ApplyEnv(lookup); err != nil {
+	if err := load(&cfg); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.ConsumerKey != "key-from-env" || cfg.ConsumerSecret != "secret-from-env" || cfg.AdminToken != "admin-from-env" ||
@@ -142,13 +155,22 @@ func TestApplyEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	env[EnvPrefix+"TOKEN_TTL"] = "an hour"
-	env[EnvPrefix+"FAILURE_RATE"] = "high"
-	err := cfg.ApplyEnv(lookup)
-	if err == nil || !strings.Contains(err.Error(), EnvPrefix+"TOKEN_TTL") || !strings.Contains(err.Error(), EnvPrefix+"FAILURE_RATE") {
-		t.Fatalf("bad values: %v", err)
+	if err := load(&cfg); err == nil || !strings.Contains(err.Error(), EnvPrefix+"TOKEN_TTL") {
+		t.Fatalf("bad duration: %v", err)
 	}
+	env[EnvPrefix+"TOKEN_TTL"] = "90s"
+	env[EnvPrefix+"LATENCY"] = "20"
+	if err := load(&cfg); err == nil || !strings.Contains(err.Error(), EnvPrefix+"LATENCY") || !strings.Contains(err.Error(), "20ms") {
+		t.Fatalf("bare number as a duration: %v", err)
+	}
+	env[EnvPrefix+"LATENCY"] = "20ms"
+	env[EnvPrefix+"FAILURE_RATE"] = "high"
+	if err := load(&cfg); err == nil || !strings.Contains(err.Error(), EnvPrefix+"FAILURE_RATE") {
+		t.Fatalf("bad number: %v", err)
+	}
+	env[EnvPrefix+"FAILURE_RATE"] = "0.1"
 	env[EnvPrefix+"FAULTS"] = `{"latncy":"1s"}`
-	if err := cfg.ApplyEnv(lookup); err == nil || !strings.Contains(err.Error(), EnvPrefix+"FAULTS") {
+	if err := load(&cfg); err == nil || !strings.Contains(err.Error(), EnvPrefix+"FAULTS") {
 		t.Fatalf("bad faults JSON: %v", err)
 	}
 }
