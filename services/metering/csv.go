@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/grpc-ecosystem/grpc-gateway/v2/utilities"
-
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
@@ -25,7 +22,8 @@ const csvFlushRows = 500
 // CSVHandler serves GET /admin/v1/metering/usage.csv: the rows QueryUsage
 // would return for the same query parameters (start_time, end_time,
 // granularity, group_by, filter.*, total, skip_latency), all of them,
-// streamed without paging. Mount it behind the admin authentication middleware; it applies
+// streamed without paging. Enum values may be given by their short names
+// in any case (granularity=day, group_by=api); granularity defaults to day. Mount it behind the admin authentication middleware; it applies
 // the same authorisation as the gRPC and REST reports.
 //
 // Columns: bucket_start (RFC 3339 in the service's time zone, absent when
@@ -52,8 +50,8 @@ func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &meteringv1.QueryUsageRequest{}
-	if err := runtime.PopulateQueryParameters(req, r.URL.Query(), utilities.NewDoubleArray(nil)); err != nil {
-		apierr.WriteJSON(w, r, apierr.Invalid("query", "invalid_query", "invalid query parameters: "+err.Error(), "tham số truy vấn không hợp lệ: "+err.Error()))
+	if err := s.readQuery(r, req, usageParams, csvGranularity); err != nil {
+		apierr.WriteJSON(w, r, err)
 		return
 	}
 	q, err := s.buildUsageQuery(req, sc)

@@ -179,7 +179,7 @@ func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (
 	case meteringv1.Granularity_GRANULARITY_YEAR:
 		q.table = tableYear
 	default:
-		return nil, apierr.Invalid("granularity", "missing_granularity", "granularity is required (MINUTE, HOUR, DAY, MONTH or YEAR)", "cần chọn độ chi tiết thời gian (granularity): MINUTE, HOUR, DAY, MONTH hoặc YEAR")
+		return nil, errMissingGranularity
 	}
 	if req.GetTotal() {
 		q.mode = noBuckets

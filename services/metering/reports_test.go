@@ -590,6 +590,8 @@ func TestReports(t *testing.T) {
 			}
 		})
 
+		t.Run("REST and CSV spellings", func(t *testing.T) { testGranularitySpellings(t, s) })
+
 		t.Run("REST", func(t *testing.T) {
 			mux := runtime.NewServeMux(runtime.WithErrorHandler(apierr.GatewayErrorHandler))
 			if err := s.RegisterREST(context.Background(), mux); err != nil {

@@ -137,9 +137,9 @@ func (s *Service) RegisterGRPC(g *grpc.Server) {
 }
 
 // RegisterREST registers the REST face of MeteringService on mux, calling
-// the service in process.
+// the service in process (rest.go).
 func (s *Service) RegisterREST(ctx context.Context, mux *runtime.ServeMux) error {
-	return meteringv1.RegisterMeteringServiceHandlerServer(ctx, mux, &grpcServer{s: s})
+	return s.registerREST(ctx, mux)
 }
 
 // Ready reports whether reports can be served (the database answers) and

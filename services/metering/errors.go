@@ -1,0 +1,39 @@
+package metering
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
+)
+
+// Errors metering answers with. Codes are stable; clients may act on them.
+var (
+	errMissingGranularity = apierr.Invalid("granularity", "missing_granularity",
+		"granularity is required: minute, hour, day, month or year (or GRANULARITY_MINUTE … GRANULARITY_YEAR)",
+		"cần chọn độ chi tiết thời gian (granularity): minute, hour, day, month hoặc year (hoặc GRANULARITY_MINUTE … GRANULARITY_YEAR)")
+)
+
+// maxEcho bounds how much of a rejected value an error repeats.
+const maxEcho = 40
+
+func echo(v string) string {
+	if len(v) > maxEcho {
+		v = strings.ToValidUTF8(v[:maxEcho], "") + "…"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// errInvalidEnum refuses a value of an enum parameter, listing the
+// accepted short names.
+func errInvalidEnum(field, code, value, prefix string, accepted []string) error {
+	list := strings.Join(accepted, ", ")
+	return apierr.Invalid(field, code,
+		fmt.Sprintf("%s %s is not understood; use one of: %s (in any case, with or without the %s prefix)", field, echo(value), list, prefix),
+		fmt.Sprintf("không hiểu giá trị %s của %s; hãy dùng một trong: %s (chữ hoa hay thường, có hoặc không có tiền tố %s)", echo(value), field, list, prefix))
+}
+
+// errInvalidQuery refuses a query string grpc-gateway cannot parse.
+func errInvalidQuery(err error) error {
+	return apierr.Invalid("query", "invalid_query", "invalid query parameters: "+err.Error(), "tham số truy vấn không hợp lệ: "+err.Error())
+}
