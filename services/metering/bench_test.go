@@ -17,12 +17,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/authn"
+	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 // BenchmarkIngest measures events counted per second through the real

@@ -14,10 +14,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/authn"
+	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 // hcm is the platform's reporting zone.

@@ -9,12 +9,12 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 var base = time.Date(2026, 3, 14, 9, 0, 0, 0, hcm)

@@ -23,11 +23,11 @@ import (
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
+	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 // reportEvents straddles the local new year 2025 -> 2026: half of them fall

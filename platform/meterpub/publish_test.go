@@ -8,10 +8,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
-	"github.com/lgsp-vn/lgsp/services/metering/meterpub"
 )
 
 func TestPublishDeduplicates(t *testing.T) {
