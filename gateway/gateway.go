@@ -215,15 +215,11 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if err := g.Reload(bg); err != nil {
 		g.log.Warn("initial registry snapshot failed; retrying in the background", "err", err)
 	}
-	meterCtx := make(chan context.Context, 1)
 	wg.Add(4)
 	go func() { defer wg.Done(); g.reloadLoop(bg) }()
 	go func() { defer wg.Done(); g.watchQuota(bg) }()
 	go func() { defer wg.Done(); g.watchTracing(bg) }()
-	go func() {
-		defer wg.Done()
-		g.meter.run(func() context.Context { return <-meterCtx })
-	}()
+	go func() { defer wg.Done(); g.meter.Run() }()
 
 	if g.tlsConf != nil {
 		ln = tls.NewListener(ln, g.tlsConf)
@@ -245,13 +241,12 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if serr := g.server.ShutdownWithContext(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
 		g.log.Warn("gateway shutdown", "err", serr)
 	}
-	meterCtx <- sctx
-	if merr := g.meter.stop(sctx); merr != nil {
+	if merr := g.meter.Stop(sctx); merr != nil {
 		g.log.Error("gateway shutdown", "err", merr)
 	}
 	cancelBG()
 	wg.Wait()
-	g.log.Info("gateway stopped", "metering_published", g.meter.published.Load())
+	g.log.Info("gateway stopped", "metering_published", g.meter.Published())
 	return err
 }
 
@@ -278,7 +273,7 @@ func (g *Gateway) Revision() int64 {
 
 // MeteringPublished is the number of metering events JetStream has
 // acknowledged since start.
-func (g *Gateway) MeteringPublished() int64 { return g.meter.published.Load() }
+func (g *Gateway) MeteringPublished() int64 { return g.meter.Published() }
 
 // Reload fetches the registry snapshot now and swaps the routing table if
 // the revision changed.

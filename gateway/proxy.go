@@ -144,7 +144,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 		rm.upstreamDuration.Observe(float64(upstreamNs) / 1e9)
 	}
 	g.access(ctx, &ev, reqID, rt, lat)
-	g.meter.record(&ev)
+	g.meter.Record(&ev)
 }
 
 // admit routes and authorises the request. It returns the route (when one

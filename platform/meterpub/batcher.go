@@ -1,0 +1,350 @@
+package meterpub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
+)
+
+// Reasons a Batcher loses events, as passed to Hooks.Dropped.
+const (
+	DropBufferFull = "buffer_full" // the buffer was full (NATS slow or down for long)
+	DropStopped    = "stopped"     // recorded after Stop
+	DropShutdown   = "shutdown"    // not acknowledged by the Stop deadline
+	DropEncode     = "encode"      // the batch could not be encoded
+)
+
+// BatcherConfig configures a Batcher.
+type BatcherConfig struct {
+	// Source names the publisher; events go to Subject(Source).
+	Source string
+	// Instance distinguishes publishers of the same source; batch ids (the
+	// Nats-Msg-Id) are "<Instance>-<sequence>", so it must be unique per
+	// process run.
+	Instance string
+	// Batch is the most events per message; Flush the longest wait before
+	// a partial batch goes out.
+	Batch int
+	Flush time.Duration
+	// Buffer is how many recorded events wait for the publisher.
+	Buffer int
+	// MaxPending is how many batches may await JetStream's acknowledgement;
+	// AckTimeout is the wait before a batch is re-sent.
+	MaxPending int
+	AckTimeout time.Duration
+	// Log may be nil (slog.Default).
+	Log *slog.Logger
+	// Hooks report what happens, typically to metrics; each may be nil.
+	Hooks Hooks
+}
+
+// Hooks observe a Batcher. They are called from its publisher goroutine,
+// except Dropped with DropBufferFull or DropStopped, which is called from
+// Record and must therefore be cheap.
+type Hooks struct {
+	Published func(events int)
+	Dropped   func(reason string, events int)
+	Republish func()
+	Pending   func(batches int)
+}
+
+// Batcher publishes events in batches, asynchronously, for callers whose
+// hot path may not wait or allocate (the gateway records one event per
+// request). T is the caller's own record of an event; encode turns one into
+// the protobuf event off the hot path.
+//
+// Overflow policy. Record never blocks: it copies the event into a bounded
+// buffer (Buffer events) or, when that is full, drops it and reports
+// DropBufferFull (logged at most once per 10 s). One goroutine (Run)
+// drains the buffer into batches of up to Batch events, or whatever has
+// gathered after Flush, and publishes each asynchronously. A batch stays in
+// memory until JetStream acknowledges it; a failed or timed-out batch is
+// re-published with the same Nats-Msg-Id, so JetStream stores it once. At
+// most MaxPending batches await an acknowledgement; while that many are
+// outstanding the publisher stops draining the buffer. So no event is lost
+// in normal operation, and during a NATS outage up to MaxPending×Batch +
+// Buffer events wait in memory and go out when NATS is back. Stop stops
+// recording, drains the buffer, publishes the rest and waits for every
+// acknowledgement until its context ends; events still unacknowledged then
+// are reported as DropShutdown.
+type Batcher[T any] struct {
+	cfg    BatcherConfig
+	encode func(dst *meteringv1.Event, src *T)
+	js     jetstream.JetStream
+	log    *slog.Logger
+
+	ch       chan T
+	stopping atomic.Bool
+	stopCh   chan struct{}
+	stopCtx  context.Context
+	done     chan struct{}
+
+	seq       uint64
+	pending   []*pendingBatch
+	lastWarn  atomic.Int64
+	published atomic.Int64
+}
+
+type pendingBatch struct {
+	id        string
+	msg       *nats.Msg
+	events    int
+	fut       jetstream.PubAckFuture
+	attempts  int
+	nextRetry time.Time
+}
+
+// NewBatcher prepares a batcher on nc; Run starts it. encode fills dst
+// from src; an event it leaves without an id gets "<batch id>-<index>", and
+// one without a time the time of publication.
+func NewBatcher[T any](nc *nats.Conn, cfg BatcherConfig, encode func(dst *meteringv1.Event, src *T)) (*Batcher[T], error) {
+	switch {
+	case nc == nil:
+		return nil, errors.New("meterpub: a NATS connection is required")
+	case !validSource(cfg.Source):
+		return nil, fmt.Errorf("meterpub: invalid source %q", cfg.Source)
+	case cfg.Instance == "":
+		return nil, errors.New("meterpub: an instance name is required (batch ids are built from it)")
+	case cfg.Batch < 1 || cfg.Buffer < 1 || cfg.MaxPending < 1 || cfg.Flush <= 0 || cfg.AckTimeout <= 0:
+		return nil, errors.New("meterpub: Batch, Buffer, MaxPending, Flush and AckTimeout must be positive")
+	}
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(cfg.MaxPending),
+		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("meterpub: jetstream: %w", err)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Batcher[T]{
+		cfg: cfg, encode: encode, js: js, log: log,
+		ch:     make(chan T, cfg.Buffer),
+		stopCh: make(chan struct{}),
+		done:   make(chan struct{}),
+	}, nil
+}
+
+// Published is the number of events JetStream has acknowledged.
+func (b *Batcher[T]) Published() int64 { return b.published.Load() }
+
+// Record queues a copy of e without blocking.
+func (b *Batcher[T]) Record(e *T) {
+	if b.stopping.Load() {
+		b.dropped(DropStopped, 1)
+		return
+	}
+	select {
+	case b.ch <- *e:
+	default:
+		b.dropped(DropBufferFull, 1)
+		if now := time.Now().UnixNano(); now-b.lastWarn.Load() > int64(10*time.Second) {
+			b.lastWarn.Store(now)
+			b.log.Warn("metering buffer full: dropping events", "source", b.cfg.Source, "buffer", cap(b.ch), "pending_batches", b.cfg.MaxPending)
+		}
+	}
+}
+
+// Run publishes until Stop, then flushes within Stop's context.
+func (b *Batcher[T]) Run() {
+	defer close(b.done)
+	batch := make([]T, 0, b.cfg.Batch)
+	tick := time.NewTicker(b.cfg.Flush)
+	defer tick.Stop()
+	for {
+		in := b.ch
+		if len(b.pending) >= b.cfg.MaxPending {
+			in = nil // backpressure: leave events in the buffer
+		}
+		select {
+		case e := <-in:
+			batch = append(batch, e)
+			if len(batch) >= b.cfg.Batch {
+				b.send(batch)
+				batch = batch[:0]
+			}
+		case <-tick.C:
+			if len(batch) > 0 {
+				b.send(batch)
+				batch = batch[:0]
+			}
+			b.reap(false)
+		case <-b.stopCh:
+			b.drain(b.stopCtx, batch)
+			return
+		}
+	}
+}
+
+// Stop stops recording and waits, bounded by ctx, for Run to publish what
+// it holds and for JetStream to acknowledge it.
+func (b *Batcher[T]) Stop(ctx context.Context) error {
+	if b.stopping.CompareAndSwap(false, true) {
+		b.stopCtx = ctx
+		close(b.stopCh)
+	}
+	select {
+	case <-b.done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("metering flush did not finish before the shutdown deadline")
+	}
+}
+
+func (b *Batcher[T]) drain(ctx context.Context, batch []T) {
+	for more := true; more; {
+		select {
+		case e := <-b.ch:
+			batch = append(batch, e)
+			if len(batch) >= b.cfg.Batch {
+				b.send(batch)
+				batch = batch[:0]
+			}
+		default:
+			more = false
+		}
+	}
+	if len(batch) > 0 {
+		b.send(batch)
+	}
+	for len(b.pending) > 0 {
+		b.reap(true)
+		if len(b.pending) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			lost := 0
+			for _, p := range b.pending {
+				lost += p.events
+			}
+			b.dropped(DropShutdown, lost)
+			b.log.Error("metering: events not acknowledged before the shutdown deadline", "source", b.cfg.Source, "events", lost, "batches", len(b.pending))
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// send encodes batch and publishes it asynchronously.
+func (b *Batcher[T]) send(batch []T) {
+	b.seq++
+	id := b.cfg.Instance + "-" + strconv.FormatUint(b.seq, 10)
+	out := &meteringv1.EventBatch{BatchId: id, Events: make([]*meteringv1.Event, len(batch))}
+	evs := make([]meteringv1.Event, len(batch))
+	for i := range batch {
+		b.encode(&evs[i], &batch[i])
+		if evs[i].Id == "" {
+			evs[i].Id = id + "-" + strconv.Itoa(i)
+		}
+		out.Events[i] = &evs[i]
+	}
+	msg, err := Message(b.cfg.Source, out)
+	if err != nil { // cannot happen with valid events; never lose silently
+		b.log.Error("metering: encode batch", "source", b.cfg.Source, "err", err)
+		b.dropped(DropEncode, len(batch))
+		return
+	}
+	p := &pendingBatch{id: id, msg: msg, events: len(batch)}
+	b.publish(p)
+	b.pending = append(b.pending, p)
+	b.pendingChanged()
+}
+
+func (b *Batcher[T]) publish(p *pendingBatch) {
+	p.attempts++
+	fut, err := b.js.PublishMsgAsync(p.msg)
+	if err != nil {
+		p.fut = nil
+		p.nextRetry = time.Now().Add(backoff(p.attempts))
+		return
+	}
+	p.fut = fut
+}
+
+// reap removes acknowledged batches and re-publishes failed ones. With
+// wait, it gives each outstanding batch a moment to complete.
+func (b *Batcher[T]) reap(wait bool) {
+	now := time.Now()
+	kept := b.pending[:0]
+	for _, p := range b.pending {
+		if p.fut == nil {
+			if !now.Before(p.nextRetry) {
+				b.publish(p)
+			}
+			kept = append(kept, p)
+			continue
+		}
+		var timer <-chan time.Time
+		if wait {
+			timer = time.After(5 * time.Millisecond)
+		}
+		select {
+		case <-p.fut.Ok():
+			b.acked(p)
+			continue
+		case err := <-p.fut.Err():
+			if p.attempts == 1 || p.attempts%20 == 0 {
+				b.log.Warn("metering: batch not acknowledged, will re-send", "batch", p.id, "attempt", p.attempts, "err", err)
+			}
+			if h := b.cfg.Hooks.Republish; h != nil {
+				h()
+			}
+			p.fut = nil
+			p.nextRetry = now.Add(backoff(p.attempts))
+		default:
+			if timer != nil {
+				select {
+				case <-p.fut.Ok():
+					b.acked(p)
+					continue
+				case <-p.fut.Err():
+					p.fut = nil
+					p.nextRetry = now
+				case <-timer:
+				}
+			}
+		}
+		kept = append(kept, p)
+	}
+	for i := len(kept); i < len(b.pending); i++ {
+		b.pending[i] = nil
+	}
+	b.pending = kept
+	b.pendingChanged()
+}
+
+func (b *Batcher[T]) acked(p *pendingBatch) {
+	b.published.Add(int64(p.events))
+	if h := b.cfg.Hooks.Published; h != nil {
+		h(p.events)
+	}
+}
+
+func (b *Batcher[T]) dropped(reason string, n int) {
+	if h := b.cfg.Hooks.Dropped; h != nil && n > 0 {
+		h(reason, n)
+	}
+}
+
+func (b *Batcher[T]) pendingChanged() {
+	if h := b.cfg.Hooks.Pending; h != nil {
+		h(len(b.pending))
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt, 6)
+	return min(d, 5*time.Second)
+}
