@@ -76,8 +76,8 @@ func WithClock(now func() time.Time) Option {
 	return func(g *Gateway) { g.now = now }
 }
 
-// New builds a gateway. It does no I/O except reading TLS files; Run starts
-// it.
+// New builds a gateway. It does no I/O except reading TLS files;
+// RunListener starts it.
 func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Option) (*Gateway, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway config: %w", err)
@@ -181,16 +181,6 @@ func loadTLS(cfg *Config) (*tls.Config, error) {
 		tc.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return tc, nil
-}
-
-// Run listens on cfg.Addr and serves until ctx is cancelled, then stops
-// gracefully.
-func (g *Gateway) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", g.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("gateway listen on %s (LGSP_GATEWAY_ADDR): %w", g.cfg.Addr, err)
-	}
-	return g.RunListener(ctx, ln)
 }
 
 // RunListener serves on ln until ctx is cancelled. It then stops accepting,

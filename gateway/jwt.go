@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -146,5 +145,3 @@ func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwErro
 	}
 	return c, nil
 }
-
-func nowNano(now func() time.Time) int64 { return now().UnixNano() }

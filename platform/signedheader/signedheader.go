@@ -103,11 +103,6 @@ func Lookup(get Getter, name string) string {
 	return get(name)
 }
 
-// Present reports whether the request carries signed-header authentication.
-func Present(get Getter) bool {
-	return get(HeaderHash) != "" || get(HeaderSign) != ""
-}
-
 // Verify checks the request's signed headers. See the package documentation
 // for the steps.
 func (v *Verifier) Verify(get Getter) (*Result, error) {
