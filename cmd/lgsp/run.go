@@ -11,6 +11,7 @@ import (
 
 	"github.com/lgsp-vn/lgsp/internal/app"
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/logging"
 )
 
@@ -33,22 +34,20 @@ func newDevCommand() *cobra.Command {
 		Short: "Run every service in one process with embedded NATS, SQLite, simulators and demo data",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := app.Load(configFile)
+			cfg, res, err := app.LoadConfig(app.LoadOptions{File: configFile, Dev: true})
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("data") || os.Getenv("LGSP_DATA_DIR") == "" {
+			if cmd.Flags().Changed("data") {
 				cfg.DataDir = dataDir
 			}
-			cfg.Simulators = true
-			cfg.Demo = !noDemo
-			if os.Getenv("LGSP_LOG_FORMAT") == "" {
-				cfg.LogFormat = "text"
+			if noDemo {
+				cfg.Demo = false
 			}
-			return runApp(cmd, cfg, true, app.Services)
+			return runApp(cmd, cfg, res, true, nil)
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data", "./data", "data directory (NATS store, SQLite files, generated secrets)")
+	cmd.Flags().StringVar(&dataDir, "data", "./data", "data directory (NATS store, SQLite files, generated secrets); LGSP_DATA_DIR")
 	cmd.Flags().StringVar(&configFile, "config", os.Getenv("LGSP_CONFIG"), "optional YAML configuration file (LGSP_CONFIG)")
 	cmd.Flags().BoolVar(&noDemo, "no-demo", false, "do not seed demo data")
 	return cmd
@@ -58,52 +57,66 @@ func newServeCommand() *cobra.Command {
 	var configFile string
 	cmd := &cobra.Command{
 		Use:   "serve <service>",
-		Short: "Run one service (" + strings.Join(app.Services, ", ") + ") against external NATS and PostgreSQL",
+		Short: "Run one service (" + strings.Join(app.ServeNames(), ", ") + ") against external NATS and PostgreSQL",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := app.Load(configFile)
+			cfg, res, err := app.LoadConfig(app.LoadOptions{File: configFile})
 			if err != nil {
 				return err
 			}
-			return runApp(cmd, cfg, false, []string{args[0]})
+			return runApp(cmd, cfg, res, false, []string{args[0]})
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", os.Getenv("LGSP_CONFIG"), "optional YAML configuration file (LGSP_CONFIG)")
 	return cmd
 }
 
-func runApp(cmd *cobra.Command, cfg app.Config, dev bool, services []string) error {
+func runApp(cmd *cobra.Command, cfg *app.Config, res config.Result, dev bool, services []string) error {
 	log, err := logging.New(os.Stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat})
 	if err != nil {
 		return err
 	}
 	slog.SetDefault(log)
+	if len(res.Unknown) > 0 {
+		log.Warn("unknown LGSP_* environment variables, ignored: check for typos", "variables", app.UnknownSettings(res))
+	}
 	ctx := cmd.Context()
 	a, err := app.New(ctx, cfg, dev, services, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while waiting for a dependency: a clean stop.
+			log.Info("stopped before the start completed", "err", err)
+			return nil
+		}
 		return err
 	}
-	printBanner(cmd.OutOrStdout(), a.Info, dev)
-	log.Info("started", "version", buildinfo.Version, "services", strings.Join(services, ","))
+	if dev {
+		printBanner(cmd.OutOrStdout(), a.Info)
+	}
+	log.Info("started", "version", buildinfo.Version, "services", strings.Join(a.Info.Services, ","),
+		"admin_url", a.Info.AdminURL, "gateway_url", a.Info.GatewayURL)
 	err = a.Run(ctx)
 	log.Info("stopped")
 	return err
 }
 
-func printBanner(w io.Writer, in app.Info, dev bool) {
+// printBanner tells a developer where everything is. Only `lgsp dev`
+// prints it: a served process writes structured logs only, so that a log
+// pipeline reads every line.
+func printBanner(w io.Writer, in app.Info) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("")
 	p("LGSP %s is running.", buildinfo.Version)
 	if in.GatewayURL != "" {
 		p("  Gateway (public API traffic):  %s", in.GatewayURL)
 	}
-	if in.AdminURL != "" {
+	if in.AdminAPI {
 		p("  Admin API and gRPC:            %s  (REST under /admin/v1, gRPC, /metrics)", in.AdminURL)
-		p("  Health:                        %s/healthz  %s/readyz", in.AdminURL, in.AdminURL)
+	} else {
+		p("  Admin listener:                %s  (/metrics)", in.AdminURL)
 	}
-	if dev {
-		p("  NATS (embedded JetStream):     %s", in.NATSURL)
-	}
+	p("  Health:                        %s/healthz  %s/readyz", in.AdminURL, in.AdminURL)
+	p("  NATS (embedded JetStream):     %s", in.NATSURL)
 	if in.SimulatorURL != "" {
 		p("  National-system simulators:    %s", in.SimulatorURL)
 	}
@@ -125,6 +138,10 @@ func printBanner(w io.Writer, in app.Info, dev bool) {
 		p("  curl -H \"Authorization: Bearer $TOKEN\" '%s%s'", in.GatewayURL, in.DemoAPIPath)
 	}
 	p("")
+	if in.Loopback {
+		p("Listening on loopback only. To reach it from other machines, set LGSP_GATEWAY_ADDR=:8080 and")
+		p("LGSP_ADMIN_ADDR=:8081, and use lgsp serve with real secrets (docs/deploy.md): the demo secrets are public.")
+	}
 	p("Stop with Ctrl-C (SIGINT) or SIGTERM.")
 	p("")
 }

@@ -2,52 +2,67 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/server"
+	"github.com/lgsp-vn/lgsp/platform/service"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/telemetry"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
 // App is a running set of services.
 type App struct {
-	cfg      Config
-	dev      bool
-	services map[string]bool
-	log      *slog.Logger
+	cfg  *Config
+	dev  bool
+	defs []service.Definition
+	log  *slog.Logger
 
 	tel    *telemetry.Telemetry
 	nats   *natsx.Embedded
 	bus    *natsx.Bus
 	health *server.Health
+	front  *front
+	admin  *server.Listener
+	// stopAdmin stops the admin listener, which serves from New on so that
+	// /readyz answers while dependencies are awaited.
+	stopAdmin func()
 
-	grpc          *grpc.Server
-	rest          *runtime.ServeMux
-	adminMux      *http.ServeMux
-	authenticator authn.Authenticator
-	csv           http.Handler
-	gatewayAddr   string
+	registry  service.Registry
+	instances []named
 
-	listeners []*server.Listener
-	runners   []runner
-	closers   []func()
+	closers []func()
 
 	// Info is what the operator is told at start.
 	Info Info
+}
+
+type named struct {
+	name string
+	inst service.Instance
 }
 
 // Info describes a started platform.
@@ -64,22 +79,37 @@ type Info struct {
 	DemoClientID      string
 	DemoClientSecret  string
 	DemoAPIPath       string
+	// Services are the services this process runs.
+	Services []string
+	// AdminAPI is true when a service of this process serves the admin
+	// REST API (otherwise the admin listener serves health and metrics).
+	AdminAPI bool
+	// Loopback is true when every listener is bound to loopback only.
+	Loopback bool
 }
 
-type runner struct {
-	name string
-	run  func(ctx context.Context) error
-}
-
-// New builds the platform for the given services. dev selects embedded
-// engines and demo data. On error everything already started is stopped.
-func New(ctx context.Context, cfg Config, dev bool, services []string, log *slog.Logger) (_ *App, err error) {
-	if err := cfg.Validate(dev, services); err != nil {
+// New builds the services named (every service in dev mode). It binds the
+// admin listener first and serves health on it, then connects to NATS and
+// the databases, retrying with backoff while /readyz reports what it waits
+// for, until ctx is cancelled. On error everything already started is
+// stopped.
+func New(ctx context.Context, cfg *Config, dev bool, names []string, log *slog.Logger) (_ *App, err error) {
+	if dev {
+		names = nil
+		for _, d := range Table {
+			if !d.DevOnly || cfg.Simulators {
+				names = append(names, d.Name)
+			}
+		}
+	}
+	if err := cfg.Validate(dev, names); err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, dev: dev, services: map[string]bool{}, log: log, health: server.NewHealth()}
-	for _, s := range services {
-		a.services[s] = true
+	a := &App{cfg: cfg, dev: dev, log: log, health: server.NewHealth(), front: newFront()}
+	for _, n := range names {
+		d, _ := lookup(n)
+		a.defs = append(a.defs, d)
+		a.Info.Services = append(a.Info.Services, n)
 	}
 	// a stays reachable here even when New returns nil, so a failed start
 	// stops whatever it had already started.
@@ -90,8 +120,8 @@ func New(ctx context.Context, cfg Config, dev bool, services []string, log *slog
 	}()
 
 	name := "lgsp"
-	if !dev && len(services) == 1 {
-		name = "lgsp-" + services[0]
+	if !dev && len(names) == 1 {
+		name = "lgsp-" + names[0]
 	}
 	if a.tel, err = telemetry.Setup(ctx, telemetry.Options{ServiceName: name, Version: buildinfo.Version, OTLPEndpoint: cfg.OTLPEndpoint}); err != nil {
 		return nil, err
@@ -101,21 +131,67 @@ func New(ctx context.Context, cfg Config, dev bool, services []string, log *slog
 		defer cancel()
 		_ = a.tel.Shutdown(sctx)
 	})
-
-	if err := a.startNATS(ctx); err != nil {
-		return nil, err
-	}
 	if err := a.secrets(); err != nil {
 		return nil, err
 	}
-	a.buildAdminSurface()
-	if err := a.wireServices(ctx); err != nil {
+	for _, d := range a.defs {
+		if v, ok := cfg.Section(d.Name).(interface{ Validate() error }); ok && d.Name != "gateway" {
+			if err := v.Validate(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := a.listenAdmin(); err != nil {
 		return nil, err
 	}
-	if err := a.listen(); err != nil {
+	if err := a.startNATS(ctx); err != nil {
 		return nil, err
+	}
+	if err := a.build(ctx); err != nil {
+		return nil, err
+	}
+	if dev && cfg.Demo {
+		if err := a.seedDemo(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
+}
+
+// listenAdmin binds the admin listener and starts serving it: health
+// answers at once, the APIs once the services are built.
+func (a *App) listenAdmin() error {
+	ln, err := server.NewListener(server.ListenerOptions{
+		Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.front,
+		Grace: a.cfg.ShutdownTimeout - 2*time.Second, TLSCert: a.cfg.AdminTLSCert, TLSKey: a.cfg.AdminTLSKey, Log: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.admin = ln
+	scheme := "http://"
+	if a.cfg.AdminTLSCert != "" {
+		scheme = "https://"
+	}
+	a.Info.AdminURL = scheme + displayAddr(ln.Addr().String())
+	a.Info.Loopback = isLoopback(ln.Addr().String())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := ln.Run(ctx); err != nil {
+			a.log.Error("admin listener stopped", "err", err)
+		}
+	}()
+	a.stopAdmin = func() { cancel(); <-done }
+	a.closers = append(a.closers, func() { a.stopAdmin() })
+	if a.dev {
+		// The admin CLI finds a local dev instance through this file.
+		if err := writeFile(filepath.Join(a.cfg.DataDir, "admin-url"), a.Info.AdminURL+"\n"); err != nil {
+			return fmt.Errorf("admin-url: %w", err)
+		}
+	}
+	return nil
 }
 
 func (a *App) startNATS(ctx context.Context) error {
@@ -129,68 +205,181 @@ func (a *App) startNATS(ctx context.Context) error {
 		a.closers = append(a.closers, srv.Shutdown)
 		url = srv.ClientURL()
 	}
-	bus, err := natsx.Connect(ctx, url, "lgsp", a.log)
+	err := a.await(ctx, "nats", "LGSP_NATS_URL", func(ctx context.Context) error {
+		bus, err := natsx.Connect(ctx, url, "lgsp", a.log)
+		if err != nil {
+			return err
+		}
+		a.bus = bus
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	a.bus = bus
-	a.closers = append(a.closers, bus.Close)
-	// No process-wide NATS check: the registry and metering include NATS in
-	// their own readiness, and a gateway stays ready without it.
+	a.closers = append(a.closers, a.bus.Close)
 	a.Info.NATSURL = url
 	return nil
 }
 
-// secrets fills the dev-mode secrets that were not configured: a master key
-// and the admin password persisted under the data directory, and a fresh
-// internal token per process (everything runs in one process).
-func (a *App) secrets() error {
-	if !a.dev {
-		return nil
-	}
-	if a.cfg.MasterKey == "" {
-		k, _, err := fileSecret(filepath.Join(a.cfg.DataDir, "master.key"), randomKey)
-		if err != nil {
-			return fmt.Errorf("master key: %w", err)
+// await runs connect until it succeeds, with exponential backoff from a
+// quarter second to ten seconds, reporting the wait on /readyz and in the
+// log. It gives up only when ctx is cancelled.
+func (a *App) await(ctx context.Context, dep, setting string, connect func(context.Context) error) error {
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := connect(actx)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				a.log.Info("dependency answers", "dependency", dep, "attempts", attempt)
+			}
+			a.front.waiting(dep, nil)
+			return nil
 		}
-		a.cfg.MasterKey = k
-	}
-	if a.cfg.InternalToken == "" {
-		a.cfg.InternalToken = randomToken()
-	}
-	a.Info.AdminUser = "admin"
-	if a.cfg.AdminPassword == "" {
-		path := filepath.Join(a.cfg.DataDir, "admin-password")
-		p, created, err := fileSecret(path, randomPassword)
-		if err != nil {
-			return fmt.Errorf("admin password: %w", err)
+		a.front.waiting(dep, err)
+		a.log.Warn("waiting for a dependency", "dependency", dep, "setting", setting, "attempt", attempt, "retry_in", wait.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s (%s) did not answer before the start was cancelled: %w", dep, setting, err)
+		case <-time.After(wait):
 		}
-		a.cfg.AdminPassword = p
-		a.Info.AdminPasswordFile = path
-		a.Info.PasswordGenerated = created
+		wait = min(wait*2, 10*time.Second)
 	}
-	a.Info.AdminPassword = a.cfg.AdminPassword
-	return nil
 }
 
-// openDB opens the database of one service: its own SQLite file in dev mode,
-// or the shared DSN.
-func (a *App) openDB(ctx context.Context, service string) (*sqlstore.DB, error) {
+// openDB opens a service's database: its own SQLite file in dev mode, or
+// the shared DSN, retrying while it does not answer.
+func (a *App) openDB(ctx context.Context, svc string) (*sqlstore.DB, error) {
 	url := a.cfg.DatabaseURL
 	if url == "" {
-		url = "sqlite:" + filepath.Join(a.cfg.DataDir, service+".db")
+		url = "sqlite:" + filepath.Join(a.cfg.DataDir, svc+".db")
 	}
-	db, err := sqlstore.Open(ctx, url)
+	var db *sqlstore.DB
+	err := a.await(ctx, "database:"+svc, "LGSP_DATABASE_URL", func(ctx context.Context) error {
+		var err error
+		if db, err = sqlstore.Open(ctx, url); err != nil {
+			return err
+		}
+		if err := db.Ping(ctx); err != nil {
+			_ = db.Close()
+			return err
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s database: %w", service, err)
+		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = db.Close() })
-	a.health.Add("database:"+service, db.Ping)
+	a.health.Add("database:"+svc, db.Ping)
 	return db, nil
 }
 
-func (a *App) buildAdminSurface() {
-	a.rest = runtime.NewServeMux(
+// build constructs the services in table order and mounts their faces on
+// the admin listener.
+func (a *App) build(ctx context.Context) error {
+	stop := a.cfg.ShutdownTimeout - 2*time.Second
+	for _, d := range a.defs {
+		deps := service.Deps{
+			Dev: a.dev, Log: a.log, Bus: a.bus, Replicas: a.cfg.NATSReplicas, StopBound: stop,
+		}
+		if a.dev {
+			deps.DataDir = a.cfg.DataDir
+		}
+		if d.Needs.Database {
+			db, err := a.openDB(ctx, d.Name)
+			if err != nil {
+				return err
+			}
+			deps.DB = db
+		}
+		if d.Needs.Registry {
+			r, err := a.registryFor()
+			if err != nil {
+				return err
+			}
+			deps.Registry = r
+		}
+		if d.Needs.PeerToken {
+			deps.PeerToken = a.cfg.InternalToken
+		}
+		inst, err := d.New(ctx, deps, a.cfg.Section(d.Name))
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+		if c, ok := inst.(interface{ Close() error }); ok {
+			a.closers = append(a.closers, func() { _ = c.Close() })
+		}
+		a.instances = append(a.instances, named{d.Name, inst})
+		a.health.Add(d.Name, inst.Ready)
+		if p, ok := inst.(service.RegistryProvider); ok {
+			a.registry = p.Registry()
+		}
+		if e, ok := inst.(service.Endpoints); ok {
+			for _, ep := range e.Endpoints() {
+				switch ep.Name {
+				case "gateway":
+					a.Info.GatewayURL = ep.URL
+				case "simulators":
+					a.Info.SimulatorURL = ep.URL
+				}
+			}
+		}
+	}
+	return a.mount(ctx)
+}
+
+// registryFor returns the registry of this process, or a client of the
+// registry's process (gRPC is lazy: nothing is dialled before a call).
+func (a *App) registryFor() (service.Registry, error) {
+	if a.registry.Gateway != nil {
+		return a.registry, nil
+	}
+	var creds credentials.TransportCredentials = insecure.NewCredentials()
+	if a.cfg.RegistryTLS {
+		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	}
+	conn, err := grpc.NewClient(a.cfg.RegistryAddr,
+		grpc.WithTransportCredentials(creds),
+		grpc.WithPerRPCCredentials(authn.PerRPCToken{Token: a.cfg.InternalToken, AllowInsecure: !a.cfg.RegistryTLS}),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+	)
+	if err != nil {
+		return service.Registry{}, &config.Invalid{Setting: "LGSP_REGISTRY_ADDR", Value: a.cfg.RegistryAddr, Reason: err.Error()}
+	}
+	a.closers = append(a.closers, func() { _ = conn.Close() })
+	a.registry = service.Registry{
+		Gateway:       registryv1.NewGatewayServiceClient(conn),
+		Authenticator: registry.RemoteAuthenticator{Client: registryv1.NewRegistryServiceClient(conn), InternalToken: a.cfg.InternalToken},
+	}
+	return a.registry, nil
+}
+
+// mount builds the admin listener's gRPC server and HTTP surface from the
+// faces the instances offer, and switches the listener to them.
+func (a *App) mount(ctx context.Context) error {
+	authr := a.registry.Authenticator
+	if authr == nil {
+		// No service of this process needs a registry: nothing but health
+		// and the metrics token opens the admin listener.
+		authr = denyAll{}
+	}
+	public := map[string]bool{}
+	var publicREST []func(*http.Request) bool
+	for _, n := range a.instances {
+		if p, ok := n.inst.(service.Public); ok {
+			for _, m := range p.PublicGRPCMethods() {
+				public[m] = true
+			}
+			publicREST = append(publicREST, p.IsPublicREST)
+		}
+	}
+	g := grpc.NewServer(
+		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.ChainUnaryInterceptor(authn.UnaryInterceptor(authr, public)),
+		grpc.ChainStreamInterceptor(authn.StreamInterceptor(authr, public)),
+	)
+	rest := runtime.NewServeMux(
 		runtime.WithErrorHandler(apierr.GatewayErrorHandler),
 		runtime.WithIncomingHeaderMatcher(func(k string) (string, bool) {
 			switch http.CanonicalHeaderKey(k) {
@@ -200,45 +389,64 @@ func (a *App) buildAdminSurface() {
 			return runtime.DefaultHeaderMatcher(k)
 		}),
 	)
-	a.adminMux = http.NewServeMux()
-	a.adminMux.Handle("GET /healthz", server.LiveHandler())
-	a.adminMux.Handle("GET /readyz", a.health.ReadyHandler())
-}
-
-func (a *App) listen() error {
-	ln, err := server.NewListener(server.ListenerOptions{
-		Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.adminHandler(), GRPC: a.grpc,
-		Grace: a.cfg.ShutdownTimeout - 2*time.Second, TLSCert: a.cfg.AdminTLSCert, TLSKey: a.cfg.AdminTLSKey, Log: a.log,
-	})
-	if err != nil {
-		return err
+	protected := http.NewServeMux()
+	protected.Handle("GET /metrics", a.tel.Handler())
+	for _, n := range a.instances {
+		if s, ok := n.inst.(service.GRPCService); ok {
+			s.RegisterGRPC(g)
+		}
+		if s, ok := n.inst.(service.RESTService); ok {
+			if err := s.RegisterREST(ctx, rest); err != nil {
+				return fmt.Errorf("%s: REST: %w", n.name, err)
+			}
+			a.Info.AdminAPI = true
+		}
+		if s, ok := n.inst.(service.Routes); ok {
+			for _, r := range s.Routes() {
+				protected.Handle(r.Pattern, r.Handler)
+			}
+		}
 	}
-	a.listeners = append(a.listeners, ln)
-	a.Info.AdminURL = "http://" + displayAddr(ln.Addr().String())
+	if a.Info.AdminAPI {
+		protected.Handle("/admin/", rest)
+	}
+	isPublic := func(r *http.Request) bool {
+		for _, p := range publicREST {
+			if p(r) {
+				return true
+			}
+		}
+		return false
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", server.LiveHandler())
+	mux.Handle("GET /readyz", a.health.ReadyHandler())
+	auth := authn.Middleware(authr, isPublic, apierr.WriteJSON)(protected)
+	mux.Handle("/", auth)
+	if a.cfg.MetricsToken != "" {
+		metrics, token := a.tel.Handler(), []byte(a.cfg.MetricsToken)
+		mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if got := authn.BearerFromHeader(r.Header.Get("Authorization")); got != "" && subtle.ConstantTimeCompare([]byte(got), token) == 1 {
+				metrics.ServeHTTP(w, r)
+				return
+			}
+			auth.ServeHTTP(w, r)
+		}))
+	}
+	a.front.ready(mux, g)
+	a.closers = append(a.closers, g.Stop)
 	return nil
 }
 
-// listenTCP binds addr now so that a port conflict fails at start.
-func listenTCP(name, addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("%s listener on %s: %w", name, addr, err)
-	}
-	return ln, nil
-}
-
 // Run serves until ctx is cancelled, then stops everything within the
-// shutdown timeout: listeners and background loops first (the gateway
-// flushes its metering buffer), then databases and NATS.
+// shutdown timeout: the services first (the gateway flushes its metering
+// buffer), then the admin listener, databases and NATS.
 func (a *App) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	for _, ln := range a.listeners {
-		g.Go(func() error { return ln.Run(gctx) })
-	}
-	for _, r := range a.runners {
+	for _, n := range a.instances {
 		g.Go(func() error {
-			if err := r.run(gctx); err != nil && !errors.Is(err, context.Canceled) {
-				return fmt.Errorf("%s: %w", r.name, err)
+			if err := n.inst.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", n.name, err)
 			}
 			return nil
 		})
@@ -267,27 +475,70 @@ func (a *App) close() {
 }
 
 // GatewayAddr is the bound public listener address, for tests using port 0.
-func (a *App) GatewayAddr() string { return a.gatewayAddr }
+func (a *App) GatewayAddr() string { return hostPort(a.Info.GatewayURL) }
 
 // AdminAddr is the bound admin listener address, for tests using port 0.
 func (a *App) AdminAddr() string {
-	for _, ln := range a.listeners {
-		if ln.Name == "admin" {
-			return ln.Addr().String()
+	if a.admin == nil {
+		return ""
+	}
+	return a.admin.Addr().String()
+}
+
+// Instance returns a running service by name, for tests and dev wiring.
+func (a *App) Instance(name string) service.Instance {
+	for _, n := range a.instances {
+		if n.name == name {
+			return n.inst
 		}
 	}
-	return ""
+	return nil
+}
+
+func hostPort(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	return rest
 }
 
 func displayAddr(addr string) string {
-	if len(addr) > 0 && addr[0] == ':' {
+	for _, wild := range []string{"0.0.0.0:", "[::]:"} {
+		if rest, ok := strings.CutPrefix(addr, wild); ok {
+			return "127.0.0.1:" + rest
+		}
+	}
+	if strings.HasPrefix(addr, ":") {
 		return "127.0.0.1" + addr
 	}
-	if len(addr) > 5 && addr[:5] == "[::]:" {
-		return "127.0.0.1" + addr[4:]
-	}
-	if len(addr) > 8 && addr[:8] == "0.0.0.0:" {
-		return "127.0.0.1" + addr[7:]
-	}
 	return addr
+}
+
+func isLoopback(addr string) bool {
+	return strings.HasPrefix(addr, "127.") || strings.HasPrefix(addr, "[::1]:") || strings.HasPrefix(addr, "localhost:")
+}
+
+// UnknownSettings formats unknown LGSP_* variables for the start warning.
+func UnknownSettings(res config.Result) string {
+	names := make([]string, len(res.Unknown))
+	for i, u := range res.Unknown {
+		names[i] = u.String()
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func writeFile(path, body string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(body), 0o600)
+}
+
+// denyAll authenticates nobody.
+type denyAll struct{}
+
+func (denyAll) Authenticate(context.Context, string) (authn.Principal, error) {
+	return authn.Principal{}, authn.ErrUnauthenticated
 }

@@ -15,21 +15,21 @@ import (
 // startDev runs the whole platform in dev mode on random loopback ports with
 // its data in dir, and returns it with a stop function that reports how long
 // the graceful stop took.
-func startDev(t *testing.T, dir string, mutate ...func(*app.Config)) (*app.App, func() time.Duration) {
+func startDev(t *testing.T, dir string, env ...string) (*app.App, func() time.Duration) {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.DataDir = dir
-	cfg.GatewayAddr = "127.0.0.1:0"
-	cfg.AdminAddr = "127.0.0.1:0"
-	cfg.SimulatorAddr = "127.0.0.1:0"
-	cfg.Simulators = true
-	cfg.Demo = true
-	for _, m := range mutate {
-		m(&cfg)
+	environ := append([]string{
+		"LGSP_DATA_DIR=" + dir,
+		"LGSP_GATEWAY_ADDR=127.0.0.1:0",
+		"LGSP_ADMIN_ADDR=127.0.0.1:0",
+		"LGSP_SIMULATOR_ADDR=127.0.0.1:0",
+	}, env...)
+	cfg, _, err := app.LoadConfig(app.LoadOptions{Dev: true, Environ: environ})
+	if err != nil {
+		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, true, app.Services, log)
+	a, err := app.New(ctx, cfg, true, nil, log)
 	if err != nil {
 		cancel()
 		t.Fatalf("start: %v", err)
@@ -116,7 +116,7 @@ func TestDevReadyAndRestart(t *testing.T) {
 // A scraper's token reads /metrics and nothing else.
 func TestMetricsToken(t *testing.T) {
 	const token = "scraper-token-0123456789abcdefghijklmnop"
-	a, _ := startDev(t, t.TempDir(), func(c *app.Config) { c.MetricsToken = token })
+	a, _ := startDev(t, t.TempDir(), "LGSP_METRICS_TOKEN="+token)
 	waitReady(t, a.Info.AdminURL)
 	get := func(path, bearer string) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, a.Info.AdminURL+path, nil)

@@ -9,7 +9,46 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/lgsp-vn/lgsp/services/registry"
 )
+
+// secrets fills the dev-mode secrets that were not configured: the
+// registry's master key and the admin password persisted under the data
+// directory, and a fresh internal token per process (everything runs in
+// one process).
+func (a *App) secrets() error {
+	if !a.dev {
+		return nil
+	}
+	if a.cfg.InternalToken == "" {
+		a.cfg.InternalToken = randomToken()
+	}
+	rc, ok := a.cfg.Section(RegistryName).(*registry.Config)
+	if !ok {
+		return nil
+	}
+	if rc.MasterKey == "" {
+		k, _, err := fileSecret(filepath.Join(a.cfg.DataDir, "master.key"), randomKey)
+		if err != nil {
+			return fmt.Errorf("master key: %w", err)
+		}
+		rc.MasterKey = k
+	}
+	a.Info.AdminUser = "admin"
+	if rc.AdminPassword == "" {
+		path := filepath.Join(a.cfg.DataDir, "admin-password")
+		p, created, err := fileSecret(path, randomPassword)
+		if err != nil {
+			return fmt.Errorf("admin password: %w", err)
+		}
+		rc.AdminPassword = p
+		a.Info.AdminPasswordFile = path
+		a.Info.PasswordGenerated = created
+	}
+	a.Info.AdminPassword = rc.AdminPassword
+	return nil
+}
 
 // fileSecret returns the secret stored at path, creating it with gen when the
 // file does not exist. The file is written with mode 0600. created reports

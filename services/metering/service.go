@@ -132,7 +132,7 @@ func (s *Service) Migrate(ctx context.Context) error {
 }
 
 // RegisterGRPC registers MeteringService.
-func (s *Service) RegisterGRPC(g *grpc.Server) {
+func (s *Service) RegisterGRPC(g grpc.ServiceRegistrar) {
 	meteringv1.RegisterMeteringServiceServer(g, &grpcServer{s: s})
 }
 

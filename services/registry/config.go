@@ -18,6 +18,7 @@ type Config struct {
 	// MasterKey seals upstream secrets, signed-header secrets and the
 	// private signing keys. Losing it makes those unreadable.
 	MasterKey     string        `yaml:"master_key" env:"LGSP_MASTER_KEY" secret:"true" check:"custom" help:"base64 of 32 random bytes sealing stored secrets and signing keys; required by the registry, generated under the data directory in dev mode"`
+	AdminPassword string        `yaml:"admin_password" env:"LGSP_ADMIN_PASSWORD" secret:"true" check:"min=10,omitempty" help:"bootstrap password of user admin, set when the registry starts; dev mode generates one into <data>/admin-password"`
 	TokenIssuer   string        `yaml:"token_issuer" env:"LGSP_TOKEN_ISSUER" check:"custom" help:"iss of issued access tokens"`
 	TokenAudience string        `yaml:"token_audience" env:"LGSP_TOKEN_AUDIENCE" check:"custom" help:"aud of issued access tokens"`
 	TokenTTL      time.Duration `yaml:"token_ttl" env:"LGSP_TOKEN_TTL" check:"min=1m,max=24h" help:"lifetime of an access token"`

@@ -1,0 +1,73 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/lgsp-vn/lgsp/platform/service"
+)
+
+// Definition is the gateway's entry in the service table.
+var Definition = service.Definition{
+	Name:    "gateway",
+	Summary: "the public API gateway: authentication, subscriptions, limits, proxying and metering events",
+	Config: func(dev bool) any {
+		c := DefaultConfig()
+		if dev {
+			c.Addr = "127.0.0.1:8080"
+		}
+		return &c
+	},
+	Needs: service.Needs{Registry: true},
+	New: func(ctx context.Context, d service.Deps, cfg any) (service.Instance, error) {
+		c := *cfg.(*Config)
+		c.StreamReplicas = d.Replicas
+		c.ShutdownTimeout = d.StopBound
+		if d.Registry.Gateway == nil {
+			return nil, errors.New("gateway: a registry is required")
+		}
+		g, err := New(c, RegistryFromClient(d.Registry.Gateway), d.Bus, d.Log)
+		if err != nil {
+			return nil, err
+		}
+		// Bound now, so that a port conflict fails at start.
+		ln, err := net.Listen("tcp", c.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("gateway listener on %s (LGSP_GATEWAY_ADDR): %w", c.Addr, err)
+		}
+		scheme := "http://"
+		if c.TLSCertFile != "" {
+			scheme = "https://"
+		}
+		return &instance{Gateway: g, ln: ln, url: scheme + displayAddr(ln.Addr().String())}, nil
+	},
+}
+
+// instance is a gateway with its bound public listener.
+type instance struct {
+	*Gateway
+	ln  net.Listener
+	url string
+}
+
+func (i *instance) Run(ctx context.Context) error { return i.RunListener(ctx, i.ln) }
+
+func (i *instance) Endpoints() []service.Endpoint {
+	return []service.Endpoint{{Name: "gateway", URL: i.url}}
+}
+
+// displayAddr turns a wildcard listen address into one a person can open.
+func displayAddr(addr string) string {
+	for _, wild := range []string{"0.0.0.0:", "[::]:"} {
+		if rest, ok := strings.CutPrefix(addr, wild); ok {
+			return "127.0.0.1:" + rest
+		}
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
