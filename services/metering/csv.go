@@ -22,12 +22,20 @@ const csvFlushRows = 500
 // CSVHandler serves GET /admin/v1/metering/usage.csv: the rows QueryUsage
 // would return for the same query parameters (start_time, end_time,
 // granularity, group_by, filter.*, total, skip_latency), all of them,
-// streamed without paging. Enum values may be given by their short names
-// in any case (granularity=day, group_by=api); granularity defaults to day. Mount it behind the admin authentication middleware; it applies
-// the same authorisation as the gRPC and REST reports.
+// streamed without paging. Mount it behind the admin authentication
+// middleware; it applies the same authorisation as the gRPC and REST
+// reports.
 //
-// Columns: bucket_start (RFC 3339 in the service's time zone, absent when
-// total=true), the grouped dimensions in request order, then request_count,
+// The query reads as the REST report's does (params.go): enum values by
+// their short names in any case (granularity=day, group_by=api), and
+// start_time and end_time as plain dates (2026-01-01) or local times
+// without an offset in the service's time zone, besides RFC 3339. Every
+// bucket that overlaps the range is exported. granularity defaults to day.
+// The X-LGSP-Time-Zone header names the zone.
+//
+// Columns: bucket_start (the bucket's local start, RFC 3339 with the
+// offset) and time_zone (the zone's IANA name), both absent when
+// total=true, the grouped dimensions in request order, then request_count,
 // error_count, client_error_count, server_error_count, gateway_error_count,
 // error_rate, bytes_in, bytes_out, latency_mean_us, latency_p50_us,
 // latency_p95_us, latency_p99_us.
@@ -60,9 +68,10 @@ func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	zone := s.cal.loc.String()
 	header := []string{}
 	if q.mode != noBuckets {
-		header = append(header, "bucket_start")
+		header = append(header, "bucket_start", "time_zone")
 	}
 	for _, d := range q.groupBy {
 		header = append(header, strings.ToLower(strings.TrimPrefix(d.String(), "DIMENSION_")))
@@ -82,6 +91,7 @@ func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set(TimeZoneHeader, zone)
 		w.WriteHeader(http.StatusOK)
 		return cw.Write(header)
 	}
@@ -99,7 +109,7 @@ func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		rec = rec[:0]
 		if q.mode != noBuckets {
-			rec = append(rec, time.UnixMilli(row.bucket).In(s.cal.loc).Format(time.RFC3339))
+			rec = append(rec, time.UnixMilli(row.bucket).In(s.cal.loc).Format(time.RFC3339), zone)
 		}
 		for _, d := range q.groupBy {
 			if d == meteringv1.Dimension_DIMENSION_STATUS_CLASS {

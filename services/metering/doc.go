@@ -38,5 +38,12 @@
 // over gRPC, REST (grpc-gateway) and as a CSV download, filtered by the
 // caller's agency unless the caller is a platform admin or an auditor.
 //
+// Day, month and year buckets follow the calendar of the configured time
+// zone (Asia/Ho_Chi_Minh by default). A report reads every bucket that
+// overlaps its range, so a year report from 2026-01-01T00:00Z gets 2026,
+// whose bucket starts at 17:00Z the day before. REST and CSV queries also
+// take short enum names (granularity=day) and plain dates or local times,
+// read in that zone, and name it in the X-LGSP-Time-Zone header.
+//
 // Publishers use the small meterpub package rather than this one.
 package metering

@@ -3,6 +3,7 @@ package metering
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 )
@@ -31,6 +32,13 @@ func errInvalidEnum(field, code, value, prefix string, accepted []string) error 
 	return apierr.Invalid(field, code,
 		fmt.Sprintf("%s %s is not understood; use one of: %s (in any case, with or without the %s prefix)", field, echo(value), list, prefix),
 		fmt.Sprintf("không hiểu giá trị %s của %s; hãy dùng một trong: %s (chữ hoa hay thường, có hoặc không có tiền tố %s)", echo(value), field, list, prefix))
+}
+
+// errInvalidTime refuses a start or end time that is not a time.
+func errInvalidTime(field, code, value string, loc *time.Location) error {
+	return apierr.Invalid(field, code,
+		fmt.Sprintf("%s %s is not a time: give a date (2026-01-01, the start of that day in %s), a local time (2026-01-01T08:30) or an RFC 3339 time with an offset (2026-01-01T08:30:00+07:00)", field, echo(value), loc),
+		fmt.Sprintf("%s %s không phải thời điểm hợp lệ: hãy dùng ngày (2026-01-01, tức đầu ngày đó theo múi giờ %s), giờ địa phương (2026-01-01T08:30) hoặc thời điểm RFC 3339 có múi giờ (2026-01-01T08:30:00+07:00)", field, echo(value), loc))
 }
 
 // errInvalidQuery refuses a query string grpc-gateway cannot parse.

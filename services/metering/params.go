@@ -16,7 +16,9 @@ import (
 // grpc-gateway's parser, which knows only the full enum names
 // (GRANULARITY_DAY) and RFC 3339 times with an offset. People type "day"
 // and "2026-01-01", so the parameters below are rewritten into what the
-// parser reads before it runs; everything else is left to it.
+// parser reads before it runs; everything else is left to it. A date, or a
+// date and time without an offset, is read in the service's time zone, the
+// one its day, month and year buckets follow.
 
 // queryParam is one query parameter metering reads in more spellings than
 // grpc-gateway does.
@@ -32,6 +34,8 @@ type queryParam struct {
 }
 
 var (
+	paramStartTime   = queryParam{keys: []string{"start_time", "startTime"}, field: "start_time", code: "invalid_start_time"}
+	paramEndTime     = queryParam{keys: []string{"end_time", "endTime"}, field: "end_time", code: "invalid_end_time"}
 	paramGranularity = queryParam{keys: []string{"granularity"}, field: "granularity",
 		enum: meteringv1.Granularity(0).Descriptor(), code: "invalid_granularity"}
 	paramGroupBy = queryParam{keys: []string{"group_by", "groupBy"}, field: "group_by",
@@ -41,8 +45,8 @@ var (
 	paramPerspective = queryParam{keys: []string{"perspective"}, field: "perspective",
 		enum: meteringv1.AgencyPerspective(0).Descriptor(), code: "invalid_perspective"}
 
-	usageParams      = []queryParam{paramGranularity, paramGroupBy, paramStatusClass}
-	topParams        = []queryParam{paramStatusClass}
+	usageParams      = []queryParam{paramStartTime, paramEndTime, paramGranularity, paramGroupBy, paramStatusClass}
+	topParams        = []queryParam{paramStartTime, paramEndTime, paramStatusClass}
 	agencyYearParams = []queryParam{paramPerspective}
 )
 
@@ -70,7 +74,12 @@ func normaliseQuery(q url.Values, params []queryParam, loc *time.Location) (url.
 			out[k] = vs
 			for i, v := range vs {
 				var err error
-				if vs[i], err = enumValue(p, v); err != nil {
+				if p.enum != nil {
+					vs[i], err = enumValue(p, v)
+				} else {
+					vs[i], err = timeValue(p, v, loc)
+				}
+				if err != nil {
 					return nil, err
 				}
 			}
@@ -126,4 +135,35 @@ func acceptedNames(e protoreflect.EnumDescriptor) []string {
 		}
 	}
 	return names
+}
+
+// Layouts of a local date or date and time, read in the service's zone.
+// Fractional seconds are accepted after the seconds by time.Parse.
+var localLayouts = []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05"}
+
+// timeValue reads an RFC 3339 time, or a date or date and time without an
+// offset in loc, and returns it as RFC 3339.
+func timeValue(p queryParam, v string, loc *time.Location) (string, error) {
+	t, ok := parseReportTime(v, loc)
+	if !ok {
+		return "", errInvalidTime(p.field, p.code, v, loc)
+	}
+	return t.Format(time.RFC3339Nano), nil
+}
+
+func parseReportTime(v string, loc *time.Location) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	// An unescaped '+' of an offset arrives as a space: "…T00:00:00 07:00".
+	if i := len(v) - 6; i > len("2006-01-02") && v[i] == ' ' && v[i+3] == ':' {
+		v = v[:i] + "+" + v[i+1:]
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, v, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -187,7 +187,29 @@ func (s *Service) buildUsageQuery(req *meteringv1.QueryUsageRequest, sc scope) (
 	if err := checkSpan(q.table, from, to); err != nil {
 		return nil, err
 	}
+	// Every bucket that overlaps the range is read: the one holding
+	// start_time too, although it starts earlier. A year report from
+	// 2026-01-01T00:00Z thus gets 2026, whose bucket starts at 2025-12-31
+	// 17:00Z in Asia/Ho_Chi_Minh. Buckets starting before end_time were
+	// always read.
+	q.from = s.bucketStart(q.table, from)
 	return q, nil
+}
+
+// bucketStart returns the start of table's bucket that holds ms.
+func (s *Service) bucketStart(table string, ms int64) int64 {
+	c := s.cal
+	switch table {
+	case tableHour:
+		return c.hour(ms)
+	case tableDay:
+		return c.day(ms)
+	case tableMonth:
+		return c.month(ms)
+	case tableYear:
+		return c.yearOf(ms)
+	}
+	return c.minute(ms)
 }
 
 func totalsOf(r *resultRow, withHist bool) *meteringv1.UsageTotals {

@@ -542,7 +542,10 @@ func TestReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantHeader := "bucket_start,api,status_class,request_count,error_count,client_error_count,server_error_count,gateway_error_count,error_rate,bytes_in,bytes_out,latency_mean_us,latency_p50_us,latency_p95_us,latency_p99_us"
+			if rec.Header().Get(TimeZoneHeader) != "Asia/Ho_Chi_Minh" {
+				t.Errorf("CSV time zone header %q", rec.Header().Get(TimeZoneHeader))
+			}
+			wantHeader := "bucket_start,time_zone,api,status_class,request_count,error_count,client_error_count,server_error_count,gateway_error_count,error_rate,bytes_in,bytes_out,latency_mean_us,latency_p50_us,latency_p95_us,latency_p99_us"
 			if strings.Join(records[0], ",") != wantHeader {
 				t.Fatalf("header %v", records[0])
 			}
@@ -556,11 +559,14 @@ func TestReports(t *testing.T) {
 				t.Fatalf("%d CSV rows, want %d", len(records)-1, len(want))
 			}
 			for _, r := range records[1:] {
-				e := want[strings.Join(r[:3], ",")]
+				if r[1] != "Asia/Ho_Chi_Minh" {
+					t.Errorf("CSV row %v: time zone %q", r, r[1])
+				}
+				e := want[r[0]+","+r[2]+","+r[3]]
 				if e == nil {
 					t.Fatalf("unexpected CSV row %v", r)
 				}
-				if r[3] != strconv.FormatInt(e.n, 10) || r[9] != strconv.FormatInt(e.bytesIn, 10) {
+				if r[4] != strconv.FormatInt(e.n, 10) || r[10] != strconv.FormatInt(e.bytesIn, 10) {
 					t.Errorf("CSV row %v, want count %d bytes_in %d", r, e.n, e.bytesIn)
 				}
 			}
@@ -571,7 +577,7 @@ func TestReports(t *testing.T) {
 				t.Fatalf("agency CSV: %d %v", rec.Code, err)
 			}
 			for _, r := range records[1:] {
-				if r[1] != "hotich" {
+				if r[2] != "hotich" {
 					t.Errorf("agency C's CSV holds %v", r)
 				}
 			}
@@ -591,6 +597,7 @@ func TestReports(t *testing.T) {
 		})
 
 		t.Run("REST and CSV spellings", func(t *testing.T) { testGranularitySpellings(t, s) })
+		t.Run("dates and time zones", func(t *testing.T) { testDatesAndZones(t, s, g) })
 
 		t.Run("REST", func(t *testing.T) {
 			mux := runtime.NewServeMux(runtime.WithErrorHandler(apierr.GatewayErrorHandler))

@@ -21,6 +21,11 @@ const (
 	pathAgencyYearTotals = "/admin/v1/metering/agency-year-totals"
 )
 
+// TimeZoneHeader names, on REST and CSV reports, the IANA time zone whose
+// calendar the day, month and year buckets follow, and in which dates and
+// times without an offset in the query were read.
+const TimeZoneHeader = "X-LGSP-Time-Zone"
+
 // registerREST registers the REST face of MeteringService on mux: the
 // generated grpc-gateway handlers, with the report routes replaced by
 // handlers that first rewrite the query string (params.go) and then parse
@@ -57,6 +62,9 @@ func restRoute[Req any, PReq interface {
 			return
 		}
 		ctx = runtime.NewServerMetadataContext(ctx, runtime.ServerMetadata{})
+		// The rows' bucket times are instants (UTC in JSON); their day,
+		// month and year boundaries are the service's zone's.
+		w.Header().Set(TimeZoneHeader, s.cal.loc.String())
 		req := PReq(new(Req))
 		if err := s.readQuery(r, req, params); err != nil {
 			runtime.HTTPError(ctx, mux, out, w, r, err)

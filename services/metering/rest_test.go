@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
@@ -196,5 +198,139 @@ func testGranularitySpellings(t *testing.T, s *Service) {
 	// The route the service does not rewrite is still served.
 	if code, _, b := c.get("/admin/v1/metering/quotas/sub-x", nil); code != http.StatusOK || !strings.Contains(string(b), `"subscriptionId":"sub-x"`) {
 		t.Errorf("quota state over REST: %d %s", code, b)
+	}
+}
+
+// testDatesAndZones checks, on the reportFixture data (half of it on Dec
+// 31, 2025 23:xx and half on Jan 1, 2026 00:xx in Hanoi), that a report
+// range selects every bucket it overlaps, whatever its spelling, and that
+// answers name the zone of their buckets.
+func testDatesAndZones(t *testing.T, s *Service, g *grpcServer) {
+	c := newRESTClient(t, s, admin)
+	jan1 := time.Date(2026, 1, 1, 0, 0, 0, 0, hcm)
+	for _, r := range [][2]string{
+		{"2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"}, // 07:00 in Hanoi, inside the 2026 bucket
+		{"2026-01-01", "2027-01-01"},
+		{"2026-01-01T00:00:00+07:00", "2027-01-01T00:00:00+07:00"},
+		{"2026-01-01T00:00", "2027-01-01T00:00"},
+		{"2026-06-30T12:34:56.789", "2026-07-01"},
+	} {
+		for _, keys := range [][2]string{{"startTime", "endTime"}, {"start_time", "end_time"}} {
+			q := url.Values{keys[0]: {r[0]}, keys[1]: {r[1]}, "granularity": {"year"}}
+			var resp meteringv1.QueryUsageResponse
+			h := c.json(pathUsage, q, &resp)
+			if len(resp.GetRows()) != 1 || !resp.GetRows()[0].GetBucketStartTime().AsTime().Equal(jan1) || resp.GetRows()[0].GetTotals().GetRequestCount() != 300 {
+				t.Errorf("year report %s..%s: %v, want 2026's row of 300", r[0], r[1], &resp)
+			}
+			if got := h.Get(TimeZoneHeader); got != "Asia/Ho_Chi_Minh" {
+				t.Errorf("year report %s..%s: %s %q", r[0], r[1], TimeZoneHeader, got)
+			}
+		}
+	}
+	// An offset typed unescaped: its '+' arrives as a space.
+	code, _, b := c.getRaw(c.url + pathUsage + "?granularity=year&startTime=2026-01-01T00:00:00+07:00&endTime=2027-01-01T00:00:00+07:00")
+	if code != http.StatusOK || !strings.Contains(string(b), `"requestCount":"300"`) {
+		t.Errorf("unescaped offset: %d %s", code, b)
+	}
+	// gRPC reads the same buckets for the same instants.
+	resp, err := g.QueryUsage(admin(), &meteringv1.QueryUsageRequest{
+		StartTime: timestamppb.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), EndTime: timestamppb.New(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)),
+		Granularity: meteringv1.Granularity_GRANULARITY_YEAR,
+	})
+	if err != nil || len(resp.GetRows()) != 1 || resp.GetRows()[0].GetTotals().GetRequestCount() != 300 {
+		t.Errorf("gRPC year report from 2026-01-01T00:00Z: %v, %v", resp, err)
+	}
+	// Buckets overlapping either end are read whole: Dec 31's day from
+	// 23:30, and Jan 1's hour 00:00 until 00:30.
+	var days meteringv1.QueryUsageResponse
+	c.json(pathUsage, url.Values{"granularity": {"day"}, "startTime": {"2025-12-31T23:30"}, "endTime": {"2026-01-01T00:30"}}, &days)
+	if len(days.GetRows()) != 2 || days.GetRows()[0].GetTotals().GetRequestCount() != 300 || days.GetRows()[1].GetTotals().GetRequestCount() != 300 {
+		t.Errorf("day report over an hour around midnight: %v", &days)
+	}
+	// A range inside one bucket still gets that bucket; one that ends
+	// where a bucket starts does not.
+	var month meteringv1.QueryUsageResponse
+	c.json(pathUsage, url.Values{"granularity": {"month"}, "startTime": {"2026-01-15"}, "endTime": {"2026-01-16"}}, &month)
+	if len(month.GetRows()) != 1 || month.GetRows()[0].GetTotals().GetRequestCount() != 300 {
+		t.Errorf("month report within January: %v", &month)
+	}
+	c.json(pathUsage, url.Values{"granularity": {"month"}, "startTime": {"2025-11-15"}, "endTime": {"2025-12-01"}}, &month)
+	if len(month.GetRows()) != 0 {
+		t.Errorf("month report ending at December: %v", &month)
+	}
+
+	// The CSV export: plain dates, days by default, local bucket starts
+	// with their offset and zone.
+	recs, h := c.csv(url.Values{"startTime": {"2025-12-31"}, "endTime": {"2026-01-02"}})
+	if h.Get(TimeZoneHeader) != "Asia/Ho_Chi_Minh" || !strings.Contains(h.Get("Content-Disposition"), "lgsp-usage-20251231T0000-20260102T0000.csv") {
+		t.Errorf("CSV headers %v", h)
+	}
+	want := [][]string{
+		{"bucket_start", "time_zone", "request_count"},
+		{"2025-12-31T00:00:00+07:00", "Asia/Ho_Chi_Minh", "300"},
+		{"2026-01-01T00:00:00+07:00", "Asia/Ho_Chi_Minh", "300"},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("CSV by day: %v", recs)
+	}
+	for i, w := range want {
+		if got := recs[i][:3]; strings.Join(got, ",") != strings.Join(w, ",") {
+			t.Errorf("CSV record %d: %v, want %v", i, got, w)
+		}
+	}
+	recs, _ = c.csv(url.Values{"start_time": {"2026-01-01T00:00:00Z"}, "end_time": {"2027-01-01"}, "granularity": {"year"}})
+	if len(recs) != 2 || recs[1][0] != "2026-01-01T00:00:00+07:00" || recs[1][2] != "300" {
+		t.Errorf("CSV year report: %v", recs)
+	}
+
+	// Top lists take dates too.
+	var top meteringv1.TopConsumersResponse
+	h = c.json(pathTopConsumers, url.Values{"startTime": {"2026-01-01"}, "endTime": {"2026-01-02"}}, &top)
+	var n int64
+	for _, cu := range top.GetConsumers() {
+		n += cu.GetTotals().GetRequestCount()
+	}
+	if n != 300 || h.Get(TimeZoneHeader) != "Asia/Ho_Chi_Minh" {
+		t.Errorf("top consumers on Jan 1: %d calls, zone %q", n, h.Get(TimeZoneHeader))
+	}
+
+	// What is not a time is refused, saying what is.
+	for _, p := range []string{CSVPath, pathUsage, pathTopAPIs} {
+		body := c.refusal(p, url.Values{"granularity": {"day"}, "startTime": {"yesterday"}, "endTime": {"2026-01-02"}}, http.StatusBadRequest, "invalid_start_time")
+		if body.Field != "start_time" || !strings.Contains(body.Message, "2026-01-01") || !strings.Contains(body.Message, "Asia/Ho_Chi_Minh") {
+			t.Errorf("%s with a bad start: %+v", p, body)
+		}
+		c.refusal(p, url.Values{"granularity": {"day"}, "startTime": {"2026-01-01"}, "endTime": {"2026-13-01"}}, http.StatusBadRequest, "invalid_end_time")
+	}
+}
+
+func TestParseReportTime(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in   string
+		loc  *time.Location
+		want time.Time
+	}{
+		{"2026-01-01", hcm, time.Date(2026, 1, 1, 0, 0, 0, 0, hcm)},
+		{"2026-07-01", paris, time.Date(2026, 7, 1, 0, 0, 0, 0, paris)},
+		{"2026-07-01T08:30", paris, time.Date(2026, 7, 1, 8, 30, 0, 0, paris)},
+		{"2026-07-01T08:30:15.5", hcm, time.Date(2026, 7, 1, 8, 30, 15, 5e8, hcm)},
+		{"2026-01-01T00:00:00Z", hcm, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-01-01T00:00:00-05:00", hcm, time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC)},
+		{"2026-01-01T00:00:00 07:00", paris, time.Date(2025, 12, 31, 17, 0, 0, 0, time.UTC)},
+		{" 2026-01-01 ", hcm, time.Date(2026, 1, 1, 0, 0, 0, 0, hcm)},
+	} {
+		got, ok := parseReportTime(c.in, c.loc)
+		if !ok || !got.Equal(c.want) {
+			t.Errorf("parseReportTime(%q, %s) = %v, %v; want %v", c.in, c.loc, got, ok, c.want)
+		}
+	}
+	for _, in := range []string{"", "yesterday", "2026-1-1", "2026-02-30", "01/01/2026", "2026-01-01T25:00", "1767225600"} {
+		if got, ok := parseReportTime(in, hcm); ok {
+			t.Errorf("parseReportTime(%q) = %v, want refused", in, got)
+		}
 	}
 }
