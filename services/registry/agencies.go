@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -57,25 +56,16 @@ func scanAgency(sc scanner) (agencyRow, error) {
 func getAgency(ctx context.Context, db *sqlstore.DB, q querier, code string) (agencyRow, error) {
 	a, err := scanAgency(q.QueryRowContext(ctx, db.Rebind(`SELECT `+agencyColumns+` FROM registry_agencies WHERE code = ?`), code))
 	if errNoRows(err) {
-		return a, apierr.NotFound("agency", code)
+		return a, errAgencyNotFound(code)
 	}
 	return a, err
 }
 
-func errAgencyCode(field string) error {
-	return apierr.Invalid(field, "invalid_agency_code",
-		"the agency code must have the form LLL.LL.LL.XNN, e.g. 000.00.00.H30",
-		"mã định danh cơ quan phải có dạng LLL.LL.LL.XNN, ví dụ 000.00.00.H30")
-}
-
-func validName(field, code, what, whatVI, v string, max int) error {
+// validName reports whether v, trimmed, is a non-empty valid UTF-8 name of
+// at most maxNameLen characters.
+func validName(v string) bool {
 	v = strings.TrimSpace(v)
-	if v == "" || utf8.RuneCountInString(v) > max || !utf8.ValidString(v) {
-		return apierr.Invalid(field, code,
-			what+" is required and at most "+strconv.Itoa(max)+" characters",
-			whatVI+" là bắt buộc và tối đa "+strconv.Itoa(max)+" ký tự")
-	}
-	return nil
+	return v != "" && utf8.RuneCountInString(v) <= maxNameLen && utf8.ValidString(v)
 }
 
 func (t *wtx) agencyHistory(ctx context.Context, a agencyRow, change, related string) error {
@@ -96,14 +86,12 @@ func (s *Service) checkParent(ctx context.Context, q querier, code, parent strin
 	}
 	for i, p := 0, parent; p != "" && i < 64; i++ {
 		if p == code {
-			return apierr.Invalid("agency.parent_code", "agency_parent_cycle",
-				"the parent chain would loop back to this agency", "cơ quan cấp trên tạo thành vòng lặp")
+			return errParentCycle
 		}
 		a, err := getAgency(ctx, s.db, q, p)
 		if err != nil {
 			if p == parent && isNotFound(err) {
-				return apierr.Invalid("agency.parent_code", "unknown_parent_agency",
-					"the parent agency does not exist", "cơ quan cấp trên không tồn tại")
+				return errUnknownParent
 			}
 			return err
 		}
@@ -117,7 +105,7 @@ func isNotFound(err error) bool {
 	return errors.As(err, &ae) && strings.HasSuffix(ae.Code, "_not_found")
 }
 
-func statusFromProto(field string, st registryv1.AgencyStatus, dflt string) (string, error) {
+func statusFromProto(st registryv1.AgencyStatus, dflt string) (string, error) {
 	switch st {
 	case registryv1.AgencyStatus_AGENCY_STATUS_UNSPECIFIED:
 		return dflt, nil
@@ -126,9 +114,7 @@ func statusFromProto(field string, st registryv1.AgencyStatus, dflt string) (str
 	case registryv1.AgencyStatus_AGENCY_STATUS_INACTIVE:
 		return agencyInactive, nil
 	}
-	return "", apierr.Invalid(field, "invalid_agency_status",
-		"status must be ACTIVE or INACTIVE; use SucceedAgency to supersede an agency",
-		"trạng thái phải là ACTIVE hoặc INACTIVE; dùng SucceedAgency để thay thế mã cơ quan")
+	return "", errAgencyStatus
 }
 
 // CreateAgency registers an agency.
@@ -139,21 +125,20 @@ func (s *Service) CreateAgency(ctx context.Context, req *registryv1.CreateAgency
 	}
 	in := req.GetAgency()
 	if in == nil {
-		return nil, apierr.Invalid("agency", "agency_required", "the agency is required", "thiếu thông tin cơ quan")
+		return nil, errAgencyRequired
 	}
 	if !agencycode.Valid(in.GetCode()) {
 		return nil, errAgencyCode("agency.code")
 	}
-	if err := validName("agency.name", "invalid_agency_name", "the agency name", "tên cơ quan", in.GetName(), 255); err != nil {
-		return nil, err
+	if !validName(in.GetName()) {
+		return nil, errAgencyName
 	}
-	status, err := statusFromProto("agency.status", in.GetStatus(), agencyActive)
+	status, err := statusFromProto(in.GetStatus(), agencyActive)
 	if err != nil {
 		return nil, err
 	}
 	if in.GetSuccessorCode() != "" {
-		return nil, apierr.Invalid("agency.successor_code", "invalid_successor",
-			"a successor is set with SucceedAgency", "mã kế thừa được đặt bằng SucceedAgency")
+		return nil, errSuccessorOnCreate
 	}
 	var out agencyRow
 	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
@@ -165,7 +150,7 @@ func (s *Service) CreateAgency(ctx context.Context, req *registryv1.CreateAgency
 		if _, err := t.exec(ctx, `INSERT INTO registry_agencies (`+agencyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			out.Code, out.Name, out.Parent, out.Status, out.Successor, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errConflict("agency_exists", "an agency with this code already exists", "mã định danh cơ quan đã tồn tại")
+				return errAgencyExists
 			}
 			return err
 		}
@@ -184,6 +169,9 @@ func (s *Service) CreateAgency(ctx context.Context, req *registryv1.CreateAgency
 // GetAgency returns one agency.
 func (s *Service) GetAgency(ctx context.Context, req *registryv1.GetAgencyRequest) (*registryv1.GetAgencyResponse, error) {
 	if _, err := authorize(ctx, "GetAgency"); err != nil {
+		return nil, err
+	}
+	if err := requireID("code", req.GetCode()); err != nil {
 		return nil, err
 	}
 	a, err := getAgency(ctx, s.db, s.db.DB, req.GetCode())
@@ -210,7 +198,7 @@ func (s *Service) ListAgencies(ctx context.Context, req *registryv1.ListAgencies
 		l.where("parent_code = ?", req.GetParentCode())
 	}
 	resp := &registryv1.ListAgenciesResponse{}
-	next, err := s.list(ctx, &l, `SELECT `+agencyColumns+` FROM registry_agencies`, "code", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &l, `SELECT `+agencyColumns+` FROM registry_agencies`, "code", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			a, err := scanAgency(sc)
 			if err != nil {
@@ -234,7 +222,10 @@ func (s *Service) UpdateAgency(ctx context.Context, req *registryv1.UpdateAgency
 	}
 	in := req.GetAgency()
 	if in == nil {
-		return nil, apierr.Invalid("agency", "agency_required", "the agency is required", "thiếu thông tin cơ quan")
+		return nil, errAgencyRequired
+	}
+	if err := requireID("agency.code", in.GetCode()); err != nil {
+		return nil, err
 	}
 	paths, err := maskPaths(req.GetUpdateMask(), "name", "parent_code", "status")
 	if err != nil {
@@ -251,8 +242,8 @@ func (s *Service) UpdateAgency(ctx context.Context, req *registryv1.UpdateAgency
 		}
 		out = before
 		if paths["name"] {
-			if err := validName("agency.name", "invalid_agency_name", "the agency name", "tên cơ quan", in.GetName(), 255); err != nil {
-				return err
+			if !validName(in.GetName()) {
+				return errAgencyName
 			}
 			out.Name = strings.TrimSpace(in.GetName())
 		}
@@ -263,7 +254,7 @@ func (s *Service) UpdateAgency(ctx context.Context, req *registryv1.UpdateAgency
 			out.Parent = in.GetParentCode()
 		}
 		if paths["status"] {
-			if out.Status, err = statusFromProto("agency.status", in.GetStatus(), before.Status); err != nil {
+			if out.Status, err = statusFromProto(in.GetStatus(), before.Status); err != nil {
 				return err
 			}
 		}
@@ -284,11 +275,6 @@ func (s *Service) UpdateAgency(ctx context.Context, req *registryv1.UpdateAgency
 	return &registryv1.UpdateAgencyResponse{Agency: out.proto()}, nil
 }
 
-func errSuperseded(code string) error {
-	return errPrecondition("agency_superseded", "agency "+code+" was superseded and can no longer change",
-		"cơ quan "+code+" đã được thay thế, không thể thay đổi")
-}
-
 // SucceedAgency supersedes an agency by another, moving its APIs,
 // applications, users and child agencies to the successor.
 func (s *Service) SucceedAgency(ctx context.Context, req *registryv1.SucceedAgencyRequest) (*registryv1.SucceedAgencyResponse, error) {
@@ -296,11 +282,14 @@ func (s *Service) SucceedAgency(ctx context.Context, req *registryv1.SucceedAgen
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("code", req.GetCode()); err != nil {
+		return nil, err
+	}
 	if !agencycode.Valid(req.GetSuccessorCode()) {
 		return nil, errAgencyCode("successor_code")
 	}
 	if req.GetSuccessorCode() == req.GetCode() {
-		return nil, apierr.Invalid("successor_code", "invalid_successor", "an agency cannot succeed itself", "cơ quan không thể tự kế thừa chính mình")
+		return nil, errSucceedsItself
 	}
 	var old, succ agencyRow
 	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
@@ -313,13 +302,13 @@ func (s *Service) SucceedAgency(ctx context.Context, req *registryv1.SucceedAgen
 		}
 		succBefore, err := getAgency(ctx, s.db, t.tx, req.GetSuccessorCode())
 		if isNotFound(err) {
-			return apierr.Invalid("successor_code", "invalid_successor", "the successor agency does not exist", "cơ quan kế thừa không tồn tại")
+			return errUnknownSuccessor
 		}
 		if err != nil {
 			return err
 		}
 		if succBefore.Status != agencyActive {
-			return apierr.Invalid("successor_code", "invalid_successor", "the successor agency must be active", "cơ quan kế thừa phải đang hoạt động")
+			return errInactiveSuccessor
 		}
 		now := t.now.UnixMilli()
 		old = before
@@ -336,9 +325,7 @@ func (s *Service) SucceedAgency(ctx context.Context, req *registryv1.SucceedAgen
 		} {
 			if _, err := t.exec(ctx, q, succBefore.Code, now, old.Code); err != nil {
 				if sqlstore.IsUniqueViolation(err) {
-					return errConflict("succession_conflict",
-						"the successor already has an application with the same name as one of the old agency's; rename it first",
-						"cơ quan kế thừa đã có ứng dụng trùng tên với ứng dụng của cơ quan cũ; hãy đổi tên trước")
+					return errSuccessionConflict
 				}
 				return err
 			}
@@ -369,13 +356,16 @@ func (s *Service) ListAgencyHistory(ctx context.Context, req *registryv1.ListAge
 	if _, err := authorize(ctx, "ListAgencyHistory"); err != nil {
 		return nil, err
 	}
+	if err := requireID("code", req.GetCode()); err != nil {
+		return nil, err
+	}
 	if _, err := getAgency(ctx, s.db, s.db.DB, req.GetCode()); err != nil {
 		return nil, s.internalErr(ctx, "agency history", err)
 	}
 	var l listQuery
 	l.where("code = ?", req.GetCode())
 	resp := &registryv1.ListAgencyHistoryResponse{}
-	next, err := s.listNumeric(ctx, &l, `SELECT code, revision, change, name, parent_code, status, successor_code, related_code, actor, changed_ms FROM registry_agency_history`,
+	next, err := listPage(ctx, s.db, &l, `SELECT code, revision, change, name, parent_code, status, successor_code, related_code, actor, changed_ms FROM registry_agency_history`,
 		"revision", req.GetPageSize(), req.GetPageToken(), func(sc scanner) (int64, error) {
 			var (
 				e   registryv1.AgencyHistoryEntry
@@ -414,9 +404,7 @@ func maskPaths(m *fieldmaskpb.FieldMask, allowed ...string) (map[string]bool, er
 	}
 	for _, p := range m.GetPaths() {
 		if !ok[p] {
-			return nil, apierr.Invalid("update_mask", "invalid_update_mask",
-				"field "+strconv.Quote(p)+" cannot be updated; allowed: "+strings.Join(allowed, ", "),
-				"không thể cập nhật trường "+strconv.Quote(p)+"; được phép: "+strings.Join(allowed, ", "))
+			return nil, errUpdateMask(p, allowed)
 		}
 		out[p] = true
 	}

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry/agencycode"
@@ -67,7 +66,6 @@ const (
 	maxTimeoutMS    = 10 * 60 * 1000
 	maxRetries      = 5
 	maxResources    = openapi.MaxResources
-	maxDescription  = 4000
 	maxEndpointWght = 1000
 )
 
@@ -94,7 +92,7 @@ func scanAPI(sc scanner) (apiRow, error) {
 func getAPI(ctx context.Context, db *sqlstore.DB, q querier, id string) (apiRow, error) {
 	r, err := scanAPI(q.QueryRowContext(ctx, db.Rebind(`SELECT `+apiColumns+` FROM registry_apis WHERE id = ?`), id))
 	if errNoRows(err) {
-		return r, apierr.NotFound("api", id)
+		return r, errAPINotFound(id)
 	}
 	return r, err
 }
@@ -206,41 +204,34 @@ func (s *Service) openSecrets(apiID, sealed string) (*registryv1.UpstreamAuth, e
 // stored API's secrets on update (nil on create).
 func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecrets *registryv1.UpstreamAuth) error {
 	a.Name = strings.TrimSpace(a.GetName())
-	if err := validName("api.name", "invalid_api_name", "the API name", "tên API", a.Name, 255); err != nil {
-		return err
+	if !validName(a.Name) {
+		return errAPIName
 	}
 	if !reContext.MatchString(a.GetContext()) {
-		return apierr.Invalid("api.context", "invalid_api_context",
-			"context must start with a letter and contain only letters, digits, '-' and '_' (at most 64)",
-			"context phải bắt đầu bằng chữ cái, chỉ gồm chữ, số, '-' và '_' (tối đa 64 ký tự)")
+		return errAPIContext
 	}
 	if reservedContexts[strings.ToLower(a.GetContext())] {
-		return apierr.Invalid("api.context", "reserved_api_context",
-			"this context is reserved by the gateway", "context này đã được gateway dành riêng")
+		return errReservedCtx
 	}
 	if !reVersion.MatchString(a.GetVersion()) {
-		return apierr.Invalid("api.version", "invalid_api_version",
-			"version must be letters, digits, '.', '-' or '_' (at most 32), e.g. 1.0",
-			"phiên bản chỉ gồm chữ, số, '.', '-', '_' (tối đa 32 ký tự), ví dụ 1.0")
+		return errAPIVersion
 	}
 	if len([]rune(a.GetDescription())) > maxDescription {
-		return apierr.Invalid("api.description", "invalid_api_description",
-			fmt.Sprintf("the description is limited to %d characters", maxDescription),
-			fmt.Sprintf("mô tả tối đa %d ký tự", maxDescription))
+		return errAPIDescription
 	}
 	switch a.GetVisibility() {
 	case registryv1.ApiVisibility_API_VISIBILITY_UNSPECIFIED:
 		a.Visibility = registryv1.ApiVisibility_API_VISIBILITY_PRIVATE
 	case registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, registryv1.ApiVisibility_API_VISIBILITY_PRIVATE:
 	default:
-		return apierr.Invalid("api.visibility", "invalid_visibility", "unknown visibility", "chế độ hiển thị không hợp lệ")
+		return errVisibility
 	}
 	switch a.GetApprovalMode() {
 	case registryv1.ApprovalMode_APPROVAL_MODE_UNSPECIFIED:
 		a.ApprovalMode = registryv1.ApprovalMode_APPROVAL_MODE_MANUAL
 	case registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC, registryv1.ApprovalMode_APPROVAL_MODE_MANUAL:
 	default:
-		return apierr.Invalid("api.approval_mode", "invalid_approval_mode", "unknown approval mode", "chế độ phê duyệt không hợp lệ")
+		return errApprovalMode
 	}
 	if err := s.checkEndpoints(ctx, a.GetEndpoints()); err != nil {
 		return err
@@ -254,21 +245,18 @@ func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecret
 	seen := map[registryv1.AuthMethod]bool{}
 	for _, m := range a.GetAuthMethods() {
 		if _, ok := registryv1.AuthMethod_name[int32(m)]; !ok || m == registryv1.AuthMethod_AUTH_METHOD_UNSPECIFIED || seen[m] {
-			return apierr.Invalid("api.auth_methods", "invalid_auth_method",
-				"auth methods must be known and listed once", "phương thức xác thực phải hợp lệ và không trùng lặp")
+			return errAuthMethod
 		}
 		seen[m] = true
 	}
 	if a.GetMaxBodyBytes() < 0 || a.GetMaxBodyBytes() > maxBodyLimit {
-		return apierr.Invalid("api.max_body_bytes", "invalid_max_body_bytes",
-			"max_body_bytes must be between 0 (platform default) and 1 GiB", "max_body_bytes phải từ 0 (mặc định) đến 1 GiB")
+		return errMaxBodyBytes
 	}
 	if a.GetTimeoutMs() < 0 || a.GetTimeoutMs() > maxTimeoutMS {
-		return apierr.Invalid("api.timeout_ms", "invalid_timeout",
-			"timeout_ms must be between 0 (platform default) and 600000", "timeout_ms phải từ 0 (mặc định) đến 600000")
+		return errTimeout
 	}
 	if a.GetRetries() < 0 || a.GetRetries() > maxRetries {
-		return apierr.Invalid("api.retries", "invalid_retries", "retries must be between 0 and 5", "số lần thử lại phải từ 0 đến 5")
+		return errRetries
 	}
 	if err := checkResources(a.GetResources()); err != nil {
 		return err
@@ -281,12 +269,10 @@ func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecret
 
 func (s *Service) checkEndpoints(ctx context.Context, eps []*registryv1.UpstreamEndpoint) error {
 	if len(eps) == 0 {
-		return apierr.Invalid("api.endpoints", "upstream_required",
-			"at least one upstream endpoint is required", "cần ít nhất một địa chỉ dịch vụ nguồn (upstream)")
+		return errNoUpstream
 	}
 	if len(eps) > maxEndpoints {
-		return apierr.Invalid("api.endpoints", "too_many_endpoints",
-			fmt.Sprintf("at most %d upstream endpoints", maxEndpoints), fmt.Sprintf("tối đa %d địa chỉ upstream", maxEndpoints))
+		return errTooManyUps
 	}
 	for i, ep := range eps {
 		field := fmt.Sprintf("api.endpoints[%d]", i)
@@ -294,8 +280,7 @@ func (s *Service) checkEndpoints(ctx context.Context, eps []*registryv1.Upstream
 			ep.Weight = 1
 		}
 		if ep.GetWeight() < 0 || ep.GetWeight() > maxEndpointWght {
-			return apierr.Invalid(field+".weight", "invalid_endpoint_weight",
-				"weight must be between 1 and 1000", "trọng số phải từ 1 đến 1000")
+			return errEndpointWeight(field + ".weight")
 		}
 		ep.Url = strings.TrimSpace(ep.GetUrl())
 		if err := s.checkUpstreamURL(ctx, field+".url", ep.Url); err != nil {
@@ -314,22 +299,15 @@ func (s *Service) checkUpstreamURL(ctx context.Context, field, raw string) error
 	}
 	switch ge.Reason {
 	case netguard.ReasonScheme:
-		return apierr.Invalid(field, "upstream_scheme_not_allowed",
-			"the upstream URL must use http or https", "địa chỉ upstream phải dùng http hoặc https")
+		return errUpstreamScheme(field)
 	case netguard.ReasonForbidden:
-		return apierr.Invalid(field, "upstream_address_not_allowed",
-			"the upstream address is outside the allowed networks ("+ge.Detail+"); see LGSP_REGISTRY_UPSTREAM_ALLOW",
-			"địa chỉ upstream nằm ngoài các mạng được phép; xem LGSP_REGISTRY_UPSTREAM_ALLOW")
+		return errUpstreamForbidden(field, ge.Detail)
 	case netguard.ReasonUnresolvable:
-		return apierr.Invalid(field, "upstream_unresolvable",
-			"the upstream host name does not resolve", "không phân giải được tên máy chủ upstream")
+		return errUpstreamUnresolvable(field)
 	case netguard.ReasonUserinfo:
-		return apierr.Invalid(field, "invalid_upstream_url",
-			"credentials must not be put in the upstream URL; use upstream_auth",
-			"không được đặt thông tin đăng nhập trong URL upstream; hãy dùng upstream_auth")
+		return errUpstreamUserinfo(field)
 	}
-	return apierr.Invalid(field, "invalid_upstream_url",
-		"the upstream URL must be an absolute http(s) URL", "địa chỉ upstream phải là URL http(s) đầy đủ")
+	return errUpstreamURL(field)
 }
 
 func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old *registryv1.UpstreamAuth) error {
@@ -340,11 +318,7 @@ func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old 
 	}
 	ua.HasSecret = false
 	have := func(v, stored string) bool { return v != "" || stored != "" }
-	missing := func(what string) error {
-		return apierr.Invalid("api.upstream_auth", "invalid_upstream_auth",
-			"upstream authentication "+ua.GetType().String()+" needs "+what,
-			"xác thực upstream "+ua.GetType().String()+" cần "+what)
-	}
+	missing := func(what string) error { return errUpstreamAuth(ua.GetType().String(), what) }
 	switch ua.GetType() {
 	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED, registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE:
 		ua.Type = registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE
@@ -368,22 +342,19 @@ func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old 
 			return missing("system_id and signing_secret")
 		}
 	default:
-		return apierr.Invalid("api.upstream_auth.type", "invalid_upstream_auth", "unknown upstream authentication type", "kiểu xác thực upstream không hợp lệ")
+		return errUpstreamAuthTy
 	}
 	return nil
 }
 
 func checkResources(rs []*registryv1.ApiResource) error {
 	if len(rs) > maxResources {
-		return apierr.Invalid("api.resources", "invalid_resource",
-			fmt.Sprintf("at most %d resources", maxResources), fmt.Sprintf("tối đa %d tài nguyên", maxResources))
+		return errTooManyRes
 	}
 	for i, r := range rs {
 		r.Method = strings.ToUpper(strings.TrimSpace(r.GetMethod()))
 		if !httpMethods[r.Method] || !strings.HasPrefix(r.GetPath(), "/") || len(r.GetPath()) > 512 || strings.ContainsAny(r.GetPath(), " \t\r\n?#") {
-			return apierr.Invalid(fmt.Sprintf("api.resources[%d]", i), "invalid_resource",
-				"a resource needs an HTTP method (or *) and a path starting with /",
-				"tài nguyên cần phương thức HTTP (hoặc *) và đường dẫn bắt đầu bằng /")
+			return errResource(fmt.Sprintf("api.resources[%d]", i))
 		}
 	}
 	return nil
@@ -394,7 +365,7 @@ func parseOpenAPI(field, doc string) (*openapi.Document, error) {
 	d, err := openapi.Parse([]byte(doc))
 	var oe *openapi.Error
 	if errors.As(err, &oe) {
-		return nil, apierr.Invalid(field, oe.Code, "OpenAPI document refused: "+oe.Detail, "tài liệu OpenAPI không hợp lệ: "+oe.Detail)
+		return nil, errOpenAPI(field, oe)
 	}
 	return d, err
 }
@@ -414,13 +385,13 @@ func activeAgency(ctx context.Context, db *sqlstore.DB, q querier, field, code s
 	}
 	a, err := getAgency(ctx, db, q, code)
 	if isNotFound(err) {
-		return apierr.Invalid(field, "unknown_agency", "the agency "+code+" is not registered", "cơ quan "+code+" chưa được đăng ký")
+		return errUnknownAgency(field, code)
 	}
 	if err != nil {
 		return err
 	}
 	if a.Status != agencyActive {
-		return apierr.Invalid(field, "agency_not_active", "the agency "+code+" is not active", "cơ quan "+code+" không còn hoạt động")
+		return errAgencyNotActive(field, code)
 	}
 	return nil
 }
@@ -478,8 +449,7 @@ func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiReques
 			out.ID, out.Name, out.Context, strings.ToLower(out.Context), out.Version, out.Owner, out.Visibility, out.Lifecycle,
 			out.Spec, out.Secrets, doc, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errConflict("duplicate_api", "an API with this context and version already exists",
-					"đã có API với context và phiên bản này")
+				return errDuplicateAPI
 			}
 			return err
 		}
@@ -498,12 +468,15 @@ func (s *Service) GetApi(ctx context.Context, req *registryv1.GetApiRequest) (*r
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	r, err := getAPI(ctx, s.db, s.db.DB, req.GetId())
 	if err != nil {
 		return nil, s.internalErr(ctx, "get api", err)
 	}
 	if !r.visibleTo(c) {
-		return nil, apierr.ErrForbidden
+		return nil, errForbidden
 	}
 	return &registryv1.GetApiResponse{Api: r.proto()}, nil
 }
@@ -528,7 +501,7 @@ func (s *Service) ListApis(ctx context.Context, req *registryv1.ListApisRequest)
 		l.where("context_key = ?", strings.ToLower(req.GetContext()))
 	}
 	resp := &registryv1.ListApisResponse{}
-	next, err := s.list(ctx, &l, `SELECT `+apiColumns+` FROM registry_apis`, "id", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &l, `SELECT `+apiColumns+` FROM registry_apis`, "id", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			r, err := scanAPI(sc)
 			if err != nil {
@@ -554,7 +527,7 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 			return err
 		}
 		if !c.owns(cur.Owner) {
-			return apierr.ErrForbidden
+			return errForbidden
 		}
 		secrets, err := s.openSecrets(cur.ID, cur.Secrets)
 		if err != nil {
@@ -603,7 +576,10 @@ func (s *Service) UpdateApi(ctx context.Context, req *registryv1.UpdateApiReques
 	}
 	in := req.GetApi()
 	if in == nil {
-		return nil, apierr.Invalid("api", "api_required", "the API is required", "thiếu thông tin API")
+		return nil, errAPIRequired
+	}
+	if err := requireID("api.id", in.GetId()); err != nil {
+		return nil, err
 	}
 	paths, err := maskPaths(req.GetUpdateMask(), apiMutable...)
 	if err != nil {
@@ -611,7 +587,7 @@ func (s *Service) UpdateApi(ctx context.Context, req *registryv1.UpdateApiReques
 	}
 	out, err := s.updateAPI(ctx, c, in.GetId(), "update", func(t *wtx, cur apiRow, a *registryv1.Api, secrets *registryv1.UpstreamAuth) (*string, error) {
 		if cur.Lifecycle == lcRetired {
-			return nil, errPrecondition("api_retired", "a retired API can no longer change", "API đã ngừng hẳn, không thể thay đổi")
+			return nil, errAPIRetired
 		}
 		in := proto.Clone(in).(*registryv1.Api)
 		set := map[string]func(){
@@ -648,9 +624,12 @@ func (s *Service) TransitionApi(ctx context.Context, req *registryv1.TransitionA
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	to := lifecycleFromProto(req.GetLifecycle())
 	if to == "" {
-		return nil, apierr.Invalid("lifecycle", "invalid_lifecycle", "the target lifecycle state is required", "cần trạng thái vòng đời đích")
+		return nil, errLifecycle
 	}
 	if req.SunsetTime != nil && req.SunsetTime.CheckValid() != nil {
 		return nil, errInvalidTime("sunset_time")
@@ -661,9 +640,7 @@ func (s *Service) TransitionApi(ctx context.Context, req *registryv1.TransitionA
 			legal = legal || n == to
 		}
 		if !legal {
-			return nil, errPrecondition("illegal_transition",
-				fmt.Sprintf("an API cannot go from %s to %s (draft → published → deprecated → retired; deprecated → published)", cur.Lifecycle, to),
-				fmt.Sprintf("API không thể chuyển từ %s sang %s (draft → published → deprecated → retired; deprecated → published)", cur.Lifecycle, to))
+			return nil, errIllegalTransition(cur.Lifecycle, to)
 		}
 		a.Lifecycle = lifecycleToProto[to]
 		switch to {
@@ -688,6 +665,9 @@ func (s *Service) ImportOpenApi(ctx context.Context, req *registryv1.ImportOpenA
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	d, err := parseOpenAPI("openapi_document", req.GetOpenapiDocument())
 	if err != nil {
 		return nil, err
@@ -695,7 +675,7 @@ func (s *Service) ImportOpenApi(ctx context.Context, req *registryv1.ImportOpenA
 	doc := req.GetOpenapiDocument()
 	out, err := s.updateAPI(ctx, c, req.GetId(), "import_openapi", func(t *wtx, cur apiRow, a *registryv1.Api, _ *registryv1.UpstreamAuth) (*string, error) {
 		if cur.Lifecycle == lcRetired {
-			return nil, errPrecondition("api_retired", "a retired API can no longer change", "API đã ngừng hẳn, không thể thay đổi")
+			return nil, errAPIRetired
 		}
 		a.Resources = resourcesOf(d)
 		return &doc, nil

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -40,7 +39,7 @@ func (a appRow) proto() *registryv1.Application {
 func getApp(ctx context.Context, db *sqlstore.DB, q querier, id string) (appRow, error) {
 	a, err := scanApp(q.QueryRowContext(ctx, db.Rebind(`SELECT `+appColumns+` FROM registry_applications WHERE id = ?`), id))
 	if errNoRows(err) {
-		return a, apierr.NotFound("application", id)
+		return a, errAppNotFound(id)
 	}
 	return a, err
 }
@@ -53,25 +52,19 @@ func normalizeFingerprint(fp string) (string, error) {
 		return "", nil
 	}
 	if b, err := hex.DecodeString(f); err != nil || len(b) != 32 {
-		return "", apierr.Invalid("application.cert_fingerprint", "invalid_cert_fingerprint",
-			"the certificate fingerprint must be the SHA-256 of the DER certificate, in hex",
-			"dấu vân tay chứng thư phải là SHA-256 của chứng thư DER, dạng hex")
+		return "", errFingerprint
 	}
 	return f, nil
 }
 
 func checkApp(a *registryv1.Application) error {
-	if err := validName("application.name", "invalid_application_name", "the application name", "tên ứng dụng", a.GetName(), 255); err != nil {
-		return err
+	if !validName(a.GetName()) {
+		return errAppName
 	}
 	if len([]rune(a.GetDescription())) > maxDescription {
-		return apierr.Invalid("application.description", "invalid_application_description", "the description is limited to 4000 characters", "mô tả tối đa 4000 ký tự")
+		return errAppDescription
 	}
 	return nil
-}
-
-func errDuplicateApp() error {
-	return errConflict("duplicate_application", "the agency already has an application with this name", "cơ quan đã có ứng dụng trùng tên")
 }
 
 // CreateApplication registers a consumer application for an agency.
@@ -109,7 +102,7 @@ func (s *Service) CreateApplication(ctx context.Context, req *registryv1.CreateA
 		if _, err := t.exec(ctx, `INSERT INTO registry_applications (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, out.Name, out.Description, out.Agency, out.State, out.Fingerprint, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errDuplicateApp()
+				return errDuplicateApp
 			}
 			return err
 		}
@@ -126,6 +119,9 @@ func (s *Service) CreateApplication(ctx context.Context, req *registryv1.CreateA
 func (s *Service) GetApplication(ctx context.Context, req *registryv1.GetApplicationRequest) (*registryv1.GetApplicationResponse, error) {
 	c, err := authorize(ctx, "GetApplication")
 	if err != nil {
+		return nil, err
+	}
+	if err := requireID("id", req.GetId()); err != nil {
 		return nil, err
 	}
 	a, err := getApp(ctx, s.db, s.db.DB, req.GetId())
@@ -148,7 +144,7 @@ func (s *Service) ListApplications(ctx context.Context, req *registryv1.ListAppl
 	agency := req.GetAgencyCode()
 	if c.access == own {
 		if agency != "" && agency != c.Agency {
-			return nil, apierr.ErrForbidden
+			return nil, errForbidden
 		}
 		agency = c.Agency
 	}
@@ -162,7 +158,7 @@ func (s *Service) ListApplications(ctx context.Context, req *registryv1.ListAppl
 		l.where("state = ?", appSuspended)
 	}
 	resp := &registryv1.ListApplicationsResponse{}
-	next, err := s.list(ctx, &l, `SELECT `+appColumns+` FROM registry_applications`, "id", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &l, `SELECT `+appColumns+` FROM registry_applications`, "id", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			a, err := scanApp(sc)
 			if err != nil {
@@ -179,8 +175,11 @@ func (s *Service) ListApplications(ctx context.Context, req *registryv1.ListAppl
 }
 
 // updateApp loads an application the caller owns, lets fn change it and
-// stores it.
-func (s *Service) updateApp(ctx context.Context, c caller, id, action string, fn func(before appRow, a *appRow) error) (appRow, error) {
+// stores it. field names id in the request.
+func (s *Service) updateApp(ctx context.Context, c caller, field, id, action string, fn func(before appRow, a *appRow) error) (appRow, error) {
+	if err := requireID(field, id); err != nil {
+		return appRow{}, err
+	}
 	var out appRow
 	_, err := s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
 		before, err := getApp(ctx, s.db, t.tx, id)
@@ -198,7 +197,7 @@ func (s *Service) updateApp(ctx context.Context, c caller, id, action string, fn
 		if _, err := t.exec(ctx, `UPDATE registry_applications SET name = ?, description = ?, state = ?, cert_fingerprint = ?, updated_ms = ? WHERE id = ?`,
 			out.Name, out.Description, out.State, out.Fingerprint, out.Updated, out.ID); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errDuplicateApp()
+				return errDuplicateApp
 			}
 			return err
 		}
@@ -220,7 +219,7 @@ func (s *Service) UpdateApplication(ctx context.Context, req *registryv1.UpdateA
 		return nil, err
 	}
 	in := req.GetApplication()
-	out, err := s.updateApp(ctx, c, in.GetId(), "update", func(before appRow, a *appRow) error {
+	out, err := s.updateApp(ctx, c, "application.id", in.GetId(), "update", func(before appRow, a *appRow) error {
 		next := before.proto()
 		if paths["name"] {
 			next.Name = strings.TrimSpace(in.GetName())
@@ -247,11 +246,6 @@ func (s *Service) UpdateApplication(ctx context.Context, req *registryv1.UpdateA
 	return &registryv1.UpdateApplicationResponse{Application: out.proto()}, nil
 }
 
-func errAppTransition(from, to string) error {
-	return errPrecondition("illegal_application_transition", "the application is "+from+"; it cannot become "+to,
-		"ứng dụng đang ở trạng thái "+from+", không thể chuyển sang "+to)
-}
-
 // SuspendApplication stops every credential of an application at the
 // gateway until it is resumed.
 func (s *Service) SuspendApplication(ctx context.Context, req *registryv1.SuspendApplicationRequest) (*registryv1.SuspendApplicationResponse, error) {
@@ -259,7 +253,7 @@ func (s *Service) SuspendApplication(ctx context.Context, req *registryv1.Suspen
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.updateApp(ctx, c, req.GetId(), "suspend", func(before appRow, a *appRow) error {
+	out, err := s.updateApp(ctx, c, "id", req.GetId(), "suspend", func(before appRow, a *appRow) error {
 		if before.State != appActive {
 			return errAppTransition(before.State, appSuspended)
 		}
@@ -278,7 +272,7 @@ func (s *Service) ResumeApplication(ctx context.Context, req *registryv1.ResumeA
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.updateApp(ctx, c, req.GetId(), "resume", func(before appRow, a *appRow) error {
+	out, err := s.updateApp(ctx, c, "id", req.GetId(), "resume", func(before appRow, a *appRow) error {
 		if before.State != appSuspended {
 			return errAppTransition(before.State, appActive)
 		}

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -135,72 +133,45 @@ func (s *Service) ListAuditEntries(ctx context.Context, req *registryv1.ListAudi
 	if _, err := authorize(ctx, "ListAuditEntries"); err != nil {
 		return nil, err
 	}
-	var (
-		where []string
-		args  []any
-	)
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	l := listQuery{desc: true}
 	if req.GetActor() != "" {
-		add("actor = ?", req.GetActor())
+		l.where("actor = ?", req.GetActor())
 	}
 	if req.GetResourceKind() != "" {
-		add("resource_kind = ?", req.GetResourceKind())
+		l.where("resource_kind = ?", req.GetResourceKind())
 	}
 	if req.GetResourceId() != "" {
-		add("resource_id = ?", req.GetResourceId())
+		l.where("resource_id = ?", req.GetResourceId())
 	}
 	if req.GetAction() != "" {
-		add("action = ?", req.GetAction())
+		l.where("action = ?", req.GetAction())
 	}
 	if req.StartTime != nil {
 		if err := req.StartTime.CheckValid(); err != nil {
 			return nil, errInvalidTime("start_time")
 		}
-		add("at_ms >= ?", req.StartTime.AsTime().UnixMilli())
+		l.where("at_ms >= ?", req.StartTime.AsTime().UnixMilli())
 	}
 	if req.EndTime != nil {
 		if err := req.EndTime.CheckValid(); err != nil {
 			return nil, errInvalidTime("end_time")
 		}
-		add("at_ms < ?", req.EndTime.AsTime().UnixMilli())
+		l.where("at_ms < ?", req.EndTime.AsTime().UnixMilli())
 	}
-	if req.GetPageToken() != "" {
-		k, err := decodePageToken(req.GetPageToken())
-		if err != nil {
-			return nil, err
-		}
-		after, err := strconv.ParseInt(k, 10, 64)
-		if err != nil {
-			return nil, errPageToken
-		}
-		add("seq < ?", after)
-	}
-	n := pageSize(req.GetPageSize())
-	q := `SELECT ` + auditColumns + ` FROM registry_audit_log`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY seq DESC LIMIT ` + strconv.Itoa(n+1)
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+	resp := &registryv1.ListAuditEntriesResponse{}
+	next, err := listPage(ctx, s.db, &l, `SELECT `+auditColumns+` FROM registry_audit_log`, "seq", req.GetPageSize(), req.GetPageToken(),
+		func(sc scanner) (int64, error) {
+			r, err := scanAudit(sc)
+			if err != nil {
+				return 0, err
+			}
+			resp.Entries = append(resp.Entries, r.proto())
+			return r.Seq, nil
+		})
 	if err != nil {
 		return nil, s.internalErr(ctx, "list audit entries", err)
 	}
-	defer rows.Close()
-	resp := &registryv1.ListAuditEntriesResponse{}
-	for rows.Next() {
-		r, err := scanAudit(rows)
-		if err != nil {
-			return nil, s.internalErr(ctx, "list audit entries", err)
-		}
-		if len(resp.Entries) == n {
-			resp.NextPageToken = encodePageToken(strconv.FormatInt(resp.Entries[n-1].Seq, 10))
-			break
-		}
-		resp.Entries = append(resp.Entries, r.proto())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internalErr(ctx, "list audit entries", err)
-	}
+	resp.NextPageToken = next
 	return resp, nil
 }
 

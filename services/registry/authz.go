@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 )
 
@@ -123,15 +122,15 @@ type caller struct {
 func authorize(ctx context.Context, method string) (caller, error) {
 	p, ok := authn.From(ctx)
 	if !ok {
-		return caller{}, apierr.ErrUnauthenticated
+		return caller{}, errUnauthenticated
 	}
 	a := permissions[method][p.Role]
 	if a == deny {
-		return caller{}, apierr.ErrForbidden
+		return caller{}, errForbidden
 	}
 	if a == own && p.Agency == "" {
 		// An agency role without an agency can own nothing.
-		return caller{}, apierr.ErrForbidden
+		return caller{}, errForbidden
 	}
 	return caller{Principal: p, access: a}, nil
 }
@@ -144,7 +143,7 @@ func (c caller) owns(agency string) bool {
 // requireOwn is owns as an error.
 func (c caller) requireOwn(agency string) error {
 	if !c.owns(agency) {
-		return apierr.ErrForbidden
+		return errForbidden
 	}
 	return nil
 }

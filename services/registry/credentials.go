@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -96,7 +95,7 @@ func (t *wtx) insertCredential(ctx context.Context, c credRow) error {
 	_, err := t.exec(ctx, `INSERT INTO registry_credentials (`+credColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AppID, c.Type, c.KeyID, c.SecretHash, c.SecretSealed, c.Description, c.State, c.Expires, c.Created, c.Revoked)
 	if sqlstore.IsUniqueViolation(err) {
-		return errConflict("duplicate_key_id", "a credential with this key id / systemid already exists", "đã có thông tin xác thực với mã này")
+		return errDuplicateKeyID
 	}
 	return err
 }
@@ -108,6 +107,9 @@ func (s *Service) CreateCredential(ctx context.Context, req *registryv1.CreateCr
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("application_id", req.GetApplicationId()); err != nil {
+		return nil, err
+	}
 	var typ string
 	for k, v := range credTypeToProto {
 		if v == req.GetType() {
@@ -115,21 +117,18 @@ func (s *Service) CreateCredential(ctx context.Context, req *registryv1.CreateCr
 		}
 	}
 	if typ == "" {
-		return nil, apierr.Invalid("type", "invalid_credential_type",
-			"type must be OAUTH2_CLIENT, API_KEY or SIGNED_HEADER", "loại phải là OAUTH2_CLIENT, API_KEY hoặc SIGNED_HEADER")
+		return nil, errCredentialType
 	}
 	if req.GetSystemId() != "" && (typ != credSignedHeader || !reSystemID.MatchString(req.GetSystemId())) {
-		return nil, apierr.Invalid("system_id", "invalid_system_id",
-			"system_id applies to signed-header credentials and is letters, digits, '.', '_', ':' or '-' (at most 128)",
-			"system_id chỉ dùng cho loại SIGNED_HEADER, gồm chữ, số, '.', '_', ':' hoặc '-' (tối đa 128)")
+		return nil, errSystemID
 	}
-	if len([]rune(req.GetDescription())) > 1000 {
-		return nil, apierr.Invalid("description", "invalid_credential_description", "the description is limited to 1000 characters", "mô tả tối đa 1000 ký tự")
+	if len([]rune(req.GetDescription())) > maxShortText {
+		return nil, errCredDescription
 	}
 	var expires int64
 	if req.ExpireTime != nil {
 		if req.ExpireTime.CheckValid() != nil || !req.ExpireTime.AsTime().After(s.now()) {
-			return nil, apierr.Invalid("expire_time", "invalid_expire_time", "the expiry must be in the future", "thời điểm hết hạn phải ở tương lai")
+			return nil, errExpireTime
 		}
 		expires = req.ExpireTime.AsTime().UnixMilli()
 	}
@@ -143,7 +142,7 @@ func (s *Service) CreateCredential(ctx context.Context, req *registryv1.CreateCr
 			return err
 		}
 		if app.State != appActive {
-			return errPrecondition("application_suspended", "the application is suspended", "ứng dụng đang bị tạm dừng")
+			return errAppSuspended
 		}
 		out = s.newCredential(app.ID, typ, req.GetSystemId(), "")
 		out.row.Description = strings.TrimSpace(req.GetDescription())
@@ -167,6 +166,9 @@ func (s *Service) ListCredentials(ctx context.Context, req *registryv1.ListCrede
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("application_id", req.GetApplicationId()); err != nil {
+		return nil, err
+	}
 	app, err := getApp(ctx, s.db, s.db.DB, req.GetApplicationId())
 	if err != nil {
 		return nil, s.internalErr(ctx, "list credentials", err)
@@ -177,7 +179,7 @@ func (s *Service) ListCredentials(ctx context.Context, req *registryv1.ListCrede
 	var l listQuery
 	l.where("application_id = ?", app.ID)
 	resp := &registryv1.ListCredentialsResponse{}
-	next, err := s.list(ctx, &l, `SELECT `+credColumns+` FROM registry_credentials`, "id", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &l, `SELECT `+credColumns+` FROM registry_credentials`, "id", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			cr, err := scanCred(sc)
 			if err != nil {
@@ -200,11 +202,14 @@ func (s *Service) RevokeCredential(ctx context.Context, req *registryv1.RevokeCr
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("id", req.GetId()); err != nil {
+		return nil, err
+	}
 	var out credRow
 	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
 		before, err := scanCred(t.queryRow(ctx, `SELECT `+credColumns+` FROM registry_credentials WHERE id = ?`, req.GetId()))
 		if errNoRows(err) {
-			return apierr.NotFound("credential", req.GetId())
+			return errCredentialNotFound(req.GetId())
 		}
 		if err != nil {
 			return err
@@ -217,7 +222,7 @@ func (s *Service) RevokeCredential(ctx context.Context, req *registryv1.RevokeCr
 			return err
 		}
 		if before.State == credRevoked {
-			return errPrecondition("credential_revoked", "the credential is already revoked", "thông tin xác thực đã bị thu hồi")
+			return errCredentialRevoked
 		}
 		out = before
 		out.State, out.Revoked = credRevoked, t.now.UnixMilli()

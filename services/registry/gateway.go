@@ -10,15 +10,11 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/accesstoken"
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -31,19 +27,6 @@ const DefaultTokenScope = "am_application_scope default"
 // snapshotMaxAge bounds how long a built snapshot is reused for one
 // revision: the JWKS also changes with time, when previous keys retire.
 const snapshotMaxAge = time.Minute
-
-// IssueToken's refusals. ErrInvalidClient answers any failed client
-// authentication (unknown client, wrong secret, revoked credential) without
-// saying which; ErrClientNotAllowed answers a client that authenticated but
-// may not have a token now (expired credential, suspended application,
-// inactive agency). The precise reason is logged and counted.
-var (
-	ErrInvalidClient = apierr.New(codes.Unauthenticated, "invalid_client",
-		"client authentication failed", "xác thực ứng dụng thất bại")
-	ErrClientNotAllowed = apierr.New(codes.FailedPrecondition, "unauthorized_client",
-		"the client may not obtain tokens now (credential expired, application suspended or agency inactive)",
-		"ứng dụng hiện không được cấp token (thông tin xác thực hết hạn, ứng dụng bị tạm dừng hoặc cơ quan ngừng hoạt động)")
-)
 
 type gatewayServer struct {
 	registryv1.UnimplementedGatewayServiceServer
@@ -277,7 +260,7 @@ var dummySecretHash = sha256Hex("lgsp-unknown-client")
 func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
 	clientID, secret := req.GetClientId(), req.GetClientSecret()
 	fail := func(reason string) error {
-		s.metrics.tokenFailures.Add(ctx, 1, metric.WithAttributes(attribute.String("reason", reason)))
+		s.metrics.tokenFailures.WithLabelValues(reason).Inc()
 		// The client id is an identifier, not a secret; the secret is never logged.
 		s.log.WarnContext(ctx, "token request refused", "client_id", truncateID(clientID), "reason", reason,
 			"source", req.GetSourceAddress())
@@ -348,7 +331,7 @@ func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequ
 	if err != nil {
 		return nil, s.internalErr(ctx, "sign token", err)
 	}
-	s.metrics.tokenIssued.Add(ctx, 1)
+	s.metrics.tokenIssued.Inc()
 	return &registryv1.IssueTokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: scope}, nil
 }
 

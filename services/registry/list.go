@@ -2,14 +2,19 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 )
 
 // listQuery collects WHERE conditions for a paged list.
 type listQuery struct {
 	conds []string
 	args  []any
+	// desc lists newest first: by descending key.
+	desc bool
 }
 
 func (l *listQuery) where(cond string, args ...any) {
@@ -17,31 +22,40 @@ func (l *listQuery) where(cond string, args ...any) {
 	l.args = append(l.args, args...)
 }
 
-// list runs a keyset-paged query ordered by the text column key. scan
-// consumes one row and returns its key.
-func (s *Service) list(ctx context.Context, l *listQuery, base, key string, size int32, token string, scan func(scanner) (string, error)) (string, error) {
+// pageKey is the type of the column a list is ordered by.
+type pageKey interface{ string | int64 }
+
+// listPage runs a keyset-paged query: base (a SELECT without WHERE) ordered
+// by the column key and continued after the key the page token carries.
+// scan consumes one row and returns its key; it returns the next page token,
+// empty on the last page.
+func listPage[K pageKey](ctx context.Context, db *sqlstore.DB, l *listQuery, base, key string, size int32, token string, scan func(scanner) (K, error)) (string, error) {
+	op, order := " > ?", " ORDER BY "+key
+	if l.desc {
+		op, order = " < ?", order+" DESC"
+	}
 	if token != "" {
-		after, err := decodePageToken(token)
+		after, err := decodeKey[K](token)
 		if err != nil {
 			return "", err
 		}
-		l.where(key+" > ?", after)
+		l.where(key+op, after)
 	}
 	n := pageSize(size)
 	q := base
 	if len(l.conds) > 0 {
 		q += " WHERE " + strings.Join(l.conds, " AND ")
 	}
-	q += " ORDER BY " + key + " LIMIT " + strconv.Itoa(n+1)
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), l.args...)
+	q += order + " LIMIT " + strconv.Itoa(n+1)
+	rows, err := db.QueryContext(ctx, db.Rebind(q), l.args...)
 	if err != nil {
 		return "", err
 	}
 	defer rows.Close()
-	var last string
+	var last K
 	for i := 0; rows.Next(); i++ {
 		if i == n {
-			return encodePageToken(last), rows.Close()
+			return encodeKey(last), rows.Close()
 		}
 		if last, err = scan(rows); err != nil {
 			return "", err
@@ -50,38 +64,21 @@ func (s *Service) list(ctx context.Context, l *listQuery, base, key string, size
 	return "", rows.Err()
 }
 
-// listNumeric is list for an integer key.
-func (s *Service) listNumeric(ctx context.Context, l *listQuery, base, key string, size int32, token string, scan func(scanner) (int64, error)) (string, error) {
-	if token != "" {
-		after, err := decodePageToken(token)
-		if err != nil {
-			return "", err
-		}
-		v, err := strconv.ParseInt(after, 10, 64)
-		if err != nil {
-			return "", errPageToken
-		}
-		l.where(key+" > ?", v)
-	}
-	n := pageSize(size)
-	q := base
-	if len(l.conds) > 0 {
-		q += " WHERE " + strings.Join(l.conds, " AND ")
-	}
-	q += " ORDER BY " + key + " LIMIT " + strconv.Itoa(n+1)
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), l.args...)
+func encodeKey[K pageKey](k K) string { return encodePageToken(fmt.Sprint(k)) }
+
+func decodeKey[K pageKey](token string) (K, error) {
+	var k K
+	text, err := decodePageToken(token)
 	if err != nil {
-		return "", err
+		return k, err
 	}
-	defer rows.Close()
-	var last int64
-	for i := 0; rows.Next(); i++ {
-		if i == n {
-			return encodePageToken(strconv.FormatInt(last, 10)), rows.Close()
+	switch p := any(&k).(type) {
+	case *int64:
+		if *p, err = strconv.ParseInt(text, 10, 64); err != nil {
+			return k, errPageToken
 		}
-		if last, err = scan(rows); err != nil {
-			return "", err
-		}
+	case *string:
+		*p = text
 	}
-	return "", rows.Err()
+	return k, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -61,7 +60,7 @@ func (r subRow) proto() *registryv1.Subscription {
 func getSub(ctx context.Context, db *sqlstore.DB, q querier, id string) (subRow, error) {
 	r, err := scanSub(q.QueryRowContext(ctx, db.Rebind(subSelect+` WHERE s.id = ?`), id))
 	if errNoRows(err) {
-		return r, apierr.NotFound("subscription", id)
+		return r, errSubscriptionNotFound(id)
 	}
 	return r, err
 }
@@ -76,8 +75,8 @@ func (c caller) subAgency(r subRow) string {
 }
 
 func checkReason(reason string) error {
-	if len([]rune(reason)) > 1000 {
-		return apierr.Invalid("reason", "invalid_reason", "the reason is limited to 1000 characters", "lý do tối đa 1000 ký tự")
+	if len([]rune(reason)) > maxShortText {
+		return errReason
 	}
 	return nil
 }
@@ -89,8 +88,14 @@ func (s *Service) CreateSubscription(ctx context.Context, req *registryv1.Create
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("application_id", req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := requireID("api_id", req.GetApiId()); err != nil {
+		return nil, err
+	}
 	if req.GetTier() == "" {
-		return nil, apierr.Invalid("tier", "tier_required", "a tier is required", "cần chọn gói chính sách")
+		return nil, errTierRequired
 	}
 	var out subRow
 	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
@@ -102,23 +107,21 @@ func (s *Service) CreateSubscription(ctx context.Context, req *registryv1.Create
 			return err
 		}
 		if app.State != appActive {
-			return errPrecondition("application_suspended", "the application is suspended", "ứng dụng đang bị tạm dừng")
+			return errAppSuspended
 		}
 		api, err := getAPI(ctx, s.db, t.tx, req.GetApiId())
 		if err != nil {
 			return err
 		}
 		if api.Visibility != visPublic && api.Owner != app.Agency {
-			return apierr.Invalid("api_id", "api_not_visible",
-				"the API is private to its owner agency", "API này chỉ dành cho cơ quan sở hữu")
+			return errAPINotVisible
 		}
 		if api.Lifecycle != lcPublished {
-			return errPrecondition("api_not_published", "only published APIs accept new subscriptions (this one is "+api.Lifecycle+")",
-				"chỉ API đã xuất bản mới nhận đăng ký mới (API này đang ở trạng thái "+api.Lifecycle+")")
+			return errAPINotPublished(api.Lifecycle)
 		}
 		if _, err := getTier(ctx, s.db, t.tx, req.GetTier()); err != nil {
 			if isNotFound(err) {
-				return apierr.Invalid("tier", "unknown_tier", "the tier does not exist", "gói chính sách không tồn tại")
+				return errUnknownTier
 			}
 			return err
 		}
@@ -132,8 +135,7 @@ func (s *Service) CreateSubscription(ctx context.Context, req *registryv1.Create
 			decided_ms, reason, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, out.AppID, out.APIID, out.Tier, out.State, out.RequestedBy, out.DecidedBy, out.Decided, out.Reason, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errConflict("duplicate_subscription", "the application already has a subscription to this API",
-					"ứng dụng đã đăng ký API này")
+				return errDuplicateSub
 			}
 			return err
 		}
@@ -150,6 +152,9 @@ func (s *Service) CreateSubscription(ctx context.Context, req *registryv1.Create
 func (s *Service) GetSubscription(ctx context.Context, req *registryv1.GetSubscriptionRequest) (*registryv1.GetSubscriptionResponse, error) {
 	c, err := authorize(ctx, "GetSubscription")
 	if err != nil {
+		return nil, err
+	}
+	if err := requireID("id", req.GetId()); err != nil {
 		return nil, err
 	}
 	r, err := getSub(ctx, s.db, s.db.DB, req.GetId())
@@ -190,7 +195,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, req *registryv1.ListSub
 		}
 	}
 	resp := &registryv1.ListSubscriptionsResponse{}
-	next, err := s.list(ctx, &l, subSelect, "s.id", req.GetPageSize(), req.GetPageToken(), func(sc scanner) (string, error) {
+	next, err := listPage(ctx, s.db, &l, subSelect, "s.id", req.GetPageSize(), req.GetPageToken(), func(sc scanner) (string, error) {
 		r, err := scanSub(sc)
 		if err != nil {
 			return "", err
@@ -211,6 +216,9 @@ func (s *Service) decide(ctx context.Context, method, action, id, reason string)
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("id", id); err != nil {
+		return nil, err
+	}
 	if err := checkReason(reason); err != nil {
 		return nil, err
 	}
@@ -225,9 +233,7 @@ func (s *Service) decide(ctx context.Context, method, action, id, reason string)
 			return err
 		}
 		if before.State != tr[0] {
-			return errPrecondition("illegal_subscription_transition",
-				"cannot "+action+" a subscription that is "+before.State+" (pending → approved | rejected; approved ↔ suspended)",
-				"không thể "+action+" đăng ký đang ở trạng thái "+before.State+" (pending → approved | rejected; approved ↔ suspended)")
+			return errSubTransition(action, before.State)
 		}
 		out = before
 		out.State, out.DecidedBy, out.Reason = tr[1], c.Subject, strings.TrimSpace(reason)

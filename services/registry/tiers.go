@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -41,30 +40,26 @@ func (t tierRow) proto() *registryv1.Tier {
 func getTier(ctx context.Context, db *sqlstore.DB, q querier, name string) (tierRow, error) {
 	t, err := scanTier(q.QueryRowContext(ctx, db.Rebind(`SELECT `+tierColumns+` FROM registry_tiers WHERE name = ?`), name))
 	if errNoRows(err) {
-		return t, apierr.NotFound("tier", name)
+		return t, errTierNotFound(name)
 	}
 	return t, err
 }
 
 func checkTier(t *registryv1.Tier) error {
 	if !reTierName.MatchString(t.GetName()) {
-		return apierr.Invalid("tier.name", "invalid_tier_name",
-			"the tier name must start with a letter and contain only letters, digits, '-' and '_' (at most 64)",
-			"tên gói phải bắt đầu bằng chữ cái, chỉ gồm chữ, số, '-' và '_' (tối đa 64 ký tự)")
+		return errTierName
 	}
-	if len([]rune(t.GetDescription())) > 1000 {
-		return apierr.Invalid("tier.description", "invalid_tier_description", "the description is limited to 1000 characters", "mô tả tối đa 1000 ký tự")
+	if len([]rune(t.GetDescription())) > maxShortText {
+		return errTierDescription
 	}
 	if r := t.GetRatePerSecond(); math.IsNaN(r) || r <= 0 || r > 1e6 {
-		return apierr.Invalid("tier.rate_per_second", "invalid_tier_rate",
-			"rate_per_second must be above 0 and at most 1000000", "rate_per_second phải lớn hơn 0 và tối đa 1000000")
+		return errTierRate
 	}
 	if b := t.GetBurst(); b < 1 || b > 1_000_000 {
-		return apierr.Invalid("tier.burst", "invalid_tier_burst", "burst must be between 1 and 1000000", "burst phải từ 1 đến 1000000")
+		return errTierBurst
 	}
 	if t.GetMonthlyQuota() < 0 {
-		return apierr.Invalid("tier.monthly_quota", "invalid_tier_quota",
-			"monthly_quota must be 0 (unlimited) or more", "monthly_quota phải từ 0 (không giới hạn) trở lên")
+		return errTierQuota
 	}
 	return nil
 }
@@ -87,7 +82,7 @@ func (s *Service) CreateTier(ctx context.Context, req *registryv1.CreateTierRequ
 		if _, err := t.exec(ctx, `INSERT INTO registry_tiers (`+tierColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			out.Name, out.Description, out.Rate, out.Burst, out.Quota, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errConflict("tier_exists", "a tier with this name already exists", "gói chính sách này đã tồn tại")
+				return errTierExists
 			}
 			return err
 		}
@@ -105,6 +100,9 @@ func (s *Service) GetTier(ctx context.Context, req *registryv1.GetTierRequest) (
 	if _, err := authorize(ctx, "GetTier"); err != nil {
 		return nil, err
 	}
+	if err := requireID("name", req.GetName()); err != nil {
+		return nil, err
+	}
 	t, err := getTier(ctx, s.db, s.db.DB, req.GetName())
 	if err != nil {
 		return nil, s.internalErr(ctx, "get tier", err)
@@ -118,7 +116,7 @@ func (s *Service) ListTiers(ctx context.Context, req *registryv1.ListTiersReques
 		return nil, err
 	}
 	resp := &registryv1.ListTiersResponse{}
-	next, err := s.list(ctx, &listQuery{}, `SELECT `+tierColumns+` FROM registry_tiers`, "name", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &listQuery{}, `SELECT `+tierColumns+` FROM registry_tiers`, "name", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			t, err := scanTier(sc)
 			if err != nil {
@@ -138,6 +136,9 @@ func (s *Service) ListTiers(ctx context.Context, req *registryv1.ListTiersReques
 func (s *Service) UpdateTier(ctx context.Context, req *registryv1.UpdateTierRequest) (*registryv1.UpdateTierResponse, error) {
 	c, err := authorize(ctx, "UpdateTier")
 	if err != nil {
+		return nil, err
+	}
+	if err := requireID("tier.name", req.GetTier().GetName()); err != nil {
 		return nil, err
 	}
 	paths, err := maskPaths(req.GetUpdateMask(), "description", "rate_per_second", "burst", "monthly_quota")

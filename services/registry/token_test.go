@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -192,12 +189,36 @@ func kidOf(t *testing.T, token string) string {
 
 // TestTokenFailuresCountedNotLeaked checks the refused-attempt metric and
 // that the secret never reaches the log.
-func TestTokenFailuresCountedNotLeaked(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	prev := otel.GetMeterProvider()
-	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
-	t.Cleanup(func() { otel.SetMeterProvider(prev) })
+// counterValue reads a counter as /metrics serves it: from the default
+// gatherer, by name and label values. The counters are per process, so
+// tests compare values before and after.
+func counterValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue metrics
+				}
+			}
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
 
+func TestTokenFailuresCountedNotLeaked(t *testing.T) {
+	const failuresMetric = "lgsp_registry_token_failures_total"
+	wrongSecret := map[string]string{"reason": "wrong_secret"}
 	db := sqltest.Open(t, sqltest.SQLite)
 	var logs bytes.Buffer
 	cfg := testConfig()
@@ -207,29 +228,13 @@ func TestTokenFailuresCountedNotLeaked(t *testing.T) {
 	f := e.fixture(t)
 	id, secret, _ := e.oauthClient(t, f.appA.GetId())
 	wrong := secret[:10] + "WRONGWRONGWRONG"
+	before := counterValue(t, failuresMetric, wrongSecret)
 	for range 3 {
 		_, err := e.issue(id, wrong)
 		wantErr(t, err, codes.Unauthenticated, "invalid_client")
 	}
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	var failures int64
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != "lgsp_registry_token_failures" {
-				continue
-			}
-			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-				if v, _ := dp.Attributes.Value(attribute.Key("reason")); v.AsString() == "wrong_secret" {
-					failures += dp.Value
-				}
-			}
-		}
-	}
-	if failures != 3 {
-		t.Fatalf("wrong_secret failures counted = %d, want 3", failures)
+	if failures := counterValue(t, failuresMetric, wrongSecret) - before; failures != 3 {
+		t.Fatalf("wrong_secret failures counted = %v, want 3", failures)
 	}
 	out := logs.String()
 	if !strings.Contains(out, "token request refused") || !strings.Contains(out, id) {

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
@@ -32,12 +30,6 @@ var (
 		authn.RoleAgencyDeveloper: registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER,
 		authn.RoleAuditor:         registryv1.UserRole_USER_ROLE_AUDITOR,
 	}
-	errBadLogin = apierr.New(codes.Unauthenticated, "invalid_credentials",
-		"wrong username or password", "sai tên đăng nhập hoặc mật khẩu")
-	errLoginThrottled = apierr.New(codes.ResourceExhausted, "too_many_login_attempts",
-		"too many failed logins for this user; try again in 15 minutes", "đăng nhập sai quá nhiều lần; hãy thử lại sau 15 phút")
-	errBadSession = apierr.New(codes.Unauthenticated, "invalid_session",
-		"the session is unknown, expired or ended", "phiên đăng nhập không tồn tại, đã hết hạn hoặc đã kết thúc")
 )
 
 const (
@@ -76,15 +68,14 @@ func (u userRow) proto() *registryv1.User {
 func getUser(ctx context.Context, db *sqlstore.DB, q querier, username string) (userRow, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, db.Rebind(`SELECT `+userColumns+` FROM registry_users WHERE username = ?`), username))
 	if errNoRows(err) {
-		return u, apierr.NotFound("user", username)
+		return u, errUserNotFound(username)
 	}
 	return u, err
 }
 
 func checkPasswordPolicy(field, pw string) error {
 	if len([]rune(pw)) < minPasswordLen || len(pw) > maxPasswordLen {
-		return apierr.Invalid(field, "weak_password", "the password must have at least 10 characters",
-			"mật khẩu phải có ít nhất 10 ký tự")
+		return errWeakPassword(field)
 	}
 	return nil
 }
@@ -94,18 +85,16 @@ func checkUserRole(ctx context.Context, db *sqlstore.DB, q querier, role authn.R
 	switch role {
 	case authn.RoleAgencyPublisher, authn.RoleAgencyDeveloper:
 		if agency == "" {
-			return apierr.Invalid("user.agency_code", "agency_required",
-				"agency publishers and developers belong to an agency", "người dùng của cơ quan phải thuộc một cơ quan")
+			return errUserAgency
 		}
 		return activeAgency(ctx, db, q, "user.agency_code", agency)
 	case authn.RolePlatformAdmin, authn.RoleAuditor:
 		if agency != "" {
-			return apierr.Invalid("user.agency_code", "agency_not_allowed",
-				"platform admins and auditors belong to no agency", "quản trị nền tảng và kiểm toán viên không thuộc cơ quan nào")
+			return errAgencyForbidden
 		}
 		return nil
 	}
-	return apierr.Invalid("user.role", "invalid_role", "the role is required", "cần chọn vai trò")
+	return errRole
 }
 
 // sourceOf returns the caller's address: the principal's when
@@ -132,7 +121,7 @@ func sourceOf(ctx context.Context) string {
 func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*registryv1.LoginResponse, error) {
 	src := sourceOf(ctx)
 	if s.logins.blocked(req.GetUsername(), s.now()) {
-		s.metrics.loginFailures.Add(ctx, 1)
+		s.metrics.loginFailures.Inc()
 		s.log.WarnContext(ctx, "admin login refused: too many failures", "username", req.GetUsername(), "source", src)
 		return nil, errLoginThrottled
 	}
@@ -147,7 +136,7 @@ func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*reg
 	}
 	ok := checkPassword(hash, req.GetPassword())
 	if !known || !ok || u.Disabled || len(req.GetPassword()) > maxPasswordLen {
-		s.metrics.loginFailures.Add(ctx, 1)
+		s.metrics.loginFailures.Inc()
 		s.logins.fail(req.GetUsername(), s.now())
 		s.log.WarnContext(ctx, "admin login refused", "username", req.GetUsername(), "source", src,
 			"known_user", known, "disabled", u.Disabled)
@@ -228,7 +217,7 @@ func (s *Service) ChangePassword(ctx context.Context, req *registryv1.ChangePass
 		return nil, s.internalErr(ctx, "change password", err)
 	}
 	if !checkPassword(u.PasswordHash, req.GetCurrentPassword()) {
-		return nil, apierr.Invalid("current_password", "wrong_password", "the current password is wrong", "mật khẩu hiện tại không đúng")
+		return nil, errWrongPassword
 	}
 	hash := hashPassword(req.GetNewPassword())
 	_, err = s.write(ctx, actorOf(c.Principal), func(ctx context.Context, t *wtx) error {
@@ -343,7 +332,7 @@ func (t *wtx) insertUser(ctx context.Context, u userRow) error {
 	_, err := t.exec(ctx, `INSERT INTO registry_users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Username, u.DisplayName, u.Role, u.Agency, u.PasswordHash, u.Disabled, u.Created, u.Updated)
 	if sqlstore.IsUniqueViolation(err) {
-		return errConflict("user_exists", "a user with this name already exists", "tên người dùng đã tồn tại")
+		return errUserExists
 	}
 	return err
 }
@@ -356,16 +345,14 @@ func (s *Service) CreateUser(ctx context.Context, req *registryv1.CreateUserRequ
 	}
 	in := req.GetUser()
 	if !reUsername.MatchString(in.GetUsername()) {
-		return nil, apierr.Invalid("user.username", "invalid_username",
-			"the username is 3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter",
-			"tên đăng nhập gồm 3 đến 64 chữ thường, số, '.', '_' hoặc '-', bắt đầu bằng chữ cái")
+		return nil, errUsername
 	}
-	if len([]rune(in.GetDisplayName())) > 255 {
-		return nil, apierr.Invalid("user.display_name", "invalid_display_name", "the display name is limited to 255 characters", "tên hiển thị tối đa 255 ký tự")
+	if len([]rune(in.GetDisplayName())) > maxNameLen {
+		return nil, errDisplayName
 	}
 	role := roleFromProto(in.GetRole())
 	if role == "" {
-		return nil, apierr.Invalid("user.role", "invalid_role", "the role is required", "cần chọn vai trò")
+		return nil, errRole
 	}
 	if err := checkPasswordPolicy("password", req.GetPassword()); err != nil {
 		return nil, err
@@ -396,6 +383,9 @@ func (s *Service) GetUser(ctx context.Context, req *registryv1.GetUserRequest) (
 	if _, err := authorize(ctx, "GetUser"); err != nil {
 		return nil, err
 	}
+	if err := requireID("username", req.GetUsername()); err != nil {
+		return nil, err
+	}
 	u, err := getUser(ctx, s.db, s.db.DB, req.GetUsername())
 	if err != nil {
 		return nil, s.internalErr(ctx, "get user", err)
@@ -409,7 +399,7 @@ func (s *Service) ListUsers(ctx context.Context, req *registryv1.ListUsersReques
 		return nil, err
 	}
 	resp := &registryv1.ListUsersResponse{}
-	next, err := s.list(ctx, &listQuery{}, `SELECT `+userColumns+` FROM registry_users`, "username", req.GetPageSize(), req.GetPageToken(),
+	next, err := listPage(ctx, s.db, &listQuery{}, `SELECT `+userColumns+` FROM registry_users`, "username", req.GetPageSize(), req.GetPageToken(),
 		func(sc scanner) (string, error) {
 			u, err := scanUser(sc)
 			if err != nil {
@@ -433,6 +423,9 @@ func (s *Service) UpdateUser(ctx context.Context, req *registryv1.UpdateUserRequ
 	if err != nil {
 		return nil, err
 	}
+	if err := requireID("user.username", req.GetUser().GetUsername()); err != nil {
+		return nil, err
+	}
 	paths, err := maskPaths(req.GetUpdateMask(), "display_name", "role", "agency_code", "disabled")
 	if err != nil {
 		return nil, err
@@ -453,15 +446,15 @@ func (s *Service) UpdateUser(ctx context.Context, req *registryv1.UpdateUserRequ
 		}
 		out = before
 		if paths["display_name"] {
-			if len([]rune(in.GetDisplayName())) > 255 {
-				return apierr.Invalid("user.display_name", "invalid_display_name", "the display name is limited to 255 characters", "tên hiển thị tối đa 255 ký tự")
+			if len([]rune(in.GetDisplayName())) > maxNameLen {
+				return errDisplayName
 			}
 			out.DisplayName = strings.TrimSpace(in.GetDisplayName())
 		}
 		if paths["role"] {
 			r := roleFromProto(in.GetRole())
 			if r == "" {
-				return apierr.Invalid("user.role", "invalid_role", "the role is required", "cần chọn vai trò")
+				return errRole
 			}
 			out.Role = string(r)
 		}
@@ -483,7 +476,7 @@ func (s *Service) UpdateUser(ctx context.Context, req *registryv1.UpdateUserRequ
 				return err
 			}
 			if n == 0 {
-				return errPrecondition("last_admin", "this is the last enabled platform admin", "đây là quản trị nền tảng cuối cùng đang hoạt động")
+				return errLastAdmin
 			}
 		}
 		if hash != "" {

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/metric"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
@@ -47,13 +44,6 @@ func tsOrNil(ms int64) *timestamppb.Timestamp {
 	return timestamppb.New(fromMS(ms))
 }
 
-func msOf(ts *timestamppb.Timestamp) int64 {
-	if ts == nil {
-		return 0
-	}
-	return ts.AsTime().UnixMilli()
-}
-
 // Paging: opaque tokens carry the last key of the previous page.
 const (
 	defaultPageSize = 50
@@ -74,8 +64,6 @@ func encodePageToken(key string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("k1:" + key))
 }
 
-var errPageToken = apierr.Invalid("page_token", "invalid_page_token", "the page token is not valid", "mã trang (page_token) không hợp lệ")
-
 func decodePageToken(tok string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil || !strings.HasPrefix(string(b), "k1:") {
@@ -92,42 +80,27 @@ func (s *Service) internalErr(ctx context.Context, op string, err error) error {
 		return ae
 	}
 	if ctx.Err() != nil {
-		return apierr.Wrap(err, codes.Canceled, "canceled", "the request was cancelled", "yêu cầu đã bị huỷ")
+		return errCanceled(err)
 	}
 	s.log.ErrorContext(ctx, "registry: "+op, "err", err)
-	return apierr.Wrap(err, codes.Internal, apierr.ErrInternal.Code, apierr.ErrInternal.Message, apierr.ErrInternal.MessageVI)
+	return errInternal(err)
 }
 
-func errInvalidTime(field string) error {
-	return apierr.Invalid(field, "invalid_time", "the time is not valid", "thời gian không hợp lệ")
-}
+// Text limits, in characters.
+const (
+	// maxNameLen bounds agency, API and application names and display names.
+	maxNameLen = 255
+	// maxShortText bounds short descriptions and reasons.
+	maxShortText = 1000
+	// maxDescription bounds the descriptions of APIs and applications.
+	maxDescription = 4000
+)
 
-func errConflict(code, en, vi string) *apierr.Error {
-	return apierr.New(codes.AlreadyExists, code, en, vi)
-}
-
-func errPrecondition(code, en, vi string) *apierr.Error {
-	return apierr.New(codes.FailedPrecondition, code, en, vi)
-}
-
-// metrics are exported through the platform's OpenTelemetry meter provider.
-type metrics struct {
-	tokenIssued     metric.Int64Counter
-	tokenFailures   metric.Int64Counter
-	loginFailures   metric.Int64Counter
-	publishFailures metric.Int64Counter
-}
-
-func newMetrics() *metrics {
-	m := otel.Meter("github.com/lgsp-vn/lgsp/services/registry")
-	c := func(name, desc string) metric.Int64Counter {
-		ctr, _ := m.Int64Counter(name, metric.WithDescription(desc))
-		return ctr
+// requireID refuses an empty identifier: no resource has one, so the caller
+// left it out (or sent a URL with an empty path segment).
+func requireID(field, id string) error {
+	if id == "" {
+		return errMissingID(field)
 	}
-	return &metrics{
-		tokenIssued:     c("lgsp_registry_tokens_issued", "Access tokens issued."),
-		tokenFailures:   c("lgsp_registry_token_failures", "Refused token requests, by reason."),
-		loginFailures:   c("lgsp_registry_login_failures", "Refused admin logins."),
-		publishFailures: c("lgsp_registry_event_publish_failures", "Change events that could not be published."),
-	}
+	return nil
 }

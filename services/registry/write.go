@@ -61,10 +61,6 @@ func (t *wtx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
 }
 
-func (t *wtx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
-}
-
 // record notes a change that gateways must see.
 func (t *wtx) record(kind, id, action string, before, after proto.Message) {
 	t.changes = append(t.changes, change{kind: kind, id: id, action: action, before: before, after: after, publish: true})
@@ -165,7 +161,7 @@ func (s *Service) publish(ctx context.Context, rev int64, c change, at time.Time
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.publishTimeout)
 	defer cancel()
 	if _, err := s.bus.JS.PublishMsg(pctx, msg); err != nil {
-		s.metrics.publishFailures.Add(pctx, 1)
+		s.metrics.publishFailures.Inc()
 		s.log.WarnContext(ctx, "change event not published; gateways will catch up by polling",
 			"revision", rev, "kind", c.kind, "id", c.id, "err", err)
 	}
