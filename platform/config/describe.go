@@ -172,9 +172,9 @@ func describeCheck(s Setting) string {
 		name, arg, _ := strings.Cut(strings.TrimSpace(r), "=")
 		switch name {
 		case "min":
-			parts = append(parts, "≥ "+arg)
+			parts = append(parts, "≥ "+arg+lengthUnit(s.Type))
 		case "max":
-			parts = append(parts, "≤ "+arg)
+			parts = append(parts, "≤ "+arg+lengthUnit(s.Type))
 		case "nonempty":
 			parts = append(parts, "not empty")
 		case "oneof":
@@ -194,6 +194,16 @@ func describeCheck(s Setting) string {
 		return "any"
 	}
 	return escapeCell(strings.Join(parts, ", "))
+}
+
+func lengthUnit(typ string) string {
+	switch typ {
+	case "string":
+		return " characters"
+	case "list":
+		return " items"
+	}
+	return ""
 }
 
 func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -90,6 +90,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%sALLOWED_AGENCIES: %q is not an agency identifier code", EnvPrefix, a)
 		}
 	}
+	// A knob of the top profile is named by its own variable; the rest of
+	// the fault set (per-path overrides) by the JSON variable.
+	var ke *KnobError
+	if err := c.Faults.FaultProfile.Validate(); errors.As(err, &ke) {
+		return fmt.Errorf("%s%s (or %sFAULTS): %w", EnvPrefix, knobEnv[ke.Knob], EnvPrefix, err)
+	}
 	if err := c.Faults.Validate(); err != nil {
 		return fmt.Errorf("%sFAULTS: %w", EnvPrefix, err)
 	}

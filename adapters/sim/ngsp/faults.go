@@ -58,23 +58,40 @@ type Faults struct {
 
 // Validate reports the first knob out of range.
 func (p FaultProfile) Validate() error {
+	bad := func(knob, format string, args ...any) error {
+		return &KnobError{Knob: knob, msg: knob + " " + fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case p.Latency < 0 || time.Duration(p.Latency) > maxLatency:
-		return fmt.Errorf("latency %v: must be between 0 and %v", time.Duration(p.Latency), maxLatency)
+		return bad("latency", "%v: must be between 0 and %v", time.Duration(p.Latency), maxLatency)
 	case p.Jitter < 0 || time.Duration(p.Jitter) > maxLatency:
-		return fmt.Errorf("jitter %v: must be between 0 and %v", time.Duration(p.Jitter), maxLatency)
+		return bad("jitter", "%v: must be between 0 and %v", time.Duration(p.Jitter), maxLatency)
 	case p.FailureRate < 0 || p.FailureRate > 1:
-		return fmt.Errorf("failureRate %v: must be between 0 and 1", p.FailureRate)
+		return bad("failureRate", "%v: must be between 0 and 1", p.FailureRate)
 	case p.TimeoutRate < 0 || p.TimeoutRate > 1:
-		return fmt.Errorf("timeoutRate %v: must be between 0 and 1", p.TimeoutRate)
+		return bad("timeoutRate", "%v: must be between 0 and 1", p.TimeoutRate)
 	case p.FailureRate+p.TimeoutRate > 1:
-		return fmt.Errorf("failureRate + timeoutRate = %v: must not exceed 1", p.FailureRate+p.TimeoutRate)
+		return bad("failureRate", "+ timeoutRate = %v: must not exceed 1", p.FailureRate+p.TimeoutRate)
 	case p.FailureStatus != 0 && (p.FailureStatus < 500 || p.FailureStatus > 599):
-		return fmt.Errorf("failureStatus %d: must be a 5xx status", p.FailureStatus)
+		return bad("failureStatus", "%d: must be a 5xx status", p.FailureStatus)
 	case p.TimeoutMax < 0 || time.Duration(p.TimeoutMax) > maxTimeout:
-		return fmt.Errorf("timeoutMax %v: must be between 0 and %v", time.Duration(p.TimeoutMax), maxTimeout)
+		return bad("timeoutMax", "%v: must be between 0 and %v", time.Duration(p.TimeoutMax), maxTimeout)
 	}
 	return nil
+}
+
+// KnobError names the fault knob that is out of range.
+type KnobError struct {
+	Knob string // JSON name: latency, failureRate …
+	msg  string
+}
+
+func (e *KnobError) Error() string { return e.msg }
+
+// knobEnv maps a knob to its environment variable.
+var knobEnv = map[string]string{
+	"latency": "LATENCY", "jitter": "JITTER", "failureRate": "FAILURE_RATE", "timeoutRate": "TIMEOUT_RATE",
+	"failureStatus": "FAILURE_STATUS", "timeoutMax": "TIMEOUT_MAX",
 }
 
 // Validate checks the profile and every override.
