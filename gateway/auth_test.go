@@ -1,20 +1,26 @@
 package gateway
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/platform/accesstoken"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
 func TestRoutingAndOwnPaths(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
-	tok := signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})
+	h := startGateway(t, up.url, nil)
+	tok := h.w.tokens["app1"]
 
 	r := h.do("GET", "/apiCSDLDKDN/1.0/chiTietDoanhNghiep?msdn=0101234567&ten=C%C3%B4ng+ty%20A", bearer(tok), "")
 	if r.status != 200 || r.header.Get(hdrError) != "" {
@@ -45,22 +51,25 @@ func TestRoutingAndOwnPaths(t *testing.T) {
 		t.Fatalf("readyz %d %s", r.status, r.body)
 	}
 	r = h.do("GET", "/.well-known/jwks.json", nil, "")
-	var set struct{ Keys []map[string]string }
-	if r.status != 200 || json.Unmarshal(r.body, &set) != nil || len(set.Keys) != 1 || set.Keys[0]["kid"] != testKid {
+	// The key set as the registry publishes it.
+	if r.status != 200 || string(r.body) != string(h.reg.JWKS()) {
 		t.Fatalf("jwks %d %s", r.status, r.body)
 	}
 }
 
+// The registry refuses the gateway's own paths as API contexts; this test
+// checks the gateway's second line of defence against a registry that
+// would send them anyway, which only a stub can do.
 func TestReservedContextsCannotShadowGatewayPaths(t *testing.T) {
 	up := startUpstream(t)
-	s := baseSnapshot(t, up.url)
+	s := &registryv1.Snapshot{Revision: 1}
 	for _, c := range []string{"token", "oauth2", ".well-known", "healthz", "readyz"} {
 		s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "evil-" + c, Context: c, Version: "1.0", Public: true,
 			Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
 	}
 	s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "evil-oauth2-token", Context: "oauth2", Version: "token", Public: true,
 		Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
-	h := startGateway(t, s, nil)
+	h := startGatewayWith(t, up.url, setup{registry: stubRegistry{s}})
 	if r := h.do("GET", "/healthz", nil, ""); r.status != 200 || string(r.body) != `{"status":"ok"}` {
 		t.Fatalf("healthz shadowed: %d %s", r.status, r.body)
 	}
@@ -75,10 +84,35 @@ func TestReservedContextsCannotShadowGatewayPaths(t *testing.T) {
 
 func TestAuthenticationAndAuthorisationFailures(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
-	_, other := keys(t)
+	h := startGateway(t, up.url, nil)
+	w := h.w
 	const p = "/apiCSDLDKDN/1.0/chiTietDoanhNghiep"
-	tok := func(sub, cid string) map[string]string { return bearer(signToken(t, tokenOpts{sub: sub, cid: cid})) }
+
+	// Tokens the registry never issues: its real claims signed with
+	// another key, under the registry's kid and under an unknown one.
+	var kids struct{ Keys []struct{ Kid string } }
+	if err := json.Unmarshal(h.reg.JWKS(), &kids); err != nil || len(kids.Keys) == 0 {
+		t.Fatalf("registry jwks: %v", err)
+	}
+	foreign, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := accesstoken.NewVerifier(h.reg.JWKS(), h.reg.Config.TokenIssuer, h.reg.Config.TokenAudience, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := v.Verify(w.tokens["app1"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := func(kid string) map[string]string {
+		tok, err := accesstoken.Sign(foreign, kid, *claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bearer(tok)
+	}
 
 	cases := []struct {
 		name   string
@@ -90,21 +124,20 @@ func TestAuthenticationAndAuthorisationFailures(t *testing.T) {
 		{"missing", p, nil, 401, "missing_credential"},
 		{"malformed bearer", p, bearer("not.a.jwt"), 401, "invalid_token"},
 		{"garbage bearer", p, bearer("abc"), 401, "invalid_token"},
-		{"expired", p, bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1", exp: -time.Minute})), 401, "token_expired"},
-		{"bad signature", p, bearer(signToken(t, tokenOpts{key: other, sub: "app-1", cid: "cred-jwt-1"})), 401, "invalid_token"},
-		{"wrong audience", p, bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1", aud: "other"})), 401, "invalid_token"},
-		{"credential of another app", p, tok("app-nosub", "cred-jwt-1"), 401, "invalid_token"},
-		{"unknown credential id", p, tok("app-1", "cred-never"), 401, "credential_revoked"},
+		{"expired", p, w.bearerOf("expired"), 401, "token_expired"},
+		{"bad signature", p, forged(kids.Keys[0].Kid), 401, "invalid_token"},
+		{"unknown key", p, forged("not-a-registry-key"), 401, "invalid_token"},
+		{"revoked credential", p, w.bearerOf("revoked"), 401, "credential_revoked"},
 		{"invalid api key", p, map[string]string{"apikey": "wrong"}, 401, "invalid_api_key"},
 		{"invalid X-API-Key", p, map[string]string{"X-API-Key": "wrong"}, 401, "invalid_api_key"},
-		{"no subscription", p, tok("app-nosub", "cred-jwt-nosub"), 403, "no_subscription"},
-		{"pending subscription", p, tok("app-pending", "cred-jwt-pending"), 403, "no_subscription"},
-		{"suspended subscription", p, tok("app-subsusp", "cred-jwt-subsusp"), 403, "subscription_suspended"},
-		{"suspended application", p, tok("app-off", "cred-jwt-off"), 403, "application_suspended"},
-		{"suspended agency", p, tok("app-agoff", "cred-jwt-agoff"), 403, "agency_suspended"},
-		{"retired api", "/old/0.9/x", tok("app-1", "cred-jwt-1"), 410, "api_retired"},
-		{"method not enabled", "/dep/2.0/x", map[string]string{"apikey": apiKeyOne}, 401, "auth_method_not_allowed"},
-		{"bad signed headers", p, map[string]string{signedheader.HeaderHash: strings.Repeat("ab", 32), signedheader.HeaderSign: `{}`, "XroadVnpt-systemid": sysID}, 401, "invalid_signature"},
+		{"no subscription", p, w.bearerOf("nosub"), 403, "no_subscription"},
+		{"pending subscription", p, w.bearerOf("pending"), 403, "no_subscription"},
+		{"suspended subscription", p, w.bearerOf("subsusp"), 403, "subscription_suspended"},
+		{"suspended application", p, w.bearerOf("off"), 403, "application_suspended"},
+		{"suspended agency", p, w.bearerOf("agoff"), 403, "agency_suspended"},
+		{"retired api", "/old/0.9/x", w.bearerOf("app1"), 410, "api_retired"},
+		{"method not enabled", "/dep/2.0/x", w.apiKey(), 401, "auth_method_not_allowed"},
+		{"bad signed headers", p, map[string]string{signedheader.HeaderHash: strings.Repeat("ab", 32), signedheader.HeaderSign: `{}`, "XroadVnpt-systemid": w.sysID}, 401, "invalid_signature"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,7 +148,7 @@ func TestAuthenticationAndAuthorisationFailures(t *testing.T) {
 		t.Fatalf("%d refused requests reached the upstream", n)
 	}
 	// And the good ones pass.
-	for _, hdr := range []map[string]string{tok("app-1", "cred-jwt-1"), {"apikey": apiKeyOne}, {"X-API-Key": apiKeyOne}} {
+	for _, hdr := range []map[string]string{w.bearerOf("app1"), w.apiKey(), {"X-API-Key": w.apiKey1}} {
 		if r := h.do("GET", p, hdr, ""); r.status != 200 {
 			t.Fatalf("%v: %d %s", hdr, r.status, r.body)
 		}
@@ -124,18 +157,17 @@ func TestAuthenticationAndAuthorisationFailures(t *testing.T) {
 
 func TestRevocationTakesEffectOnReload(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	h := startGateway(t, up.url, nil)
 	const p = "/apiCSDLDKDN/1.0/chiTietDoanhNghiep"
-	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
-	key := map[string]string{"apikey": apiKeyOne}
+	tok := h.w.bearerOf("app1")
+	key := h.w.apiKey()
 	for _, hdr := range []map[string]string{tok, key} {
 		if r := h.do("GET", p, hdr, ""); r.status != 200 {
 			t.Fatalf("before revocation: %d", r.status)
 		}
 	}
-	h.reg.update(func(s *registryv1.Snapshot) {
-		s.Applications[0].Credentials = s.Applications[0].Credentials[2:] // keep only the signed-header one
-	})
+	h.reg.RevokeCredential(h.w.client1.CredentialID)
+	h.reg.RevokeCredential(h.w.keyCred1)
 	h.reload()
 	// The token is cached as verified; revocation must still win.
 	h.expectError(h.do("GET", p, tok, ""), 401, "credential_revoked")
@@ -146,7 +178,8 @@ func TestRevocationTakesEffectOnReload(t *testing.T) {
 
 func TestSignedHeaderAuthentication(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	h := startGateway(t, up.url, nil)
+	sysID, sysSecret := h.w.sysID, h.w.sysKey
 	body := "<edXML>…</edXML>"
 	hdrs := func(secret string, at time.Time, hashFile string) map[string]string {
 		m := map[string]string{}
@@ -159,13 +192,13 @@ func TestSignedHeaderAuthentication(t *testing.T) {
 		}
 		return m
 	}
-	good := hdrs(sysSecret, time.Now(), signedheader.JavaHex(keyHash(body)))
+	good := hdrs(sysSecret, time.Now(), signedheader.JavaHex(sha(body)))
 	r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", good, body)
 	if r.status != 200 {
 		t.Fatalf("signed request: %d %s", r.status, r.body)
 	}
 	got := up.lastRequest()
-	if string(got.Header.Peek("X-LGSP-Consumer")) != "app-1" || len(got.Header.Peek(signedheader.HeaderHash)) != 0 || len(got.Header.Peek(signedheader.HeaderSign)) != 0 {
+	if string(got.Header.Peek("X-LGSP-Consumer")) != h.w.app1.GetId() || len(got.Header.Peek(signedheader.HeaderHash)) != 0 || len(got.Header.Peek(signedheader.HeaderSign)) != 0 {
 		t.Fatalf("upstream headers: %s", got.Header.String())
 	}
 	// The business headers still travel.
@@ -180,14 +213,14 @@ func TestSignedHeaderAuthentication(t *testing.T) {
 	tampered["XroadVnpt-to"] = `["000.00.00.H99"]`
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", tampered, body), 401, "invalid_signature")
 	// Revoking the system's credential.
-	h.reg.update(func(s *registryv1.Snapshot) { s.Applications[0].Credentials = s.Applications[0].Credentials[:2] })
+	h.reg.RevokeCredential(h.w.sysCred)
 	h.reload()
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now(), ""), body), 401, "credential_revoked")
 }
 
 func TestPublicAndDeprecatedAPIs(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	h := startGateway(t, up.url, nil)
 	r := h.do("GET", "/dmdc/1.0/AllCategory", nil, "")
 	if r.status != 200 {
 		t.Fatalf("public api without credential: %d %s", r.status, r.body)
@@ -198,15 +231,26 @@ func TestPublicAndDeprecatedAPIs(t *testing.T) {
 	if r.header.Get("Deprecation") != "" {
 		t.Fatal("published API must not be marked deprecated")
 	}
-	r = h.do("GET", "/dep/2.0/x", bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})), "")
+	r = h.do("GET", "/dep/2.0/x", h.w.bearerOf("app1"), "")
 	if r.status != 200 || r.header.Get("Deprecation") != "true" || r.header.Get("Sunset") != "Wed, 30 Jun 2027 00:00:00 GMT" {
 		t.Fatalf("deprecated api: %d %v", r.status, r.header)
 	}
 }
 
+// percentAll percent-encodes every byte, so that a decoder that skipped
+// the RFC 6749 form-decoding of Basic credentials would fail.
+func percentAll(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, "%%%02X", s[i])
+	}
+	return b.String()
+}
+
 func TestTokenEndpoint(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), nil)
+	h := startGateway(t, up.url, nil)
+	id, secret := h.w.client1.ID, h.w.client1.Secret
 	form := "application/x-www-form-urlencoded"
 	type tokenResp struct {
 		AccessToken string `json:"access_token"`
@@ -232,31 +276,43 @@ func TestTokenEndpoint(t *testing.T) {
 		req.SetBasicAuth(id, secret)
 		return map[string]string{"Authorization": req.Header.Get("Authorization")}
 	}
-	st, tr, hdr := call("/token", basic("client-app-1", "s3cret"), "grant_type=client_credentials")
-	if st != 200 || tr.TokenType != "Bearer" || tr.ExpiresIn != 3600 || tr.AccessToken == "" || tr.Scope != "am_application_scope default" || hdr.Get("Cache-Control") != "no-store" {
+	st, tr, hdr := call("/token", basic(id, secret), "grant_type=client_credentials")
+	if st != 200 || tr.TokenType != "Bearer" || tr.ExpiresIn != int64(h.reg.Config.TokenTTL/time.Second) || tr.AccessToken == "" ||
+		tr.Scope != registry.DefaultTokenScope || hdr.Get("Cache-Control") != "no-store" {
 		t.Fatalf("basic: %d %+v", st, tr)
+	}
+	// What the registry issued verifies with the key set as the gateway
+	// serves it, through the same contract the gateway verifies with.
+	jwks := h.do("GET", "/.well-known/jwks.json", nil, "")
+	v, err := accesstoken.NewVerifier(jwks.body, h.reg.Config.TokenIssuer, h.reg.Config.TokenAudience, nil)
+	if err != nil {
+		t.Fatalf("served jwks %s: %v", jwks.body, err)
+	}
+	if c, err := v.Verify(tr.AccessToken); err != nil || c.Subject != h.w.app1.GetId() || c.CredentialID != h.w.client1.CredentialID ||
+		c.ClientID != id || c.Agency != agencyOK {
+		t.Fatalf("issued token against the served jwks: %+v, %v", c, err)
 	}
 	// The token works at the gateway.
 	if r := h.do("GET", "/apiCSDLDKDN/1.0/chiTietDoanhNghiep", bearer(tr.AccessToken), ""); r.status != 200 {
 		t.Fatalf("issued token refused: %d %s", r.status, r.body)
 	}
-	if st, tr, _ = call("/oauth2/token", nil, "grant_type=client_credentials&client_id=client-app-1&client_secret=s3cret"); st != 200 || tr.AccessToken == "" {
+	if st, tr, _ = call("/oauth2/token", nil, "grant_type=client_credentials&client_id="+url.QueryEscape(id)+"&client_secret="+url.QueryEscape(secret)); st != 200 || tr.AccessToken == "" {
 		t.Fatalf("form: %d %+v", st, tr)
 	}
 	// RFC 6749: Basic credentials are form-encoded first.
-	if st, _, _ = call("/token", map[string]string{"Authorization": "Basic " + b64("we%3Aird:p%40ss%3Aword")}, "grant_type=client_credentials"); st != 200 {
+	if st, _, _ = call("/token", map[string]string{"Authorization": "Basic " + b64(percentAll(id)+":"+percentAll(secret))}, "grant_type=client_credentials"); st != 200 {
 		t.Fatalf("encoded basic credentials: %d", st)
 	}
-	if st, tr, hdr = call("/token", basic("client-app-1", "wrong"), "grant_type=client_credentials"); st != 401 || tr.Error != "invalid_client" || hdr.Get("WWW-Authenticate") == "" {
+	if st, tr, hdr = call("/token", basic(id, "wrong"), "grant_type=client_credentials"); st != 401 || tr.Error != "invalid_client" || hdr.Get("WWW-Authenticate") == "" {
 		t.Fatalf("wrong secret: %d %+v", st, tr)
 	}
 	if st, tr, _ = call("/token", nil, "grant_type=client_credentials"); st != 401 || tr.Error != "invalid_client" {
 		t.Fatalf("no client: %d %+v", st, tr)
 	}
-	if st, tr, _ = call("/token", basic("client-app-1", "s3cret"), "grant_type=password"); st != 400 || tr.Error != "unsupported_grant_type" {
+	if st, tr, _ = call("/token", basic(id, secret), "grant_type=password"); st != 400 || tr.Error != "unsupported_grant_type" {
 		t.Fatalf("password grant: %d %+v", st, tr)
 	}
-	if st, tr, _ = call("/token", basic("client-app-1", "s3cret"), ""); st != 400 || tr.Error != "invalid_request" {
+	if st, tr, _ = call("/token", basic(id, secret), ""); st != 400 || tr.Error != "invalid_request" {
 		t.Fatalf("no grant: %d %+v", st, tr)
 	}
 }

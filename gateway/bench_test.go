@@ -3,40 +3,39 @@ package gateway
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/registrytest"
 )
-
-func benchSnapshot(b *testing.B, upstreamURL string) *registryv1.Snapshot {
-	s := baseSnapshot(b, upstreamURL)
-	for _, tc := range s.Tiers {
-		if tc.Name == "gold" {
-			tc.RatePerSecond, tc.Burst = 1e9, 1e9 // limited, but never reached
-		}
-	}
-	return s
-}
 
 // BenchmarkAdmit is the gateway's own work per request: routing, resource
 // match, cached JWT verification, subscription check, rate limit, quota.
 func BenchmarkAdmit(b *testing.B) {
-	_, bus := natstestStart(b)
-	reg := &testRegistry{}
-	reg.set(benchSnapshot(b, "http://127.0.0.1:1"))
-	g, err := New(DefaultConfig(), reg, bus, quietLogger())
+	_, bus := natstest.Start(b)
+	reg := registrytest.Start(b, registrytest.WithBus(bus))
+	w := newWorld(b, reg, &settableClock{}, "http://127.0.0.1:1")
+	// The gateway's clock moves a microsecond per reading, so that the
+	// tier's highest rate (1,000,000/s) is never the limit.
+	base := time.Now()
+	var tick atomic.Int64
+	clock := func() time.Time { return base.Add(time.Duration(tick.Add(int64(time.Microsecond)))) }
+	reg.UpdateTier(&registryv1.Tier{Name: "gold", RatePerSecond: 1e6}, "rate_per_second")
+	g, err := New(DefaultConfig(), RegistryFromClient(reg.GatewayClient()), bus, quietLogger(), WithClock(clock))
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := g.Reload(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	tok := signToken(b, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})
 	var req fasthttp.Request
 	req.SetRequestURI("/apiCSDLDKDN/1.0/doanhnghiep/0101234567?x=1")
-	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Authorization", "Bearer "+w.tokens["app1"])
 	var ctx fasthttp.RequestCtx
 	ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5555}, nil)
 	t := g.table.Load()
@@ -59,8 +58,10 @@ func BenchmarkProxyLoopback(b *testing.B) {
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString(`{"maSoDoanhNghiep":"0101234567","ten":"Công ty A"}`)
 	})
-	h := startGateway(b, benchSnapshot(b, up.url), nil)
-	tok := signToken(b, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})
+	h := startGateway(b, up.url, nil)
+	h.reg.UpdateTier(&registryv1.Tier{Name: "gold", RatePerSecond: 1e6, Burst: 1e6}, "rate_per_second", "burst")
+	h.reload()
+	tok := h.w.tokens["app1"]
 	client := &fasthttp.HostClient{Addr: h.url[len("http://"):], MaxConns: 64}
 	b.ReportAllocs()
 	b.SetParallelism(4)

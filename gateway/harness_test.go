@@ -2,15 +2,12 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,223 +17,165 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/natsx/natstest"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
-)
-
-// Test fixtures: one signing key for the whole test binary.
-var (
-	keyOnce    sync.Once
-	signingKey *rsa.PrivateKey
-	otherKey   *rsa.PrivateKey
+	"github.com/lgsp-vn/lgsp/services/registry/registrytest"
 )
 
 const (
-	testKid      = "k1"
-	testIssuer   = "https://lgsp.test"
-	testAudience = "lgsp-gateway"
-	agencyOK     = "000.00.00.H30"
-	agencyOff    = "000.00.00.H99"
-	apiKeyOne    = "key-one-0123456789"
-	sysID        = "sys-1"
-	sysSecret    = "sig-secret"
+	agencyOK  = "000.00.00.H30"
+	agencyOff = "000.00.00.H99"
 )
 
-func keys(t testing.TB) (*rsa.PrivateKey, *rsa.PrivateKey) {
-	keyOnce.Do(func() {
-		var err error
-		if signingKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
+// world is the registry the gateway tests run against: a real registry
+// (registrytest) filled through its public RPCs with one published API at
+// /apiCSDLDKDN/1.0 served by the test's upstream, and applications in every
+// state.
+type world struct {
+	reg   *registrytest.Registry
+	clock *settableClock
+
+	api1, apiPublic, apiRetired, apiDep *registryv1.Api
+
+	app1     *registryv1.Application
+	client1  *registrytest.Client
+	sub1     *registryv1.Subscription
+	apiKey1  string // API key of app1
+	keyCred1 string
+	sysID    string // signed-header system of app1
+	sysKey   string
+	sysCred  string
+
+	// tokens of app1 and of applications in other states, by name: app1,
+	// nosub, pending, subsusp, off, agoff, tiny, expired (app1, issued two
+	// hours ago) and revoked (a credential revoked since).
+	tokens map[string]string
+	apps   map[string]*registryv1.Application
+}
+
+// settableClock lets a test issue tokens from the past.
+type settableClock struct{ offset atomic.Int64 }
+
+func (c *settableClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func newWorld(t testing.TB, reg *registrytest.Registry, clock *settableClock, upstreamURL string) *world {
+	t.Helper()
+	w := &world{reg: reg, clock: clock, tokens: map[string]string{}, apps: map[string]*registryv1.Application{}}
+	reg.Agency(agencyOK)
+	reg.Agency(agencyOff)
+	reg.Tier("gold", 100000, 100000, 0)
+	reg.Tier("tiny", 1, 2, 0)
+
+	w.api1 = reg.PublishedAPI(&registryv1.Api{Name: "Doanh nghiệp", Context: "apiCSDLDKDN", Version: "1.0", OwnerAgency: agencyOK,
+		AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_API_KEY, registryv1.AuthMethod_AUTH_METHOD_SIGNED_HEADER},
+		Endpoints:   []*registryv1.UpstreamEndpoint{{Url: upstreamURL + "/base", Weight: 1}},
+		Resources: []*registryv1.ApiResource{
+			{Method: "GET", Path: "/chiTietDoanhNghiep"},
+			{Method: "GET", Path: "/doanhnghiep/{msdn}"},
+			{Method: "POST", Path: "/doanhnghiep"},
+			{Method: "*", Path: "/echo/{rest+}"},
+		}})
+	w.apiPublic = reg.PublishedAPI(&registryv1.Api{Context: "dmdc", OwnerAgency: agencyOK, AnonymousAccess: true,
+		Endpoints: []*registryv1.UpstreamEndpoint{{Url: upstreamURL}}})
+	w.apiRetired = reg.PublishedAPI(&registryv1.Api{Context: "old", Version: "0.9", OwnerAgency: agencyOK,
+		Endpoints: []*registryv1.UpstreamEndpoint{{Url: upstreamURL}}})
+	w.apiDep = reg.PublishedAPI(&registryv1.Api{Context: "dep", Version: "2.0", OwnerAgency: agencyOK,
+		AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT},
+		Endpoints:   []*registryv1.UpstreamEndpoint{{Url: upstreamURL}}})
+
+	// app1 holds every kind of credential and is subscribed to every API.
+	w.app1 = reg.Application(agencyOK)
+	w.client1 = reg.OAuth2Client(w.app1.GetId())
+	w.apiKey1, w.keyCred1 = reg.APIKey(w.app1.GetId())
+	w.sysID, w.sysKey, w.sysCred = reg.SignedHeader(w.app1.GetId(), "sys-1")
+	w.sub1 = reg.Subscribe(w.app1.GetId(), w.api1.GetId(), "gold")
+	reg.Subscribe(w.app1.GetId(), w.apiRetired.GetId(), "gold")
+	reg.Subscribe(w.app1.GetId(), w.apiDep.GetId(), "gold")
+	w.tokens["app1"] = w.client1.Token()
+	w.apps["app1"] = w.app1
+
+	// Tokens are issued before suspensions: the registry refuses to issue
+	// them afterwards, but tokens already out must be refused by the
+	// gateway.
+	consumer := func(name, agency, tier string, state func(sub *registryv1.Subscription)) {
+		app := reg.Application(agency)
+		w.apps[name] = app
+		c := reg.OAuth2Client(app.GetId())
+		if tier != "" {
+			sub := reg.Subscription(app.GetId(), w.api1.GetId(), tier)
+			if state != nil {
+				state(sub)
+			}
 		}
-		if otherKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-	})
-	return signingKey, otherKey
-}
-
-func jwksJSON(pub *rsa.PublicKey) string {
-	b, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "kid": testKid, "use": "sig", "alg": "RS256",
-		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
-	return string(b)
-}
-
-type tokenOpts struct {
-	key      *rsa.PrivateKey
-	sub, cid string
-	aud      string
-	exp      time.Duration
-}
-
-func signToken(t testing.TB, o tokenOpts) string {
-	k, _ := keys(t)
-	if o.key == nil {
-		o.key = k
+		w.tokens[name] = c.Token()
 	}
-	if o.aud == "" {
-		o.aud = testAudience
-	}
-	if o.exp == 0 {
-		o.exp = time.Hour
-	}
-	now := time.Now()
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-		"iss": testIssuer, "aud": o.aud, "sub": o.sub, "cid": o.cid, "client_id": "client-" + o.sub,
-		"agency": agencyOK, "iat": now.Unix(), "exp": now.Add(o.exp).Unix(), "jti": randomID(8),
-	})
-	tok.Header["kid"] = testKid
-	s, err := tok.SignedString(o.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	approve := func(s *registryv1.Subscription) { reg.Approve(s.GetId()) }
+	consumer("nosub", agencyOK, "", nil)
+	consumer("pending", agencyOK, "gold", func(*registryv1.Subscription) {})
+	consumer("subsusp", agencyOK, "gold", func(s *registryv1.Subscription) { reg.Approve(s.GetId()); reg.SuspendSubscription(s.GetId()) })
+	consumer("off", agencyOK, "gold", approve)
+	consumer("agoff", agencyOff, "gold", approve)
+	consumer("tiny", agencyOK, "tiny", approve)
+	reg.SuspendApplication(w.apps["off"].GetId())
+	reg.DeactivateAgency(agencyOff)
+
+	// A credential revoked after its token was issued.
+	gone := reg.OAuth2Client(w.app1.GetId())
+	w.tokens["revoked"] = gone.Token()
+	reg.RevokeCredential(gone.CredentialID)
+
+	// A token issued two hours ago, expired for an hour.
+	clock.offset.Store(int64(-2 * time.Hour))
+	w.tokens["expired"] = w.client1.Token()
+	clock.offset.Store(0)
+
+	reg.Transition(w.apiRetired.GetId(), registryv1.ApiLifecycle_API_LIFECYCLE_DEPRECATED, time.Time{})
+	reg.Transition(w.apiRetired.GetId(), registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED, time.Time{})
+	reg.Transition(w.apiDep.GetId(), registryv1.ApiLifecycle_API_LIFECYCLE_DEPRECATED, time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC))
+	return w
 }
 
-func keyHash(k string) []byte { s := sha256.Sum256([]byte(k)); return s[:] }
-
-// baseSnapshot is a small registry: one published API at
-// /apiCSDLDKDN/1.0 served by upstreamURL, applications in every state.
-func baseSnapshot(t testing.TB, upstreamURL string) *registryv1.Snapshot {
-	k, _ := keys(t)
-	approved := registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED
-	allAuth := []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_API_KEY, registryv1.AuthMethod_AUTH_METHOD_SIGNED_HEADER}
-	return &registryv1.Snapshot{
-		Revision: 1,
-		Token:    &registryv1.TokenConfig{Issuer: testIssuer, Audience: testAudience, JwksJson: jwksJSON(&k.PublicKey)},
-		Agencies: []*registryv1.AgencyConfig{{Code: agencyOK, Active: true}, {Code: agencyOff, Active: false}},
-		Tiers: []*registryv1.TierConfig{
-			{Name: "gold", RatePerSecond: 100000, Burst: 100000},
-			{Name: "tiny", RatePerSecond: 1, Burst: 2},
-		},
-		Applications: []*registryv1.ApplicationConfig{
-			{Id: "app-1", AgencyCode: agencyOK, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-1", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT, KeyId: "client-app-1"},
-				{Id: "cred-key-1", Type: registryv1.CredentialType_CREDENTIAL_TYPE_API_KEY, KeyId: "key-1", KeyHash: keyHash(apiKeyOne)},
-				{Id: "cred-sig-1", Type: registryv1.CredentialType_CREDENTIAL_TYPE_SIGNED_HEADER, KeyId: sysID, HmacSecret: sysSecret},
-			}},
-			{Id: "app-nosub", AgencyCode: agencyOK, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-nosub", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-			{Id: "app-pending", AgencyCode: agencyOK, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-pending", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-			{Id: "app-subsusp", AgencyCode: agencyOK, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-subsusp", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-			{Id: "app-off", AgencyCode: agencyOK, Active: false, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-off", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-			{Id: "app-agoff", AgencyCode: agencyOff, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-agoff", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-			{Id: "app-tiny", AgencyCode: agencyOK, Active: true, Credentials: []*registryv1.CredentialConfig{
-				{Id: "cred-jwt-tiny", Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT},
-			}},
-		},
-		Subscriptions: []*registryv1.SubscriptionConfig{
-			{Id: "sub-1", ApplicationId: "app-1", ApiId: "api-1", Tier: "gold", State: approved},
-			{Id: "sub-pending", ApplicationId: "app-pending", ApiId: "api-1", Tier: "gold", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_PENDING},
-			{Id: "sub-susp", ApplicationId: "app-subsusp", ApiId: "api-1", Tier: "gold", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_SUSPENDED},
-			{Id: "sub-off", ApplicationId: "app-off", ApiId: "api-1", Tier: "gold", State: approved},
-			{Id: "sub-agoff", ApplicationId: "app-agoff", ApiId: "api-1", Tier: "gold", State: approved},
-			{Id: "sub-tiny", ApplicationId: "app-tiny", ApiId: "api-1", Tier: "tiny", State: approved},
-			{Id: "sub-1-retired", ApplicationId: "app-1", ApiId: "api-retired", Tier: "gold", State: approved},
-			{Id: "sub-1-dep", ApplicationId: "app-1", ApiId: "api-dep", Tier: "gold", State: approved},
-		},
-		Apis: []*registryv1.ApiRoute{
-			{Id: "api-1", Name: "Doanh nghiệp", Context: "apiCSDLDKDN", Version: "1.0", OwnerAgency: agencyOK,
-				Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, AuthMethods: allAuth,
-				Endpoints: []*registryv1.UpstreamEndpoint{{Url: upstreamURL + "/base", Weight: 1}},
-				Resources: []*registryv1.ApiResource{
-					{Method: "GET", Path: "/chiTietDoanhNghiep"},
-					{Method: "GET", Path: "/doanhnghiep/{msdn}"},
-					{Method: "POST", Path: "/doanhnghiep"},
-					{Method: "*", Path: "/echo/{rest+}"},
-				}},
-			{Id: "api-public", Context: "dmdc", Version: "1.0", Public: true, OwnerAgency: agencyOK,
-				Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
-				Endpoints: []*registryv1.UpstreamEndpoint{{Url: upstreamURL, Weight: 1}}},
-			{Id: "api-retired", Context: "old", Version: "0.9", OwnerAgency: agencyOK,
-				Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED,
-				Endpoints: []*registryv1.UpstreamEndpoint{{Url: upstreamURL, Weight: 1}}},
-			{Id: "api-dep", Context: "dep", Version: "2.0", OwnerAgency: agencyOK,
-				Lifecycle:  registryv1.ApiLifecycle_API_LIFECYCLE_DEPRECATED,
-				SunsetTime: timestamppb.New(time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)),
-				Endpoints:  []*registryv1.UpstreamEndpoint{{Url: upstreamURL, Weight: 1}}},
-		},
+// bearerOf is the Authorization header of a named token of the world.
+func (w *world) bearerOf(name string) map[string]string {
+	tok, ok := w.tokens[name]
+	if !ok {
+		panic("no token " + name)
 	}
+	return bearer(tok)
 }
 
-// testRegistry is a real Registry over a snapshot the test controls.
-type testRegistry struct {
-	mu        sync.Mutex
-	snap      *registryv1.Snapshot
-	clients   map[string]string // client id → secret
-	fetches   atomic.Int64
-	failIssue error
+func (w *world) apiKey() map[string]string { return map[string]string{"apikey": w.apiKey1} }
+
+// countingRegistry counts snapshot fetches of the real registry behind it.
+type countingRegistry struct {
+	Registry
+	fetches atomic.Int64
 }
 
-func (r *testRegistry) set(s *registryv1.Snapshot) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.snap != nil && s.Revision <= r.snap.Revision {
-		s.Revision = r.snap.Revision + 1
-	}
-	r.snap = s
+func (c *countingRegistry) GetSnapshot(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
+	c.fetches.Add(1)
+	return c.Registry.GetSnapshot(ctx, req)
 }
 
-// update applies f to a copy of the current snapshot and bumps the revision.
-func (r *testRegistry) update(f func(s *registryv1.Snapshot)) {
-	r.mu.Lock()
-	s := proto.Clone(r.snap).(*registryv1.Snapshot)
-	r.mu.Unlock()
-	f(s)
-	r.set(s)
-}
+// stubRegistry serves a fixed snapshot. It is only for what the real
+// registry refuses to produce (see each use).
+type stubRegistry struct{ snap *registryv1.Snapshot }
 
-func (r *testRegistry) GetSnapshot(_ context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
-	r.fetches.Add(1)
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func (r stubRegistry) GetSnapshot(_ context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
 	if req.GetKnownRevision() == r.snap.GetRevision() {
 		return &registryv1.GetSnapshotResponse{NotModified: true}, nil
 	}
 	return &registryv1.GetSnapshotResponse{Snapshot: proto.Clone(r.snap).(*registryv1.Snapshot)}, nil
 }
 
-func (r *testRegistry) IssueToken(_ context.Context, req *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
-	if r.failIssue != nil {
-		return nil, r.failIssue
-	}
-	r.mu.Lock()
-	secret, ok := r.clients[req.GetClientId()]
-	r.mu.Unlock()
-	if !ok || secret != req.GetClientSecret() {
-		return nil, status.Error(codes.Unauthenticated, "bad client")
-	}
-	k, _ := keys(nil)
-	now := time.Now()
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-		"iss": testIssuer, "aud": testAudience, "sub": "app-1", "cid": "cred-jwt-1", "client_id": req.GetClientId(),
-		"agency": agencyOK, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": randomID(8),
-	})
-	tok.Header["kid"] = testKid
-	s, err := tok.SignedString(k)
-	if err != nil {
-		return nil, err
-	}
-	return &registryv1.IssueTokenResponse{AccessToken: s, TokenType: "Bearer", ExpiresIn: 3600, Scope: "am_application_scope default"}, nil
+func (stubRegistry) IssueToken(context.Context, *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
+	return nil, status.Error(codes.Unauthenticated, "stub registry issues no tokens")
 }
 
 // upstream is a real HTTP server on loopback that records what it received.
@@ -293,41 +232,84 @@ func (u *upstream) lastURI() string {
 
 func quoteJSON(s string) string { b, _ := json.Marshal(s); return string(b) }
 
-// harness runs a real gateway on loopback with a real embedded NATS.
+// harness runs a real gateway on loopback with a real registry and a real
+// embedded NATS, which the registry publishes its change events on.
 type harness struct {
 	t      testing.TB
-	reg    *testRegistry
+	reg    *registrytest.Registry
+	w      *world
+	counts *countingRegistry
 	gw     *Gateway
 	url    string
 	bus    *natsx.Bus
+	nats   *natsx.Embedded
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
+}
+
+func init() {
+	// The registry's migrations log through the default logger; keep test
+	// and benchmark output to what they report.
+	slog.SetDefault(quietLogger())
 }
 
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-func startGateway(t testing.TB, snap *registryv1.Snapshot, tweak func(*Config)) *harness {
-	t.Helper()
-	_, bus := natstest.Start(t)
-	return startGatewayOn(t, bus, snap, tweak)
+// setup varies a harness.
+type setup struct {
+	tweak func(*Config)
+	// natsDir keeps NATS's store there, so that a test can restart it.
+	natsDir string
+	// ownRegistryBus gives the registry its own NATS: the gateway then
+	// sees no change events and learns of changes by polling.
+	ownRegistryBus bool
+	// registry replaces the real registry (stubs only; see stubRegistry).
+	registry Registry
+	opts     []Option
+	logger   *slog.Logger
 }
 
-func startGatewayOn(t testing.TB, bus *natsx.Bus, snap *registryv1.Snapshot, tweak func(*Config), opts ...Option) *harness {
+func startGateway(t testing.TB, upstreamURL string, tweak func(*Config)) *harness {
 	t.Helper()
-	reg := &testRegistry{clients: map[string]string{"client-app-1": "s3cret", "we:ird": "p@ss:word"}}
-	reg.set(snap)
+	return startGatewayWith(t, upstreamURL, setup{tweak: tweak})
+}
+
+func startGatewayWith(t testing.TB, upstreamURL string, s setup) *harness {
+	t.Helper()
+	h := &harness{t: t, done: make(chan error, 1),
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	if s.natsDir == "" {
+		s.natsDir = t.TempDir()
+	}
+	h.nats, h.bus = natstest.StartAt(t, s.natsDir)
+	reg := s.registry
+	if reg == nil {
+		clock := &settableClock{}
+		opts := []registrytest.Option{registrytest.WithClock(clock.now)}
+		if !s.ownRegistryBus {
+			opts = append(opts, registrytest.WithBus(h.bus))
+		}
+		h.reg = registrytest.Start(t, opts...)
+		h.w = newWorld(t, h.reg, clock, upstreamURL)
+		h.counts = &countingRegistry{Registry: RegistryFromClient(h.reg.GatewayClient())}
+		reg = h.counts
+	}
 	cfg := DefaultConfig()
 	cfg.PollInterval = 2 * time.Second
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.MeteringFlush = 20 * time.Millisecond
 	cfg.AccessLog = "off"
-	if tweak != nil {
-		tweak(&cfg)
+	if s.tweak != nil {
+		s.tweak(&cfg)
 	}
-	gw, err := New(cfg, reg, bus, quietLogger(), opts...)
+	log := s.logger
+	if log == nil {
+		log = quietLogger()
+	}
+	gw, err := New(cfg, reg, h.bus, log, s.opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,8 +318,7 @@ func startGatewayOn(t testing.TB, bus *natsx.Bus, snap *registryv1.Snapshot, twe
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, reg: reg, gw: gw, url: "http://" + ln.Addr().String(), bus: bus, cancel: cancel, done: make(chan error, 1),
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	h.gw, h.url, h.cancel = gw, "http://"+ln.Addr().String(), cancel
 	go func() { h.done <- gw.RunListener(ctx, ln) }()
 	t.Cleanup(h.stop)
 	deadline := time.Now().Add(10 * time.Second)
@@ -367,11 +348,16 @@ func (h *harness) stop() {
 	}
 }
 
-// reload pushes the registry's snapshot to the gateway now.
+// reload makes the gateway take the registry's current revision now.
 func (h *harness) reload() {
 	h.t.Helper()
 	if err := h.gw.Reload(context.Background()); err != nil {
 		h.t.Fatal(err)
+	}
+	if h.reg != nil {
+		if got, want := h.gw.Revision(), h.reg.Revision(); got != want {
+			h.t.Fatalf("gateway at revision %d after reload, registry at %d", got, want)
+		}
 	}
 }
 
@@ -447,13 +433,9 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 	}
 }
 
+func sha(s string) []byte { sum := sha256.Sum256([]byte(s)); return sum[:] }
+
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-
-func natstestStart(t testing.TB) (*natsx.Embedded, *natsx.Bus) { return natstest.Start(t) }
-
-func natstestStartAt(t testing.TB, dir string) (*natsx.Embedded, *natsx.Bus) {
-	return natstest.StartAt(t, dir)
-}
 
 // restartNATS starts a server on the same address and store as a stopped one.
 func restartNATS(t testing.TB, dir, clientURL string) *natsx.Embedded {

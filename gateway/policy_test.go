@@ -22,13 +22,13 @@ import (
 
 const p1 = "/apiCSDLDKDN/1.0/chiTietDoanhNghiep"
 
-func api1(s *registryv1.Snapshot) *registryv1.ApiRoute {
-	for _, a := range s.Apis {
-		if a.Id == "api-1" {
-			return a
-		}
-	}
-	panic("api-1 missing")
+// updateAPI1 changes the fields of api-1 named by paths to their values in
+// a (through the registry) and reloads the gateway.
+func (h *harness) updateAPI1(a *registryv1.Api, paths ...string) {
+	h.t.Helper()
+	a.Id = h.w.api1.GetId()
+	h.reg.UpdateAPI(a, paths...)
+	h.reload()
 }
 
 func TestHeaderHygiene(t *testing.T) {
@@ -41,10 +41,10 @@ func TestHeaderHygiene(t *testing.T) {
 		ctx.Response.Header.Set("X-Kept", "yes")
 		ctx.SetBodyString("{}")
 	})
-	s := baseSnapshot(t, up.url)
-	api1(s).UpstreamAuth = &registryv1.UpstreamAuthConfig{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC, Username: "prov", Password: "pw"}
-	h := startGateway(t, s, nil)
-	tok := signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"})
+	h := startGateway(t, up.url, nil)
+	h.updateAPI1(&registryv1.Api{UpstreamAuth: &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC, Username: "prov", Password: "pw"}}, "upstream_auth")
+	tok := h.w.tokens["app1"]
+	apiKeyOne := h.w.apiKey1
 
 	r := h.do("GET", p1+"?q=1", map[string]string{
 		"Authorization":       "Bearer " + tok,
@@ -73,7 +73,7 @@ func TestHeaderHygiene(t *testing.T) {
 		"X-Api-Key":           "",
 		"X-Client-Hop":        "",
 		"Proxy-Authorization": "",
-		"X-Lgsp-Consumer":     "app-1",
+		"X-Lgsp-Consumer":     h.w.app1.GetId(),
 		"X-Lgsp-Agency":       agencyOK,
 		"X-Forwarded-For":     "127.0.0.1",
 		"Forwarded":           `for=127.0.0.1;proto=http;host="gw.example.vn"`,
@@ -135,21 +135,20 @@ func TestUpstreamCredentials(t *testing.T) {
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString(`{"access_token":"ngsp-token-` + strconv.FormatInt(n, 10) + `","scope":"am_application_scope default","token_type":"Bearer","expires_in":` + strconv.FormatInt(expiresIn.Load(), 10) + `}`)
 	})
-	s := baseSnapshot(t, up.url)
-	mk := func(id, ctxName string, ua *registryv1.UpstreamAuthConfig) *registryv1.ApiRoute {
-		s.Subscriptions = append(s.Subscriptions, &registryv1.SubscriptionConfig{Id: "sub-" + id, ApplicationId: "app-1", ApiId: id, Tier: "gold", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED})
-		return &registryv1.ApiRoute{Id: id, Context: ctxName, Version: "1.0", Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
-			Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}, UpstreamAuth: ua}
+	h := startGateway(t, up.url, nil)
+	mk := func(ctxName string, ua *registryv1.UpstreamAuth) *registryv1.Api {
+		a := h.reg.PublishedAPI(&registryv1.Api{Context: ctxName, OwnerAgency: agencyOK,
+			Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}, UpstreamAuth: ua})
+		h.reg.Subscribe(h.w.app1.GetId(), a.GetId(), "gold")
+		return a
 	}
-	s.Apis = append(s.Apis,
-		mk("api-bearer", "bearer", &registryv1.UpstreamAuthConfig{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER, BearerToken: "static-tok"}),
-		mk("api-oauth", "ngsp", &registryv1.UpstreamAuthConfig{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS,
-			TokenUrl: tokenSrv.url + "/token", ClientId: "ngsp-client", ClientSecret: "ngsp-secret"}),
-		mk("api-signed", "vdxp", &registryv1.UpstreamAuthConfig{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER,
-			SystemId: "province-sys", SigningSecret: "province-secret"}),
-	)
-	h := startGateway(t, s, nil)
-	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+	mk("bearer", &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER, BearerToken: "static-tok"})
+	apiOAuth := mk("ngsp", &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS,
+		TokenUrl: tokenSrv.url + "/token", ClientId: "ngsp-client", ClientSecret: "ngsp-secret"})
+	mk("vdxp", &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER,
+		SystemId: "province-sys", SigningSecret: "province-secret"})
+	h.reload()
+	tok := h.w.bearerOf("app1")
 
 	if r := h.do("GET", "/bearer/1.0/x", tok, ""); r.status != 200 || hdr2(up, "Authorization") != "Bearer static-tok" {
 		t.Fatalf("bearer: %d %q", r.status, hdr2(up, "Authorization"))
@@ -175,21 +174,17 @@ func TestUpstreamCredentials(t *testing.T) {
 	if r := h.do("GET", "/ngsp/1.0/x", tok, ""); r.status != 200 || hdr2(up, "Authorization") != "Bearer ngsp-token-2" || tokenCalls.Load() != 2 {
 		t.Fatalf("after 401: %d %q calls=%d", r.status, hdr2(up, "Authorization"), tokenCalls.Load())
 	}
-	// Survives a reload without a new token.
-	h.reg.update(func(s *registryv1.Snapshot) {})
+	// Survives a reload (another change in the registry) without a new
+	// token.
+	h.reg.Agency("000.00.00.G22")
 	h.reload()
 	if r := h.do("GET", "/ngsp/1.0/x", tok, ""); r.status != 200 || tokenCalls.Load() != 2 {
 		t.Fatalf("after reload: %d calls=%d", r.status, tokenCalls.Load())
 	}
 	// A token server that fails answers 502 upstream_auth_failed.
 	tokenSrv.setReply(func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(500) })
-	h.reg.update(func(s *registryv1.Snapshot) {
-		for _, a := range s.Apis {
-			if a.Id == "api-oauth" {
-				a.UpstreamAuth.ClientSecret = "rotated"
-			}
-		}
-	})
+	h.reg.UpdateAPI(&registryv1.Api{Id: apiOAuth.GetId(), UpstreamAuth: &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS,
+		TokenUrl: tokenSrv.url + "/token", ClientId: "ngsp-client", ClientSecret: "rotated"}}, "upstream_auth")
 	h.reload()
 	h.expectError(h.do("GET", "/ngsp/1.0/x", tok, ""), 502, "upstream_auth_failed")
 
@@ -222,10 +217,9 @@ func basicFrom(h string) (string, string) {
 
 func TestBodyLimits(t *testing.T) {
 	up := startUpstream(t)
-	s := baseSnapshot(t, up.url)
-	api1(s).MaxBodyBytes = 1024
-	h := startGateway(t, s, func(c *Config) { c.BodyCapBytes = 8 << 10; c.MaxBodyBytes = 4 << 10 })
-	key := map[string]string{"apikey": apiKeyOne}
+	h := startGateway(t, up.url, func(c *Config) { c.BodyCapBytes = 8 << 10; c.MaxBodyBytes = 4 << 10 })
+	h.updateAPI1(&registryv1.Api{MaxBodyBytes: 1024}, "max_body_bytes")
+	key := h.w.apiKey()
 	if r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", key, strings.Repeat("a", 1024)); r.status != 200 {
 		t.Fatalf("at the limit: %d %s", r.status, r.body)
 	}
@@ -242,11 +236,9 @@ func TestBodyLimits(t *testing.T) {
 
 func TestTimeoutAndRetries(t *testing.T) {
 	up := startUpstream(t)
-	s := baseSnapshot(t, up.url)
-	api1(s).TimeoutMs = 150
-	api1(s).Retries = 2
-	h := startGateway(t, s, func(c *Config) { c.BreakerFailures = 100 })
-	key := map[string]string{"apikey": apiKeyOne}
+	h := startGateway(t, up.url, func(c *Config) { c.BreakerFailures = 100 })
+	h.updateAPI1(&registryv1.Api{TimeoutMs: 150, Retries: 2}, "timeout_ms", "retries")
+	key := h.w.apiKey()
 
 	// Timeout: 504 from the gateway; GET is retried (3 attempts).
 	up.setReply(func(ctx *fasthttp.RequestCtx) { time.Sleep(400 * time.Millisecond) })
@@ -287,9 +279,8 @@ func TestTimeoutAndRetries(t *testing.T) {
 
 func TestCircuitBreaker(t *testing.T) {
 	up := startUpstream(t)
-	s := baseSnapshot(t, up.url)
-	h := startGateway(t, s, func(c *Config) { c.BreakerFailures = 3; c.BreakerOpen = 300 * time.Millisecond })
-	key := map[string]string{"apikey": apiKeyOne}
+	h := startGateway(t, up.url, func(c *Config) { c.BreakerFailures = 3; c.BreakerOpen = 300 * time.Millisecond })
+	key := h.w.apiKey()
 	up.setReply(func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(503) })
 	for i := 0; i < 3; i++ {
 		if r := h.do("GET", p1, key, ""); r.status != 503 || r.header.Get(hdrError) != "" {
@@ -326,10 +317,9 @@ func TestLoadBalancingAndPassiveHealth(t *testing.T) {
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
 
-	s := baseSnapshot(t, a.url)
-	api1(s).Endpoints = []*registryv1.UpstreamEndpoint{{Url: a.url, Weight: 3}, {Url: b.url, Weight: 1}}
-	h := startGateway(t, s, nil)
-	key := map[string]string{"apikey": apiKeyOne}
+	h := startGateway(t, a.url, nil)
+	h.updateAPI1(&registryv1.Api{Endpoints: []*registryv1.UpstreamEndpoint{{Url: a.url, Weight: 3}, {Url: b.url, Weight: 1}}}, "endpoints")
+	key := h.w.apiKey()
 	const n = 800
 	for i := 0; i < n; i++ {
 		if r := h.do("GET", p1, key, ""); r.status != 200 {
@@ -343,10 +333,7 @@ func TestLoadBalancingAndPassiveHealth(t *testing.T) {
 
 	// A dead endpoint: even POSTs (no retries) succeed, because a refused
 	// connection never sent the request; and the endpoint is then avoided.
-	h.reg.update(func(s *registryv1.Snapshot) {
-		api1(s).Endpoints = []*registryv1.UpstreamEndpoint{{Url: dead, Weight: 10}, {Url: a.url, Weight: 1}}
-	})
-	h.reload()
+	h.updateAPI1(&registryv1.Api{Endpoints: []*registryv1.UpstreamEndpoint{{Url: dead, Weight: 10}, {Url: a.url, Weight: 1}}}, "endpoints")
 	before := a.hits.Load()
 	for i := 0; i < 50; i++ {
 		if r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", key, "{}"); r.status != 200 {
@@ -363,16 +350,15 @@ func TestLoadBalancingAndPassiveHealth(t *testing.T) {
 		t.Fatal("dead endpoint not marked down")
 	}
 	// All endpoints dead: 502 upstream_unavailable.
-	h.reg.update(func(s *registryv1.Snapshot) { api1(s).Endpoints = []*registryv1.UpstreamEndpoint{{Url: dead}} })
-	h.reload()
+	h.updateAPI1(&registryv1.Api{Endpoints: []*registryv1.UpstreamEndpoint{{Url: dead}}}, "endpoints")
 	h.expectError(h.do("GET", p1, key, ""), 502, "upstream_unavailable")
 }
 
 func TestRateLimitAndQuota(t *testing.T) {
 	up := startUpstream(t)
-	_, bus := natstestStart(t)
-	h := startGatewayOn(t, bus, baseSnapshot(t, up.url), nil)
-	tiny := bearer(signToken(t, tokenOpts{sub: "app-tiny", cid: "cred-jwt-tiny"}))
+	h := startGateway(t, up.url, nil)
+	bus := h.bus
+	tiny := h.w.bearerOf("tiny")
 	ok := 0
 	var limited result
 	for i := 0; i < 5; i++ {
@@ -396,7 +382,8 @@ func TestRateLimitAndQuota(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+	tok := h.w.bearerOf("app1")
+	sub1 := h.w.sub1.GetId()
 	reset := time.Now().Add(90 * time.Minute)
 	put := func(st *meteringv1.QuotaState) {
 		b, _ := proto.Marshal(st)
@@ -404,7 +391,7 @@ func TestRateLimitAndQuota(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put(&meteringv1.QuotaState{SubscriptionId: "sub-1", Period: "2026-11", Used: 1000, Limit: 1000, Exhausted: true, ResetTime: timestamppb.New(reset)})
+	put(&meteringv1.QuotaState{SubscriptionId: sub1, Period: "2026-11", Used: 1000, Limit: 1000, Exhausted: true, ResetTime: timestamppb.New(reset)})
 	var r result
 	waitFor(t, 2*time.Second, "quota applied", func() bool { r = h.do("GET", p1, tok, ""); return r.status == 429 })
 	h.expectError(r, 429, "quota_exceeded")
@@ -415,13 +402,13 @@ func TestRateLimitAndQuota(t *testing.T) {
 		t.Fatalf("message does not state the reset time: %q", r.err.Message)
 	}
 	// Other subscriptions are unaffected.
-	if r := h.do("GET", p1, map[string]string{"apikey": apiKeyOne}, ""); r.status != 429 {
+	if r := h.do("GET", p1, h.w.apiKey(), ""); r.status != 429 {
 		t.Fatalf("api key of the same subscription: %d", r.status)
 	}
 	// A reset time in the past does not block; nor does a new month.
-	put(&meteringv1.QuotaState{SubscriptionId: "sub-1", Period: "2026-12", Used: 3, Limit: 1000})
+	put(&meteringv1.QuotaState{SubscriptionId: sub1, Period: "2026-12", Used: 3, Limit: 1000})
 	waitFor(t, 2*time.Second, "quota lifted", func() bool { return h.do("GET", p1, tok, "").status == 200 })
-	put(&meteringv1.QuotaState{SubscriptionId: "sub-1", Exhausted: true, ResetTime: timestamppb.New(time.Now().Add(-time.Minute))})
+	put(&meteringv1.QuotaState{SubscriptionId: sub1, Exhausted: true, ResetTime: timestamppb.New(time.Now().Add(-time.Minute))})
 	time.Sleep(200 * time.Millisecond)
 	if r := h.do("GET", p1, tok, ""); r.status != 200 {
 		t.Fatalf("expired quota state still blocks: %d", r.status)

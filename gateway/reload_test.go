@@ -5,11 +5,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -33,23 +31,13 @@ import (
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
 
-// publishChange announces a registry change the way the registry does.
-func publishChange(t testing.TB, bus *natsx.Bus, rev int64, kind string) {
-	t.Helper()
-	b, _ := proto.Marshal(&registryv1.ChangeEvent{Revision: rev, Kind: kind, Id: "x", Action: "update"})
-	if err := bus.Conn.Publish(natsx.RegistryChangeSubject+"."+kind, b); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestHotReloadUnderLoad(t *testing.T) {
 	a, b := startUpstream(t), startUpstream(t)
 	slow := func(ctx *fasthttp.RequestCtx) { time.Sleep(2 * time.Millisecond); ctx.SetBodyString("{}") }
 	a.setReply(slow)
 	b.setReply(slow)
-	s := baseSnapshot(t, a.url)
-	h := startGateway(t, s, func(c *Config) { c.PollInterval = time.Hour }) // only change events
-	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+	h := startGateway(t, a.url, func(c *Config) { c.PollInterval = time.Hour }) // only change events
+	tok := h.w.bearerOf("app1")
 
 	var served, failed atomic.Int64
 	var firstFailure atomic.Value
@@ -87,16 +75,15 @@ func TestHotReloadUnderLoad(t *testing.T) {
 	var slowest time.Duration
 	for i := 0; i < 20; i++ {
 		time.Sleep(25 * time.Millisecond)
-		h.reg.update(func(s *registryv1.Snapshot) {
-			// Move traffic between endpoints, change the tier, add an API.
-			api1(s).Endpoints = []*registryv1.UpstreamEndpoint{{Url: a.url, Weight: int32(1 + i%3)}, {Url: b.url, Weight: int32(1 + (i+1)%3)}}
-			s.Tiers[0].RatePerSecond = float64(100000 + i)
-			s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: fmt.Sprintf("extra-%d", i), Context: fmt.Sprintf("extra%d", i), Version: "1.0",
-				Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED, Public: true, Endpoints: []*registryv1.UpstreamEndpoint{{Url: b.url}}})
-		})
-		want := h.reg.snap.GetRevision()
+		// Move traffic between endpoints, change the tier, add an API: each
+		// a registry write whose change event reaches the gateway.
 		start := time.Now()
-		publishChange(t, h.bus, want, "api")
+		h.reg.UpdateAPI(&registryv1.Api{Id: h.w.api1.GetId(), Endpoints: []*registryv1.UpstreamEndpoint{
+			{Url: a.url, Weight: int32(1 + i%3)}, {Url: b.url, Weight: int32(1 + (i+1)%3)}}}, "endpoints")
+		h.reg.UpdateTier(&registryv1.Tier{Name: "gold", RatePerSecond: float64(100000 + i), Burst: 100000}, "rate_per_second")
+		h.reg.PublishedAPI(&registryv1.Api{Context: fmt.Sprintf("extra%d", i), OwnerAgency: agencyOK, AnonymousAccess: true,
+			Endpoints: []*registryv1.UpstreamEndpoint{{Url: b.url}}})
+		want := h.reg.Revision()
 		waitFor(t, time.Second, "change applied within 1s", func() bool { return h.gw.Revision() == want })
 		slowest = max(slowest, time.Since(start))
 	}
@@ -117,24 +104,27 @@ func TestHotReloadUnderLoad(t *testing.T) {
 
 func TestPollingCatchesMissedEvents(t *testing.T) {
 	up := startUpstream(t)
-	h := startGateway(t, baseSnapshot(t, up.url), func(c *Config) { c.PollInterval = 100 * time.Millisecond })
-	h.reg.update(func(s *registryv1.Snapshot) { api1(s).Lifecycle = registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED })
-	want := h.reg.snap.GetRevision()
+	// The registry announces changes on a NATS the gateway does not watch,
+	// so every event is missed.
+	h := startGatewayWith(t, up.url, setup{ownRegistryBus: true, tweak: func(c *Config) { c.PollInterval = 100 * time.Millisecond }})
+	h.reg.Transition(h.w.api1.GetId(), registryv1.ApiLifecycle_API_LIFECYCLE_DEPRECATED, time.Time{})
+	h.reg.Transition(h.w.api1.GetId(), registryv1.ApiLifecycle_API_LIFECYCLE_RETIRED, time.Time{})
+	want := h.reg.Revision()
 	waitFor(t, 2*time.Second, "poll applied the change", func() bool { return h.gw.Revision() == want })
-	h.expectError(h.do("GET", p1, map[string]string{"apikey": apiKeyOne}, ""), 410, "api_retired")
+	h.expectError(h.do("GET", p1, h.w.apiKey(), ""), 410, "api_retired")
 	// Unchanged revisions are not rebuilt.
-	fetches := h.reg.fetches.Load()
+	fetches := h.counts.fetches.Load()
 	time.Sleep(300 * time.Millisecond)
-	if h.reg.fetches.Load() == fetches || h.gw.Revision() != want {
+	if h.counts.fetches.Load() == fetches || h.gw.Revision() != want {
 		t.Fatal("polling stopped or revision moved")
 	}
 }
 
 func TestMeteringEventsEqualRequestsServed(t *testing.T) {
 	up := startUpstream(t)
-	_, bus := natstestStart(t)
-	h := startGatewayOn(t, bus, baseSnapshot(t, up.url), func(c *Config) { c.MeteringBatch = 7; c.MeteringFlush = 30 * time.Millisecond })
-	tok := bearer(signToken(t, tokenOpts{sub: "app-1", cid: "cred-jwt-1"}))
+	h := startGateway(t, up.url, func(c *Config) { c.MeteringBatch = 7; c.MeteringFlush = 30 * time.Millisecond })
+	bus := h.bus
+	tok := h.w.bearerOf("app1")
 
 	var sent atomic.Int64
 	var wg sync.WaitGroup
@@ -216,9 +206,9 @@ func TestMeteringEventsEqualRequestsServed(t *testing.T) {
 	if byStatus[404] != 40 || byStatus[401] != 40 || byStatus[200] != 160 {
 		t.Fatalf("events by status %v", byStatus)
 	}
-	if sample == nil || sample.ApiId != "api-1" || sample.ApiContext != "apiCSDLDKDN" || sample.ApiVersion != "1.0" ||
-		sample.Resource != "/doanhnghiep" || sample.ApplicationId != "app-1" || sample.AgencyCode != agencyOK ||
-		sample.SubscriptionId != "sub-1" || sample.BytesIn != 7 || sample.BytesOut == 0 || sample.Source != "gateway" ||
+	if sample == nil || sample.ApiId != h.w.api1.GetId() || sample.ApiContext != "apiCSDLDKDN" || sample.ApiVersion != "1.0" ||
+		sample.Resource != "/doanhnghiep" || sample.ApplicationId != h.w.app1.GetId() || sample.AgencyCode != agencyOK ||
+		sample.SubscriptionId != h.w.sub1.GetId() || sample.BytesIn != 7 || sample.BytesOut == 0 || sample.Source != "gateway" ||
 		sample.ApiOwnerAgency != agencyOK || sample.LatencyUs <= 0 || sample.UpstreamLatencyUs <= 0 ||
 		sample.LatencyUs < sample.UpstreamLatencyUs || sample.Time == nil || time.Since(sample.Time.AsTime()) > time.Minute {
 		t.Fatalf("event fields: %+v", sample)
@@ -228,8 +218,8 @@ func TestMeteringEventsEqualRequestsServed(t *testing.T) {
 func TestMeteringSurvivesNATSOutage(t *testing.T) {
 	up := startUpstream(t)
 	dir := t.TempDir()
-	srv, bus := natstestStartAt(t, dir)
-	h := startGatewayOn(t, bus, baseSnapshot(t, up.url), func(c *Config) { c.MeteringAckTimeout = 300 * time.Millisecond })
+	h := startGatewayWith(t, up.url, setup{natsDir: dir, tweak: func(c *Config) { c.MeteringAckTimeout = 300 * time.Millisecond }})
+	srv := h.nats
 	for i := 0; i < 10; i++ {
 		h.do("GET", "/dmdc/1.0/x", nil, "")
 	}
@@ -289,19 +279,18 @@ func TestMTLSAuthentication(t *testing.T) {
 	srvKeyDER, _ := x509.MarshalPKCS8PrivateKey(srvCert.PrivateKey)
 	clientCert, clientDER := leaf(3, "app-1 system", false)
 	strangerCert, _ := leaf(4, "unregistered", false)
-	fp := sha256.Sum256(clientDER)
 
 	up := startUpstream(t)
-	s := baseSnapshot(t, up.url)
-	s.Applications[0].CertFingerprint = hex.EncodeToString(fp[:])
-	s.Apis = append(s.Apis, &registryv1.ApiRoute{Id: "api-mtls", Context: "mtls", Version: "1.0", Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
-		AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_MTLS}, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
-	s.Subscriptions = append(s.Subscriptions, &registryv1.SubscriptionConfig{Id: "sub-mtls", ApplicationId: "app-1", ApiId: "api-mtls", Tier: "gold", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED})
-	h := startGateway(t, s, func(c *Config) {
+	h := startGateway(t, up.url, func(c *Config) {
 		c.TLSCertFile = writePEM("server.pem", "CERTIFICATE", srvDER)
 		c.TLSKeyFile = writePEM("server-key.pem", "PRIVATE KEY", srvKeyDER)
 		c.ClientCAFile = writePEM("ca.pem", "CERTIFICATE", caDER)
 	})
+	h.reg.CertFingerprint(h.w.app1.GetId(), clientDER)
+	mtls := h.reg.PublishedAPI(&registryv1.Api{Context: "mtls", OwnerAgency: agencyOK,
+		AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_MTLS}, Endpoints: []*registryv1.UpstreamEndpoint{{Url: up.url}}})
+	h.reg.Subscribe(h.w.app1.GetId(), mtls.GetId(), "gold")
+	h.reload()
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	h.url = strings.Replace(h.url, "http://", "https://", 1)
@@ -316,7 +305,7 @@ func TestMTLSAuthentication(t *testing.T) {
 	if r := h.do("GET", "/mtls/1.0/x", nil, ""); r.status != 200 {
 		t.Fatalf("registered client certificate: %d %s", r.status, r.body)
 	}
-	if got := hdr2(up, "X-Lgsp-Consumer"); got != "app-1" {
+	if got := hdr2(up, "X-Lgsp-Consumer"); got != h.w.app1.GetId() {
 		t.Fatalf("consumer %q", got)
 	}
 	if got := hdr2(up, "X-Forwarded-Proto"); got != "https" {
@@ -327,10 +316,10 @@ func TestMTLSAuthentication(t *testing.T) {
 	withCert(nil)
 	h.expectError(h.do("GET", "/mtls/1.0/x", nil, ""), 401, "missing_credential")
 	// Other APIs on the same listener still take their own credentials.
-	if r := h.do("GET", p1, map[string]string{"apikey": apiKeyOne}, ""); r.status != 200 {
+	if r := h.do("GET", p1, h.w.apiKey(), ""); r.status != 200 {
 		t.Fatalf("api key over TLS: %d", r.status)
 	}
-	h.expectError(h.do("GET", "/mtls/1.0/x", map[string]string{"apikey": apiKeyOne}, ""), 401, "auth_method_not_allowed")
+	h.expectError(h.do("GET", "/mtls/1.0/x", h.w.apiKey(), ""), 401, "auth_method_not_allowed")
 }
 
 func TestConfig(t *testing.T) {
