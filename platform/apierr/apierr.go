@@ -1,7 +1,7 @@
 // Package apierr is the platform's error model for admin and internal APIs:
 // a stable machine-readable code, a gRPC code, and a message in English and
-// Vietnamese. It converts to a gRPC status and renders grpc-gateway errors as
-// JSON {"code","message","message_vi","request_id"}.
+// Vietnamese. It converts to a gRPC status and renders grpc-gateway errors,
+// routing errors included, as JSON {"code","message","message_vi","request_id"}.
 package apierr
 
 import (
@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -31,6 +32,9 @@ type Error struct {
 	// Field names the offending input field, when there is one.
 	Field string
 	cause error
+	// httpStatus overrides the status derived from GRPC, for HTTP answers
+	// no gRPC code maps to (405).
+	httpStatus int
 }
 
 func (e *Error) Error() string {
@@ -77,6 +81,22 @@ var (
 	ErrInternal        = New(codes.Internal, "internal", "internal error", "lỗi hệ thống")
 )
 
+// Answers of the REST routing in front of the services' handlers.
+var (
+	ErrRouteNotFound = New(codes.NotFound, "not_found",
+		"no API answers at this path", "không có API nào tại đường dẫn này")
+	ErrMethodNotAllowed = &Error{GRPC: codes.Unimplemented, Code: "method_not_allowed",
+		Message: "this path does not accept this HTTP method", MessageVI: "đường dẫn này không hỗ trợ phương thức HTTP này",
+		httpStatus: http.StatusMethodNotAllowed}
+	// ErrMissingID answers a path with an empty segment: no route has one,
+	// so an identifier was left out (as in /admin/v1/apis/ or
+	// /admin/v1/apis/:transition).
+	ErrMissingID = New(codes.InvalidArgument, "missing_id",
+		"the path has an empty segment: an identifier is missing", "đường dẫn có đoạn rỗng: thiếu mã định danh")
+	ErrBadPath = New(codes.InvalidArgument, "invalid_argument",
+		"the request path could not be read", "không đọc được đường dẫn của yêu cầu")
+)
+
 // NotFound is a NotFound error for a kind of thing.
 func NotFound(kind, id string) *Error {
 	return New(codes.NotFound, kind+"_not_found", fmt.Sprintf("%s %q not found", kind, id), fmt.Sprintf("không tìm thấy %s %q", kind, id))
@@ -98,13 +118,19 @@ func FromError(err error) (Body, int) {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return Body{Code: e.Code, Message: e.Message, MessageVI: e.MessageVI, Field: e.Field}, runtime.HTTPStatusFromCode(e.GRPC)
+		code := e.httpStatus
+		if code == 0 {
+			code = runtime.HTTPStatusFromCode(e.GRPC)
+		}
+		return Body{Code: e.Code, Message: e.Message, MessageVI: e.MessageVI, Field: e.Field}, code
 	}
 	st, ok := status.FromError(err)
 	if !ok {
 		return Body{Code: ErrInternal.Code, Message: ErrInternal.Message, MessageVI: ErrInternal.MessageVI}, http.StatusInternalServerError
 	}
-	b := Body{Code: codeName(st.Code()), Message: st.Message(), MessageVI: st.Message()}
+	// A status without our details comes from below the services (request
+	// decoding in grpc-gateway, gRPC itself): its text is English only.
+	b := Body{Code: codeName(st.Code()), Message: st.Message(), MessageVI: vietnameseFor(st.Code()) + " (" + st.Message() + ")"}
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok && info.Domain == Domain {
 			b.Code = info.Reason
@@ -139,8 +165,40 @@ func codeName(c codes.Code) string {
 		return "unavailable"
 	case codes.DeadlineExceeded:
 		return "timeout"
+	case codes.Unimplemented:
+		return "not_implemented"
 	}
 	return "internal"
+}
+
+// vietnameseFor names a gRPC code in Vietnamese, for statuses that carry an
+// English message only.
+func vietnameseFor(c codes.Code) string {
+	switch c {
+	case codes.InvalidArgument, codes.OutOfRange:
+		return "yêu cầu không hợp lệ"
+	case codes.NotFound:
+		return "không tìm thấy"
+	case codes.AlreadyExists, codes.Aborted:
+		return "xung đột với dữ liệu hiện có"
+	case codes.PermissionDenied:
+		return "không có quyền"
+	case codes.Unauthenticated:
+		return "cần xác thực"
+	case codes.FailedPrecondition:
+		return "không thực hiện được ở trạng thái hiện tại"
+	case codes.ResourceExhausted:
+		return "vượt quá giới hạn"
+	case codes.Unavailable:
+		return "dịch vụ tạm thời không sẵn sàng"
+	case codes.DeadlineExceeded:
+		return "quá thời gian chờ"
+	case codes.Unimplemented:
+		return "chức năng chưa được hỗ trợ"
+	case codes.Canceled:
+		return "yêu cầu đã bị huỷ"
+	}
+	return ErrInternal.MessageVI
 }
 
 // WriteJSON writes err as the platform's JSON error body.
@@ -153,7 +211,78 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // GatewayErrorHandler is a grpc-gateway runtime.ErrorHandlerFunc rendering
-// the platform's JSON body.
+// the platform's JSON body. It also recognises the routing errors that
+// runtime.DefaultRoutingErrorHandler hands it, so a mux built without
+// RoutingErrorHandler still answers 404, 405 and 400 properly.
 func GatewayErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if httpStatus, ok := routingStatus(err); ok {
+		err = routingError(r, httpStatus)
+	}
 	WriteJSON(w, r, err)
+}
+
+// RoutingErrorHandler is a grpc-gateway runtime.RoutingErrorHandlerFunc
+// rendering the platform's JSON body (runtime.WithRoutingErrorHandler).
+func RoutingErrorHandler(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	WriteJSON(w, r, routingError(r, httpStatus))
+}
+
+// routingError is the answer to a request no handler took. A path with an
+// empty segment lacks an identifier, whatever the mux matched it against.
+func routingError(r *http.Request, httpStatus int) *Error {
+	if emptySegment(r.URL.Path) {
+		return ErrMissingID
+	}
+	switch httpStatus {
+	case http.StatusNotFound:
+		return ErrRouteNotFound
+	case http.StatusMethodNotAllowed:
+		return ErrMethodNotAllowed
+	}
+	return ErrBadPath
+}
+
+// emptySegment reports a path with an empty segment, including an empty one
+// before a custom verb ("/apis/:transition").
+func emptySegment(path string) bool {
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, s := range segs {
+		if s == "" || s[0] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// routingStatus recognises what runtime.DefaultRoutingErrorHandler passes to
+// the error handler: a bare status (no details) whose message is the HTTP
+// status text, InvalidArgument for 400, NotFound for 404 and Unimplemented
+// for 405. It also takes the runtime.HTTPStatusError the mux reports for a
+// malformed path.
+func routingStatus(err error) (int, bool) {
+	var he *runtime.HTTPStatusError
+	if errors.As(err, &he) {
+		return he.HTTPStatus, true
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return 0, false
+	}
+	st, ok := status.FromError(err)
+	if !ok || len(st.Details()) != 0 {
+		return 0, false
+	}
+	for _, h := range []struct {
+		grpc   codes.Code
+		status int
+	}{
+		{codes.InvalidArgument, http.StatusBadRequest},
+		{codes.NotFound, http.StatusNotFound},
+		{codes.Unimplemented, http.StatusMethodNotAllowed},
+	} {
+		if st.Code() == h.grpc && st.Message() == http.StatusText(h.status) {
+			return h.status, true
+		}
+	}
+	return 0, false
 }

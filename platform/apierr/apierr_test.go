@@ -1,12 +1,17 @@
 package apierr_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
@@ -35,6 +40,64 @@ func TestFromError(t *testing.T) {
 			}
 			if tc.status == http.StatusInternalServerError && b.Message != "internal error" {
 				t.Fatalf("internal detail leaked: %+v", b)
+			}
+		})
+	}
+}
+
+func TestBareStatusIsBilingual(t *testing.T) {
+	// grpc-gateway's own refusals (a body that is not JSON) carry English
+	// text only.
+	b, code := apierr.FromError(status.Error(codes.InvalidArgument, "proto: syntax error"))
+	if code != http.StatusBadRequest || b.Code != "invalid_argument" || b.MessageVI == b.Message || !strings.Contains(b.MessageVI, "không hợp lệ") {
+		t.Fatalf("got %d %+v", code, b)
+	}
+}
+
+// TestRoutingErrors drives a grpc-gateway mux as the admin listener builds
+// it (only WithErrorHandler), and one that also sets the routing handler.
+func TestRoutingErrors(t *testing.T) {
+	ok := func(w http.ResponseWriter, _ *http.Request, _ map[string]string) { w.WriteHeader(http.StatusOK) }
+	for name, opts := range map[string][]runtime.ServeMuxOption{
+		"error handler only": {runtime.WithErrorHandler(apierr.GatewayErrorHandler)},
+		"routing handler": {runtime.WithErrorHandler(apierr.GatewayErrorHandler),
+			runtime.WithRoutingErrorHandler(apierr.RoutingErrorHandler)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mux := runtime.NewServeMux(opts...)
+			for _, p := range []struct{ method, path string }{
+				{"GET", "/v1/things"}, {"GET", "/v1/things/{id}"}, {"PATCH", "/v1/things/{id}"}, {"POST", "/v1/things/{id}:act"},
+			} {
+				if err := mux.HandlePath(p.method, p.path, ok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tc := range []struct {
+				method, path string
+				status       int
+				code         string
+			}{
+				{"GET", "/v1/things/t1", http.StatusOK, ""},
+				{"GET", "/v1/nothing", http.StatusNotFound, "not_found"},
+				{"DELETE", "/v1/things", http.StatusMethodNotAllowed, "method_not_allowed"},
+				{"PUT", "/v1/things/t1", http.StatusMethodNotAllowed, "method_not_allowed"},
+				{"POST", "/v1/things/:act", http.StatusBadRequest, "missing_id"},
+				{"GET", "/v1/things//", http.StatusBadRequest, "missing_id"},
+			} {
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest(tc.method, "http://lgsp.test"+tc.path, nil)
+				mux.ServeHTTP(rec, req)
+				if rec.Code != tc.status {
+					t.Errorf("%s %s: status %d, want %d: %s", tc.method, tc.path, rec.Code, tc.status, rec.Body)
+					continue
+				}
+				if tc.code == "" {
+					continue
+				}
+				var b apierr.Body
+				if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil || b.Code != tc.code || b.Message == "" || b.MessageVI == "" || b.Message == b.MessageVI {
+					t.Errorf("%s %s: body %s, want code %q with both messages", tc.method, tc.path, rec.Body, tc.code)
+				}
 			}
 		})
 	}

@@ -79,6 +79,33 @@ func TestREST(t *testing.T) {
 			t.Fatalf("bad login: %d %v", code, body)
 		}
 
+		// An empty identifier is a 400 missing_id, whether a handler gets ""
+		// or no route matches; unknown routes and methods are 404 and 405;
+		// every answer is bilingual.
+		for _, tc := range []struct {
+			method, path string
+			status       int
+			code, field  string
+		}{
+			{"GET", "/admin/v1/apis/", http.StatusBadRequest, "missing_id", "id"},
+			{"PATCH", "/admin/v1/apis/", http.StatusBadRequest, "missing_id", "api.id"},
+			{"GET", "/admin/v1/agencies//history", http.StatusBadRequest, "missing_id", "code"},
+			{"POST", "/admin/v1/applications//credentials", http.StatusBadRequest, "missing_id", "application_id"},
+			{"GET", "/admin/v1/users/", http.StatusBadRequest, "missing_id", "username"},
+			{"POST", "/admin/v1/apis/:transition", http.StatusBadRequest, "missing_id", ""},
+			{"POST", "/admin/v1/subscriptions/:approve", http.StatusBadRequest, "missing_id", ""},
+			{"GET", "/admin/v1/apis//", http.StatusBadRequest, "missing_id", ""},
+			{"GET", "/admin/v1/nothing-here", http.StatusNotFound, "not_found", ""},
+			{"DELETE", "/admin/v1/apis", http.StatusMethodNotAllowed, "method_not_allowed", ""},
+			{"PUT", "/admin/v1/apis/api_x", http.StatusMethodNotAllowed, "method_not_allowed", ""},
+		} {
+			code, body := admin.do(tc.method, tc.path, "{}")
+			if code != tc.status || body["code"] != tc.code || body["message"] == "" || body["message_vi"] == "" ||
+				body["message"] == body["message_vi"] || (tc.field != "" && body["field"] != tc.field) {
+				t.Errorf("%s %s: %d %v, want %d %s", tc.method, tc.path, code, body, tc.status, tc.code)
+			}
+		}
+
 		// A bad agency code: 400 with the platform's bilingual JSON body.
 		code, body = admin.do("POST", "/admin/v1/agencies", `{"code":"28.22.H17","name":"Sở TT&TT"}`)
 		if code != http.StatusBadRequest || body["code"] != "invalid_agency_code" || body["message"] == "" ||
