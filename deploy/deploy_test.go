@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lgsp-vn/lgsp/internal/app"
+	"github.com/lgsp-vn/lgsp/platform/config"
 )
 
 // repoRoot is the repository root, one level up from this package.
@@ -179,6 +180,29 @@ func TestSettingsExistInCode(t *testing.T) {
 	}
 }
 
+var assignRe = regexp.MustCompile(`(?m)^\s*#?\s*(LGSP_[A-Z0-9_]+)(?:=|: )`)
+
+// Every variable the deployment files set (or show commented out) is a
+// setting of the configuration, so that none does nothing.
+func TestAssignedSettingsAreSettings(t *testing.T) {
+	known := map[string]bool{}
+	for _, s := range config.Describe(app.DefaultConfig(false).Sections()...) {
+		known[s.Env] = true
+	}
+	n := 0
+	for _, p := range deployFiles(t, ".example", "configmap.yaml", "compose.yaml") {
+		for _, m := range assignRe.FindAllStringSubmatch(readFile(t, p), -1) {
+			n++
+			if !known[m[1]] {
+				t.Errorf("%s sets %s, which is not a setting (see docs/configuration.md)", p, m[1])
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("found only %d assignments: the pattern no longer matches the files", n)
+	}
+}
+
 func hasPrefixIn(set map[string]bool, prefix string) bool {
 	for k := range set {
 		if strings.HasPrefix(k, prefix) {
@@ -194,7 +218,7 @@ var serveRe = regexp.MustCompile(`(?:lgsp serve|"serve",)\s*"?([a-z<>]+)`)
 // binary knows.
 func TestServedServicesExist(t *testing.T) {
 	known := map[string]bool{"<service>": true}
-	for _, s := range app.Services {
+	for _, s := range app.ServeNames() {
 		known[s] = true
 	}
 	seen := map[string]bool{}
@@ -202,11 +226,11 @@ func TestServedServicesExist(t *testing.T) {
 		for _, m := range serveRe.FindAllStringSubmatch(readFile(t, p), -1) {
 			seen[m[1]] = true
 			if !known[m[1]] {
-				t.Errorf("%s runs `lgsp serve %s`; the binary serves %v", p, m[1], app.Services)
+				t.Errorf("%s runs `lgsp serve %s`; the binary serves %v", p, m[1], app.ServeNames())
 			}
 		}
 	}
-	for _, s := range app.Services {
+	for _, s := range app.ServeNames() {
 		if !seen[s] {
 			t.Errorf("no deployment file runs `lgsp serve %s`", s)
 		}
