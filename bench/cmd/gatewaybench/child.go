@@ -3,60 +3,120 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/lgsp-vn/lgsp/gateway"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/registrytest"
 )
 
-// fixedRegistry serves one snapshot; the benchmark does not change it.
-type fixedRegistry struct{ snap *registryv1.Snapshot }
+const benchAgency = "000.00.00.H30"
 
-func (r fixedRegistry) GetSnapshot(_ context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
-	if req.GetKnownRevision() == r.snap.GetRevision() {
-		return &registryv1.GetSnapshotResponse{NotModified: true}, nil
+// benchRegistry is a real registry, filled through its RPCs the way an
+// administrator would, and served over gRPC to the gateway child as in a
+// per-service deployment.
+type benchRegistry struct {
+	reg  *registrytest.Registry
+	addr string
+}
+
+// startRegistry runs a registry under dir with nAPIs published APIs on
+// upstreamURL and nApps applications, each subscribed to one API on tier
+// "high" with an OAuth2 client and an API key. It writes the request
+// targets (path prefix and an access token the registry issued, one per
+// line, nTargets of them) to targetsFile.
+func startRegistry(ctx context.Context, dir string, bus *natsx.Bus, upstreamURL, targetsFile string, nAPIs, nApps, nTargets int) (_ *benchRegistry, err error) {
+	reg, err := registrytest.New(ctx, dir, registrytest.WithBus(bus))
+	if err != nil {
+		return nil, err
 	}
-	return &registryv1.GetSnapshotResponse{Snapshot: proto.Clone(r.snap).(*registryv1.Snapshot)}, nil
+	defer func() {
+		if err != nil {
+			reg.Close()
+		}
+	}()
+	if err := populate(reg, upstreamURL, targetsFile, nAPIs, nApps, nTargets); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	reg.ServeGRPC(ln)
+	return &benchRegistry{reg: reg, addr: ln.Addr().String()}, nil
 }
 
-func (fixedRegistry) IssueToken(context.Context, *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
-	return nil, fmt.Errorf("not used by the benchmark")
-}
+func (b *benchRegistry) Close() { b.reg.Close() }
 
-const (
-	benchIssuer   = "https://lgsp.bench"
-	benchAudience = "lgsp-gateway"
-	benchAgency   = "000.00.00.H30"
-)
+func populate(reg *registrytest.Registry, upstreamURL, targetsFile string, nAPIs, nApps, nTargets int) (err error) {
+	// The kit's builders panic with the registry's error (its default
+	// failure handler); turn that back into an error.
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(error)
+			if !ok {
+				panic(r)
+			}
+			err = e
+		}
+	}()
+	reg.Agency(benchAgency)
+	// "high": limited, but far above what one machine can send.
+	reg.Tier("high", 1_000_000, 100_000, 0)
+	apis := make([]*registryv1.Api, nAPIs)
+	for i := range apis {
+		apis[i] = reg.PublishedAPI(&registryv1.Api{
+			Name: fmt.Sprintf("API %d", i), Context: apiContext(i), Version: "1.0", OwnerAgency: benchAgency,
+			ApprovalMode: registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC,
+			AuthMethods:  []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_API_KEY},
+			Endpoints:    []*registryv1.UpstreamEndpoint{{Url: upstreamURL, Weight: 1}},
+			Resources: []*registryv1.ApiResource{
+				{Method: "GET", Path: "/small.json"}, {Method: "GET", Path: "/big.json"},
+				{Method: "GET", Path: "/doanhnghiep/{msdn}"}, {Method: "POST", Path: "/doanhnghiep"},
+			},
+		})
+	}
+	f, err := os.Create(targetsFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	for i := 0; i < nApps; i++ {
+		app := reg.Application(benchAgency)
+		client := reg.OAuth2Client(app.GetId())
+		reg.APIKey(app.GetId())
+		reg.Subscribe(app.GetId(), apis[i%nAPIs].GetId(), "high")
+		if i < nTargets {
+			fmt.Fprintf(w, "%s %s\n", apiContext(i%nAPIs)+"/1.0", client.Token())
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}
 
 // runGateway is the child process: a gateway on addr, metering to natsURL,
-// with a registry of nAPIs APIs and nApps applications. It writes the
-// request targets (path and bearer token, one per line) to targetsFile,
-// prints "LISTEN <addr>" when ready, and on SIGTERM stops gracefully and
-// prints "SERVED <n>".
-func runGateway(natsURL, addr, instance, upstreamURL, targetsFile string, nAPIs, nApps, nTargets int) error {
+// with its routing table from the registry at registryAddr. It prints
+// "LISTEN <addr>" when ready, and on SIGTERM stops gracefully and prints
+// "SERVED <n> PUBLISHED <m>".
+func runGateway(natsURL, registryAddr, addr, instance string) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if path := os.Getenv("LGSP_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
+		f, err := os.Create(filepath.Clean(path))
 		if err != nil {
 			return err
 		}
@@ -68,35 +128,11 @@ func runGateway(natsURL, addr, instance, upstreamURL, targetsFile string, nAPIs,
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	reg, conn, err := registrytest.DialGateway(registryAddr)
 	if err != nil {
 		return err
 	}
-	snap := benchSnapshot(&key.PublicKey, upstreamURL, nAPIs, nApps)
-	f, err := os.Create(targetsFile)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	for i := 0; i < min(nTargets, nApps); i++ {
-		api := i % nAPIs
-		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-			"iss": benchIssuer, "aud": benchAudience, "sub": fmt.Sprintf("app-%04d", i), "cid": fmt.Sprintf("cred-%04d", i),
-			"client_id": fmt.Sprintf("client-%04d", i), "agency": benchAgency,
-			"iat": time.Now().Unix(), "exp": time.Now().Add(2 * time.Hour).Unix(), "jti": fmt.Sprint(i),
-		})
-		tok.Header["kid"] = "bench"
-		s, err := tok.SignedString(key)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s %s\n", apiContext(api)+"/1.0", s)
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	f.Close()
-
+	defer conn.Close()
 	bus, err := natsx.Connect(ctx, natsURL, "gatewaybench-"+instance, log)
 	if err != nil {
 		return err
@@ -106,7 +142,7 @@ func runGateway(natsURL, addr, instance, upstreamURL, targetsFile string, nAPIs,
 	cfg.Addr = addr
 	cfg.InstanceID = instance
 	cfg.AccessLog = "errors"
-	g, err := gateway.New(cfg, fixedRegistry{snap}, bus, log)
+	g, err := gateway.New(cfg, gateway.RegistryFromClient(reg), bus, log)
 	if err != nil {
 		return err
 	}
@@ -132,48 +168,6 @@ func runGateway(natsURL, addr, instance, upstreamURL, targetsFile string, nAPIs,
 }
 
 func apiContext(i int) string { return fmt.Sprintf("api%04d", i) }
-
-func benchSnapshot(pub *rsa.PublicKey, upstreamURL string, nAPIs, nApps int) *registryv1.Snapshot {
-	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "kid": "bench", "use": "sig", "alg": "RS256",
-		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
-	s := &registryv1.Snapshot{
-		Revision: 1,
-		Token:    &registryv1.TokenConfig{Issuer: benchIssuer, Audience: benchAudience, JwksJson: string(jwks)},
-		Agencies: []*registryv1.AgencyConfig{{Code: benchAgency, Name: "UBND tỉnh", Active: true}},
-		// "high": limited, but far above what one machine can send.
-		Tiers: []*registryv1.TierConfig{{Name: "high", RatePerSecond: 1_000_000, Burst: 100_000}},
-	}
-	for i := 0; i < nAPIs; i++ {
-		s.Apis = append(s.Apis, &registryv1.ApiRoute{
-			Id: fmt.Sprintf("api-%04d", i), Name: "API " + fmt.Sprint(i), Context: apiContext(i), Version: "1.0",
-			OwnerAgency: benchAgency, Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED,
-			AuthMethods: []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_API_KEY},
-			Endpoints:   []*registryv1.UpstreamEndpoint{{Url: upstreamURL, Weight: 1}},
-			Resources: []*registryv1.ApiResource{
-				{Method: "GET", Path: "/small.json"}, {Method: "GET", Path: "/big.json"},
-				{Method: "GET", Path: "/doanhnghiep/{msdn}"}, {Method: "POST", Path: "/doanhnghiep"},
-			},
-		})
-	}
-	for i := 0; i < nApps; i++ {
-		kh := sha256.Sum256([]byte(fmt.Sprintf("key-%04d", i)))
-		s.Applications = append(s.Applications, &registryv1.ApplicationConfig{
-			Id: fmt.Sprintf("app-%04d", i), Name: "Ứng dụng " + fmt.Sprint(i), AgencyCode: benchAgency, Active: true,
-			Credentials: []*registryv1.CredentialConfig{
-				{Id: fmt.Sprintf("cred-%04d", i), Type: registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT, KeyId: fmt.Sprintf("client-%04d", i)},
-				{Id: fmt.Sprintf("key-%04d", i), Type: registryv1.CredentialType_CREDENTIAL_TYPE_API_KEY, KeyId: fmt.Sprintf("k%04d", i), KeyHash: kh[:]},
-			},
-		})
-		s.Subscriptions = append(s.Subscriptions, &registryv1.SubscriptionConfig{
-			Id: fmt.Sprintf("sub-%04d", i), ApplicationId: fmt.Sprintf("app-%04d", i), ApiId: fmt.Sprintf("api-%04d", i%nAPIs),
-			Tier: "high", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED,
-		})
-	}
-	return s
-}
 
 // servedCount sums lgsp_gateway_requests_total.
 func servedCount() int64 {

@@ -3,7 +3,10 @@
 // It starts an upstream nginx serving fixed JSON bodies, a reference nginx
 // reverse proxy in front of it, and the gateway (this same binary re-run as
 // a child process, so that its memory is measured alone) in front of the
-// same upstream, with an embedded NATS for metering. wrk drives the
+// same upstream, with an embedded NATS for metering. The gateway's routing
+// table and the access tokens come from a real registry (registrytest.New,
+// SQLite) in the parent process, filled through its RPCs and served to the
+// child over gRPC. wrk drives the
 // reference and the gateway with the same settings, in the same run, for
 // three scenarios:
 //

@@ -43,13 +43,9 @@ func main() {
 	var s settings
 	role := flag.String("role", "", "internal: run as the gateway child process")
 	natsURL := flag.String("nats", "", "internal: NATS URL for the gateway child")
+	registryAddr := flag.String("registry", "", "internal: registry gRPC address for the gateway child")
 	addr := flag.String("addr", "127.0.0.1:0", "internal: gateway listen address")
 	instance := flag.String("instance", "bench", "internal: gateway instance id")
-	upstream := flag.String("upstream", "", "internal: upstream base URL")
-	targets := flag.String("targets", "", "internal: file receiving the request targets")
-	apis := flag.Int("apis", 1, "internal: registered APIs")
-	apps := flag.Int("apps", 1, "internal: registered applications")
-	ntargets := flag.Int("ntargets", 1, "internal: distinct (API, token) targets")
 	flag.StringVar(&s.out, "out", "docs/BENCHMARKS.md", "where to write the report")
 	flag.DurationVar(&s.duration, "duration", 10*time.Second, "wrk duration per measurement")
 	flag.DurationVar(&s.warmup, "warmup", 2*time.Second, "wrk warm-up per target, not measured")
@@ -59,7 +55,7 @@ func main() {
 	flag.StringVar(&s.only, "only", "", "run only these scenarios, e.g. \"a\" or \"ab\"")
 	flag.Parse()
 	if *role == "gateway" {
-		if err := runGateway(*natsURL, *addr, *instance, *upstream, *targets, *apis, *apps, *ntargets); err != nil {
+		if err := runGateway(*natsURL, *registryAddr, *addr, *instance); err != nil {
 			fmt.Fprintln(os.Stderr, "gateway child:", err)
 			os.Exit(1)
 		}
@@ -190,9 +186,16 @@ func runScenario(ctx context.Context, s settings, dir string, sc scenario, natsU
 	o := outcome{sc: sc}
 	instance := "bench-" + sc.name + "-" + strconv.FormatInt(time.Now().Unix(), 36)
 	targetsFile := filepath.Join(dir, "targets-"+sc.name)
-	child := exec.Command(os.Args[0], "-role", "gateway", "-nats", natsURL, "-addr", "127.0.0.1:0", "-instance", instance,
-		"-upstream", fmt.Sprintf("http://127.0.0.1:%d", upPort), "-targets", targetsFile,
-		"-apis", strconv.Itoa(sc.apis), "-apps", strconv.Itoa(sc.apps), "-ntargets", strconv.Itoa(sc.targets))
+	// The registry runs here, not in the child, so that the child's RSS is
+	// the gateway's alone; the child reaches it over gRPC.
+	t0 := time.Now()
+	reg, err := startRegistry(ctx, filepath.Join(dir, "registry-"+sc.name), bus, fmt.Sprintf("http://127.0.0.1:%d", upPort), targetsFile, sc.apis, sc.apps, sc.targets)
+	if err != nil {
+		return o, fmt.Errorf("registry: %w", err)
+	}
+	defer reg.Close()
+	log.Printf("  registry with %d APIs and %d applications ready in %s", sc.apis, sc.apps, time.Since(t0).Round(time.Millisecond))
+	child := exec.Command(os.Args[0], "-role", "gateway", "-nats", natsURL, "-registry", reg.addr, "-addr", "127.0.0.1:0", "-instance", instance)
 	child.Stderr = os.Stderr
 	if sc.gomaxprocs > 0 {
 		child.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(sc.gomaxprocs))
@@ -619,6 +622,7 @@ func renderReport(s settings, rs []outcome) string {
 	b.WriteString("Everything runs on loopback on the same machine, in the same run:\n\n")
 	b.WriteString("- **upstream**: nginx (1 worker) serving a fixed JSON body: 94 bytes (`small.json`) or 10 KiB (`big.json`).\n")
 	b.WriteString("- **reference**: nginx reverse proxy (`worker_processes auto`, upstream keep-alive pool of 256) that strips `/{context}/{version}` and forwards.\n")
+	b.WriteString("- **registry**: a real registry (SQLite) in the benchmark process, filled through its admin RPCs (agency, tier, published APIs, applications with an OAuth2 client and an API key, subscriptions); the access tokens are issued by it, and the gateway fetches its snapshot over gRPC with the internal token, as `lgsp serve gateway` does.\n")
 	b.WriteString("- **gateway**: `gateway.New` + `RunListener` in a child process (so its RSS is its own), default configuration except `LGSP_GATEWAY_ACCESS_LOG=errors`; ")
 	b.WriteString("Bearer JWT (RS256, verification cache), approved subscription, tier \"high\" token bucket (1,000,000 req/s, burst 100,000: always checked, never refusing), ")
 	b.WriteString("resource matching from the API's resources, header hygiene, W3C traceparent, Prometheus metrics, and one metering event per request published to an embedded NATS JetStream in batches.\n")

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
@@ -139,6 +143,31 @@ func New(ctx context.Context, dir string, opts ...Option) (_ *Registry, err erro
 // its signature is absorbed here.
 func construct(ctx context.Context, cfg registry.Config, db *sqlstore.DB, bus *natsx.Bus, log *slog.Logger, clock func() time.Time) (*registry.Service, error) {
 	return registry.New(ctx, cfg, db, bus, log, clock)
+}
+
+// ServeGRPC serves the registry's gRPC services on ln in the background,
+// authenticating callers as the registry's own listener does: other
+// processes (a gateway under test, a benchmark's gateway) send
+// InternalToken. Close stops it.
+func (r *Registry) ServeGRPC(ln net.Listener) {
+	srv := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(authn.UnaryInterceptor(r.Service.Authenticator(), registry.PublicGRPCMethods)),
+		grpc.ChainStreamInterceptor(authn.StreamInterceptor(r.Service.Authenticator(), registry.PublicGRPCMethods)),
+	)
+	r.Service.RegisterGRPC(srv)
+	go func() { _ = srv.Serve(ln) }()
+	r.closers = append(r.closers, srv.Stop)
+}
+
+// DialGateway connects to a registry served by ServeGRPC at addr (in this
+// process or another) as a gateway does, with the internal token.
+func DialGateway(addr string) (registryv1.GatewayServiceClient, io.Closer, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(authn.PerRPCToken{Token: InternalToken, AllowInsecure: true}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("registrytest: dial %s: %w", addr, err)
+	}
+	return registryv1.NewGatewayServiceClient(conn), conn, nil
 }
 
 // Close stops the registry and what the kit started for it.

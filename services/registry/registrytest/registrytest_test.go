@@ -2,6 +2,7 @@ package registrytest_test
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/lgsp-vn/lgsp/platform/accesstoken"
@@ -57,5 +58,24 @@ func TestNewWithoutTesting(t *testing.T) {
 	r.Agency("not a code")
 	if failed == nil {
 		t.Fatal("an invalid agency code did not reach the failure handler")
+	}
+}
+
+func TestServeGRPC(t *testing.T) {
+	r := registrytest.Start(t)
+	r.Agency("000.00.00.H30")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ServeGRPC(ln)
+	c, conn, err := registrytest.DialGateway(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	resp, err := c.GetSnapshot(context.Background(), &registryv1.GetSnapshotRequest{})
+	if err != nil || resp.GetSnapshot().GetRevision() != r.Revision() || len(resp.GetSnapshot().GetAgencies()) != 1 {
+		t.Fatalf("snapshot over gRPC: %v, %v", resp, err)
 	}
 }
