@@ -11,29 +11,29 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
 // The admin CLI talks to the registry's admin REST API (/admin/v1) with a
-// session token from `lgsp admin login`.
+// session token from `lgsp admin login`. admin_ops.go runs its commands,
+// admin_commands.go lists them, admin_session.go finds the server and keeps
+// the sessions.
 
 func init() {
 	extraCommands = append(extraCommands, NewAdminCommand, NewAuditCommand)
 }
 
 const (
-	defaultAdminURL = "http://127.0.0.1:8081"
-	envAdminURL     = "LGSP_ADMIN_URL"
-	envAdminToken   = "LGSP_ADMIN_TOKEN"
-	envAdminPass    = "LGSP_ADMIN_PASSWORD"
+	envAdminToken = "LGSP_ADMIN_TOKEN"
+	envAdminPass  = "LGSP_ADMIN_PASSWORD"
 )
 
 // adminOptions are the flags shared by every admin command.
@@ -43,66 +43,14 @@ type adminOptions struct {
 	output string
 }
 
-// session is what `lgsp admin login` stores, readable by the user only.
-type session struct {
-	Server     string    `json:"server"`
-	Token      string    `json:"token"`
-	Username   string    `json:"username"`
-	ExpireTime time.Time `json:"expire_time"`
-}
-
-func sessionPath() (string, error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("no configuration directory for the session file: %w", err)
-	}
-	return filepath.Join(dir, "lgsp", "session"), nil
-}
-
-func loadSession() (*session, error) {
-	p, err := sessionPath()
-	if err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var s session
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("session file %s: %w", p, err)
-	}
-	return &s, nil
-}
-
-func saveSession(s session) (string, error) {
-	p, err := sessionPath()
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", err
-	}
-	b, _ := json.MarshalIndent(s, "", "  ")
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return "", err
-	}
-	return p, os.Rename(tmp, p)
-}
-
-func removeSession() error {
-	p, err := sessionPath()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
+// register adds the shared flags to the persistent flags of a command group.
+func (o *adminOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&o.server, "admin-url", "", "admin API base URL (default: "+envAdminURL+", then the URL a local \"lgsp dev\" wrote to $"+envDataDir+"/admin-url or ./data/admin-url, then "+defaultAdminURL+")")
+	// --server is the flag's earlier name.
+	f.StringVar(&o.server, "server", "", "same as --admin-url")
+	_ = f.MarkHidden("server")
+	f.StringVar(&o.token, "token", "", "session token ("+envAdminToken+", default: the saved login for this admin URL)")
+	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json (the REST API's JSON)")
 }
 
 // NewAdminCommand is `lgsp admin`: everyday registry tasks through the
@@ -115,19 +63,23 @@ func NewAdminCommand() *cobra.Command {
 		Long: `Manage agencies, APIs, tiers, applications, credentials, subscriptions,
 users and signing keys through the admin REST API.
 
-Log in first with "lgsp admin login"; the session token is kept in
-~/.config/lgsp/session (mode 0600). LGSP_ADMIN_TOKEN overrides it, and
-LGSP_ADMIN_URL (or --server) names the admin listener.`,
+Quản trị cơ quan, API, gói chính sách, ứng dụng, thông tin xác thực, đăng ký
+sử dụng, người dùng và khoá ký qua API quản trị.
+
+` + adminURLHelp + `
+
+` + sessionHelp + `
+
+Add "-o json" to any command for the REST API's own JSON (field names such
+as "ownerAgency" and "keyId"); table columns carry the same names.`,
 	}
-	f := cmd.PersistentFlags()
-	f.StringVar(&o.server, "server", "", "admin API base URL (LGSP_ADMIN_URL, default "+defaultAdminURL+")")
-	f.StringVar(&o.token, "token", "", "session token (LGSP_ADMIN_TOKEN, default: the saved login)")
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
-	cmd.AddCommand(
-		newLoginCommand(o), newLogoutCommand(o), newWhoAmICommand(o),
-		newAgenciesCommand(o), newAPIsCommand(o), newTiersCommand(o), newAppsCommand(o),
-		newCredentialsCommand(o), newSubscriptionsCommand(o), newUsersCommand(o), newKeysCommand(o),
-	)
+	o.register(cmd.PersistentFlags())
+	for _, op := range adminTopOps {
+		cmd.AddCommand(o.command(op))
+	}
+	for _, g := range adminGroups {
+		cmd.AddCommand(o.group(g))
+	}
 	return cmd
 }
 
@@ -136,33 +88,25 @@ func (o *adminOptions) client(needToken bool) (*adminClient, error) {
 	if o.output != "table" && o.output != "json" {
 		return nil, fmt.Errorf("--output must be table or json, not %q", o.output)
 	}
-	server := firstNonEmpty(o.server, os.Getenv(envAdminURL))
+	server, source, err := resolveAdminURL(o.server)
+	if err != nil {
+		return nil, err
+	}
 	token := firstNonEmpty(o.token, os.Getenv(envAdminToken))
-	if token == "" || server == "" {
-		s, err := loadSession()
+	if token == "" && needToken {
+		s, err := loadSession(server)
 		if err != nil {
 			return nil, err
 		}
-		if s != nil {
-			if server == "" {
-				server = s.Server
-			}
-			if token == "" && (s.Server == server) {
-				token = s.Token
-			}
+		switch {
+		case s == nil:
+			return nil, fmt.Errorf(`chưa đăng nhập / not logged in to %s (%s): run "lgsp admin login" or set %s`, server, source, envAdminToken)
+		case !s.ExpireTime.IsZero() && time.Now().After(s.ExpireTime):
+			return nil, fmt.Errorf(`phiên đã hết hạn / the session for %s expired at %s: run "lgsp admin login"`, server, s.ExpireTime.Local().Format(time.DateTime))
 		}
+		token = s.Token
 	}
-	if server == "" {
-		server = defaultAdminURL
-	}
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("admin server %q is not an http(s) URL (--server or %s)", server, envAdminURL)
-	}
-	if needToken && token == "" {
-		return nil, errors.New(`not logged in: run "lgsp admin login" or set ` + envAdminToken + ` / chưa đăng nhập`)
-	}
-	return &adminClient{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &adminClient{base: server, source: source, token: token, http: &http.Client{Timeout: 60 * time.Second}}, nil
 }
 
 func firstNonEmpty(v ...string) string {
@@ -176,9 +120,10 @@ func firstNonEmpty(v ...string) string {
 
 // adminClient calls the admin REST API with protojson bodies.
 type adminClient struct {
-	base  string
-	token string
-	http  *http.Client
+	base   string
+	source string // where base came from, for error messages
+	token  string
+	http   *http.Client
 }
 
 // apiError is the platform's JSON error body.
@@ -230,7 +175,7 @@ func (c *adminClient) call(ctx context.Context, method, path string, query url.V
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("admin API at %s: %w", c.base, err)
+		return fmt.Errorf("admin API at %s (%s): %w", c.base, c.source, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -269,18 +214,21 @@ func (o *adminOptions) printer(cmd *cobra.Command) printer {
 	return printer{w: cmd.OutOrStdout(), format: o.output}
 }
 
-var jsonOut = protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}
+// jsonOut is protojson with its default (the REST API's) field names,
+// indented for people.
+var jsonOut = protojson.MarshalOptions{Multiline: true, Indent: "  "}
 
-// print writes msg as JSON, or the table rows built by rows.
-func (p printer) print(msg proto.Message, header []string, rows [][]string) error {
-	if p.format == "json" {
-		b, err := jsonOut.Marshal(msg)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintln(p.w, string(b))
+func (p printer) json(msg proto.Message) error {
+	b, err := jsonOut.Marshal(msg)
+	if err != nil {
 		return err
 	}
+	_, err = fmt.Fprintln(p.w, string(b))
+	return err
+}
+
+// table writes a header line and rows, aligned.
+func (p printer) table(header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
@@ -289,14 +237,11 @@ func (p printer) print(msg proto.Message, header []string, rows [][]string) erro
 	return tw.Flush()
 }
 
-// fields prints one resource as "name: value" lines, or as JSON.
-func (p printer) fields(msg proto.Message, kv ...string) error {
-	if p.format == "json" {
-		return p.print(msg, nil, nil)
-	}
+// fields writes "name: value" lines, aligned.
+func (p printer) fields(names, values []string) error {
 	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
-	for i := 0; i+1 < len(kv); i += 2 {
-		fmt.Fprintf(tw, "%s:\t%s\n", kv[i], kv[i+1])
+	for i := range names {
+		fmt.Fprintf(tw, "%s:\t%s\n", names[i], values[i])
 	}
 	return tw.Flush()
 }
@@ -322,39 +267,5 @@ func readPassword(cmd *cobra.Command, fromStdin bool, env, prompt string) (strin
 		fmt.Fprintln(cmd.ErrOrStderr())
 		return string(b), err
 	}
-	return "", errors.New("no password: use --password-stdin or a terminal")
-}
-
-func ts(t interface{ AsTime() time.Time }, ok bool) string {
-	if !ok {
-		return "-"
-	}
-	return t.AsTime().Local().Format("2006-01-02 15:04")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// enumName strips an enum value's type prefix: API_LIFECYCLE_DRAFT → draft.
-func enumName(v fmt.Stringer, prefix string) string {
-	return strings.ToLower(strings.TrimPrefix(v.String(), prefix))
-}
-
-// enumValue finds the enum value whose short name (see enumName) is s.
-func enumValue(s, prefix string, names map[string]int32, what string) (int32, error) {
-	key := prefix + strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
-	if v, ok := names[key]; ok && v != 0 {
-		return v, nil
-	}
-	var opts []string
-	for k, v := range names {
-		if v != 0 {
-			opts = append(opts, strings.ToLower(strings.TrimPrefix(k, prefix)))
-		}
-	}
-	return 0, fmt.Errorf("unknown %s %q (one of: %s)", what, s, strings.Join(sortStrings(opts), ", "))
+	return "", errors.New("no password: use --password-stdin or a terminal / chưa có mật khẩu")
 }

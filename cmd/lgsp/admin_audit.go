@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -25,15 +24,27 @@ func (e errChainBroken) Error() string {
 }
 func (errChainBroken) ExitCode() int { return 2 }
 
+// auditListOp is `lgsp audit list`.
+var auditListOp = op{
+	use: "list", short: "List audit entries, newest first",
+	rpc: "ListAuditEntries", route: "GET /admin/v1/audit-entries", limit: 100,
+	flags: []param{
+		flag("actor", "actor", "only this user's entries"),
+		flag("kind", "resource_kind", "resource kind: agency, api, tier, application, credential, subscription, user, key, session"),
+		flag("resource", "resource_id", "resource id"),
+		flag("action", "action", "action: create, update, transition, revoke, approve, login, ..."),
+		flag("since", "start_time", "from this time (RFC 3339) or this long ago (e.g. 24h)").as(timeAgo),
+		flag("until", "end_time", "before this time (RFC 3339) or this long ago").as(timeAgo),
+	},
+	show: table(&registryv1.AuditEntry{}, "seq time actor role action resourceKind resourceId sourceAddress"),
+}
+
 // NewAuditCommand is `lgsp audit`: verify the audit log's hash chain and
 // list entries.
 func NewAuditCommand() *cobra.Command {
 	o := &adminOptions{}
 	cmd := &cobra.Command{Use: "audit", Short: "Audit log / Nhật ký kiểm toán"}
-	f := cmd.PersistentFlags()
-	f.StringVar(&o.server, "server", "", "admin API base URL (LGSP_ADMIN_URL, default "+defaultAdminURL+")")
-	f.StringVar(&o.token, "token", "", "session token (LGSP_ADMIN_TOKEN, default: the saved login)")
-	f.StringVarP(&o.output, "output", "o", "table", "output format: table or json")
+	o.register(cmd.PersistentFlags())
 
 	var dbURL string
 	verify := &cobra.Command{
@@ -66,7 +77,7 @@ while the platform is down; otherwise it asks the admin API.`,
 			}
 			p := o.printer(cmd)
 			if p.format == "json" {
-				if err := p.print(r, nil, nil); err != nil {
+				if err := p.json(r); err != nil {
 					return err
 				}
 			} else if r.GetOk() {
@@ -81,63 +92,7 @@ while the platform is down; otherwise it asks the admin API.`,
 		},
 	}
 	verify.Flags().StringVar(&dbURL, "database-url", "", "verify directly in this database ("+sqlstore.EnvURL+")")
-
-	var (
-		actor, kind, id, action string
-		since, until            string
-		limit                   int
-	)
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List audit entries, newest first",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client(true)
-			if err != nil {
-				return err
-			}
-			q := url.Values{}
-			for k, v := range map[string]string{"actor": actor, "resource_kind": kind, "resource_id": id, "action": action} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
-			for k, v := range map[string]string{"start_time": since, "end_time": until} {
-				if v == "" {
-					continue
-				}
-				at, err := time.Parse(time.RFC3339, v)
-				if err != nil {
-					d, derr := time.ParseDuration(v)
-					if derr != nil {
-						return fmt.Errorf("--since/--until: want RFC 3339 or a duration ago such as 24h")
-					}
-					at = time.Now().Add(-d)
-				}
-				q.Set(k, at.UTC().Format(time.RFC3339Nano))
-			}
-			entries, err := listAll(cmd, c, "/admin/v1/audit-entries", q, limit, (*registryv1.ListAuditEntriesResponse).GetEntries)
-			if err != nil {
-				return err
-			}
-			all := &registryv1.ListAuditEntriesResponse{Entries: entries}
-			var rows [][]string
-			for _, e := range all.GetEntries() {
-				rows = append(rows, []string{fmt.Sprint(e.GetSeq()), ts(e.GetTime(), e.GetTime() != nil), e.GetActor(), e.GetRole(),
-					e.GetAction(), e.GetResourceKind(), e.GetResourceId(), orDash(e.GetSourceAddress())})
-			}
-			return o.printer(cmd).print(all, []string{"SEQ", "TIME", "ACTOR", "ROLE", "ACTION", "KIND", "RESOURCE", "SOURCE"}, rows)
-		},
-	}
-	lf := list.Flags()
-	lf.StringVar(&actor, "actor", "", "only this user's entries")
-	lf.StringVar(&kind, "kind", "", "resource kind: agency, api, tier, application, credential, subscription, user, key, session")
-	lf.StringVar(&id, "resource", "", "resource id")
-	lf.StringVar(&action, "action", "", "action: create, update, transition, revoke, approve, login, ...")
-	lf.StringVar(&since, "since", "", "from this time (RFC 3339) or this long ago (e.g. 24h)")
-	lf.StringVar(&until, "until", "", "before this time (RFC 3339) or this long ago")
-	lf.IntVar(&limit, "limit", 100, "at most this many entries")
-	cmd.AddCommand(verify, list)
+	cmd.AddCommand(verify, o.command(auditListOp))
 	return cmd
 }
 

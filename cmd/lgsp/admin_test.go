@@ -27,8 +27,17 @@ import (
 
 const cliAdminPassword = "cli-admin-password"
 
-// startAdminAPI serves a real registry's admin REST API on a loopback port.
+// startAdminAPI serves a real registry's admin REST API on a loopback port
+// and points the CLI at it with LGSP_ADMIN_URL.
 func startAdminAPI(t *testing.T, dbURL string) *registry.Service {
+	s, url := serveAdminAPI(t, dbURL)
+	t.Setenv(envAdminURL, url)
+	return s
+}
+
+// serveAdminAPI serves a real registry's admin REST API on a loopback port
+// and returns it with its base URL.
+func serveAdminAPI(t *testing.T, dbURL string) (*registry.Service, string) {
 	t.Helper()
 	db := sqltest.OpenURL(t, dbURL)
 	cfg := registry.DefaultConfig()
@@ -53,8 +62,7 @@ func startAdminAPI(t *testing.T, dbURL string) *registry.Service {
 	}
 	srv := httptest.NewServer(authn.Middleware(s, registry.IsPublicREST, onError)(mux))
 	t.Cleanup(srv.Close)
-	t.Setenv(envAdminURL, srv.URL)
-	return s
+	return s, srv.URL
 }
 
 // runCLI runs `lgsp <args>` with fresh commands and returns stdout.
@@ -115,7 +123,7 @@ func TestAdminCLI(t *testing.T) {
 			if err != nil || !strings.Contains(out, "logged in as admin") {
 				t.Fatalf("login: %v %s", err, out)
 			}
-			p, _ := sessionPath()
+			p, _ := sessionPath(os.Getenv(envAdminURL))
 			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
 				t.Fatalf("session file %s: %v %v", p, st, err)
 			}
@@ -163,17 +171,24 @@ func TestAdminCLI(t *testing.T) {
 			if out := mustCLI(t, "admin", "apis", "get", apiID); !strings.Contains(out, "GET /chiTietDoanhNghiep") || !strings.Contains(out, "published") {
 				t.Fatalf("apis get: %s", out)
 			}
+			// -o json has the REST API's field names, and table headers are those names.
+			checkSameJSON(t, "/admin/v1/apis/"+apiID, "admin", "apis", "get", apiID)
+			checkSameJSON(t, "/admin/v1/agencies", "admin", "agencies", "list")
+			checkHeader(t, apiTable, "admin", "apis", "list")
+			checkHeader(t, agencyTable, "admin", "agencies", "list")
 
 			out = mustCLI(t, "admin", "apps", "create", "--name", "Một cửa điện tử", "--agency", "000.00.00.H30", "-o", "json")
 			appID := jsonPath(t, out, "application.id")
 			out = mustCLI(t, "admin", "credentials", "create", "--app", appID, "--type", "oauth2", "-o", "json")
-			clientID, secret := jsonPath(t, out, "credential.key_id"), jsonPath(t, out, "secret")
+			clientID, secret := jsonPath(t, out, "credential.keyId"), jsonPath(t, out, "secret")
 			if clientID == "" || secret == "" {
 				t.Fatalf("credentials create: %s", out)
 			}
 			if out := mustCLI(t, "admin", "credentials", "list", "--app", appID); strings.Contains(out, secret) || !strings.Contains(out, clientID) {
 				t.Fatalf("credentials list: %s", out)
 			}
+			checkSameJSON(t, "/admin/v1/applications/"+appID+"/credentials", "admin", "credentials", "list", "--app", appID)
+			checkHeader(t, credTable, "admin", "credentials", "list", "--app", appID)
 			out = mustCLI(t, "admin", "subscriptions", "create", "--app", appID, "--api", apiID, "--tier", "Gold", "-o", "json")
 			subID := jsonPath(t, out, "subscription.id")
 			if out := mustCLI(t, "admin", "subscriptions", "list", "--state", "pending"); !strings.Contains(out, subID) {
@@ -182,6 +197,8 @@ func TestAdminCLI(t *testing.T) {
 			if out := mustCLI(t, "admin", "subscriptions", "approve", subID); !strings.Contains(out, "approved") {
 				t.Fatalf("approve: %s", out)
 			}
+			checkSameJSON(t, "/admin/v1/subscriptions", "admin", "subscriptions", "list")
+			checkHeader(t, subTable, "admin", "subscriptions", "list")
 			// The application now gets a token.
 			tok, err := s.LocalGatewayClient().IssueToken(context.Background(), &registryv1.IssueTokenRequest{ClientId: clientID, ClientSecret: secret})
 			if err != nil || tok.GetAccessToken() == "" {
