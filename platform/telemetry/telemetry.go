@@ -1,11 +1,14 @@
-// Package telemetry sets up OpenTelemetry for the process: W3C trace context
-// propagation, traces exported over OTLP when an endpoint is configured, and
-// metrics exposed for Prometheus at /metrics.
+// Package telemetry sets up the process's observability: W3C trace context
+// propagation and OpenTelemetry traces exported over OTLP when an endpoint
+// is configured, and the Prometheus /metrics handler.
+//
+// Metrics are Prometheus client_golang collectors that packages register on
+// prometheus.DefaultRegisterer (once per process); OpenTelemetry is used for
+// traces only. See docs/decisions.md.
 package telemetry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,9 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/propagation"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
@@ -35,76 +36,60 @@ type Options struct {
 	SampleRatio float64
 }
 
-// Telemetry owns the providers and the /metrics handler.
+// Telemetry owns the tracer provider and the /metrics handler.
 type Telemetry struct {
-	registry *prometheus.Registry
-	tp       *sdktrace.TracerProvider
-	mp       *sdkmetric.MeterProvider
+	tp *sdktrace.TracerProvider
 }
 
-// Setup installs the global propagator, tracer provider and meter provider.
+// Setup installs the global propagator and, when an OTLP endpoint is
+// configured, the tracer provider.
 func Setup(ctx context.Context, o Options) (*Telemetry, error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 
+	t := &Telemetry{}
+	endpoint := o.OTLPEndpoint
+	if endpoint == "" {
+		endpoint = os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	}
+	if endpoint == "" {
+		return t, nil
+	}
 	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
 		semconv.ServiceName(o.ServiceName), semconv.ServiceVersion(o.Version)))
 	if err != nil {
 		res = resource.Default()
 	}
-
-	// Prometheus: OTel instruments go to a registry of their own; /metrics
-	// merges it with the default registry (Go and process collectors, and
-	// packages that use client_golang directly on the hot path).
-	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	opts := []otlptracegrpc.Option{}
+	if o.OTLPEndpoint != "" {
+		opts = append(opts, otlptracegrpc.WithEndpoint(o.OTLPEndpoint), otlptracegrpc.WithInsecure())
+	}
+	te, err := otlptracegrpc.New(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("prometheus exporter: %w", err)
+		return nil, fmt.Errorf("invalid setting LGSP_OTLP_ENDPOINT: %w", err)
 	}
-	t := &Telemetry{registry: reg}
-	t.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithResource(res))
-	otel.SetMeterProvider(t.mp)
-
-	endpoint := o.OTLPEndpoint
-	if endpoint == "" {
-		endpoint = os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	ratio := o.SampleRatio
+	if ratio <= 0 || ratio > 1 {
+		ratio = 1
 	}
-	if endpoint != "" {
-		opts := []otlptracegrpc.Option{}
-		if o.OTLPEndpoint != "" {
-			opts = append(opts, otlptracegrpc.WithEndpoint(o.OTLPEndpoint), otlptracegrpc.WithInsecure())
-		}
-		te, err := otlptracegrpc.New(ctx, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("invalid setting LGSP_OTLP_ENDPOINT: %w", err)
-		}
-		ratio := o.SampleRatio
-		if ratio <= 0 || ratio > 1 {
-			ratio = 1
-		}
-		t.tp = sdktrace.NewTracerProvider(
-			sdktrace.WithBatcher(te),
-			sdktrace.WithResource(res),
-			sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))),
-		)
-		otel.SetTracerProvider(t.tp)
-	}
+	t.tp = sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(te),
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))),
+	)
+	otel.SetTracerProvider(t.tp)
 	return t, nil
 }
 
-// Handler serves the Prometheus exposition of both our registry and the
-// default one.
+// Handler serves the Prometheus exposition of the default registry: the Go
+// and process collectors and every package's own collectors.
 func (t *Telemetry) Handler() http.Handler {
-	return promhttp.HandlerFor(prometheus.Gatherers{t.registry, prometheus.DefaultGatherer}, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(prometheus.DefaultGatherer, promhttp.HandlerOpts{})
 }
 
-// Shutdown flushes spans and stops the providers.
+// Shutdown flushes spans and stops the tracer provider.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	var errs []error
-	if t.tp != nil {
-		errs = append(errs, t.tp.Shutdown(ctx))
+	if t.tp == nil {
+		return nil
 	}
-	if t.mp != nil {
-		errs = append(errs, t.mp.Shutdown(ctx))
-	}
-	return errors.Join(errs...)
+	return t.tp.Shutdown(ctx)
 }
