@@ -45,5 +45,11 @@
 // take short enum names (granularity=day) and plain dates or local times,
 // read in that zone, and name it in the X-LGSP-Time-Zone header.
 //
+// Quota limits, and which agencies a subscription belongs to, come from
+// the registry's gateway snapshot; in a process without the registry,
+// callers are authenticated through it too (RegistryAuthenticator). While
+// the registry cannot be reached, what needs it is answered 503
+// registry_unavailable and the cause is logged once; reports do not need it.
+//
 // Publishers use the small meterpub package rather than this one.
 package metering

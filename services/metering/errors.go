@@ -5,11 +5,16 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 )
 
 // Errors metering answers with. Codes are stable; clients may act on them.
 var (
+	errRegistryUnavailable = apierr.New(codes.Unavailable, "registry_unavailable",
+		"the registry, which authenticates callers and holds subscriptions and their quotas, cannot be reached or has not answered yet; try again shortly",
+		"chưa kết nối được dịch vụ đăng ký (registry), nơi xác thực người gọi và lưu đăng ký sử dụng cùng hạn mức; vui lòng thử lại sau ít phút")
 	errMissingGranularity = apierr.Invalid("granularity", "missing_granularity",
 		"granularity is required: minute, hour, day, month or year (or GRANULARITY_MINUTE … GRANULARITY_YEAR)",
 		"cần chọn độ chi tiết thời gian (granularity): minute, hour, day, month hoặc year (hoặc GRANULARITY_MINUTE … GRANULARITY_YEAR)")
@@ -44,4 +49,10 @@ func errInvalidTime(field, code, value string, loc *time.Location) error {
 // errInvalidQuery refuses a query string grpc-gateway cannot parse.
 func errInvalidQuery(err error) error {
 	return apierr.Invalid("query", "invalid_query", "invalid query parameters: "+err.Error(), "tham số truy vấn không hợp lệ: "+err.Error())
+}
+
+// registryUnavailable is errRegistryUnavailable keeping its cause for logs.
+func registryUnavailable(cause error) error {
+	e := errRegistryUnavailable
+	return apierr.Wrap(cause, e.GRPC, e.Code, e.Message, e.MessageVI)
 }

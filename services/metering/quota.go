@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,29 +17,6 @@ import (
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
-
-// Limits is where monthly quotas come from: the registry's gateway snapshot
-// (subscription -> tier -> monthly_quota). The registry's GatewayService
-// server implements it in process; LimitsFromClient adapts a gRPC client.
-type Limits interface {
-	GetSnapshot(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error)
-}
-
-// LimitsFunc adapts a function to Limits.
-type LimitsFunc func(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error)
-
-// GetSnapshot implements Limits.
-func (f LimitsFunc) GetSnapshot(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
-	return f(ctx, req)
-}
-
-// LimitsFromClient adapts a registry GatewayService client (which carries
-// the internal token through its per-RPC credentials).
-func LimitsFromClient(c registryv1.GatewayServiceClient, opts ...grpc.CallOption) Limits {
-	return LimitsFunc(func(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
-		return c.GetSnapshot(ctx, req, opts...)
-	})
-}
 
 // subscriptionInfo is what metering needs to know about a subscription.
 type subscriptionInfo struct {
@@ -78,6 +54,9 @@ func buildLimits(sn *registryv1.Snapshot) *limitsSnapshot {
 	return l
 }
 
+// limitsRetry is how soon a failed read of the limits is retried.
+const limitsRetry = 5 * time.Second
+
 // servicePrincipal identifies metering to an in-process registry.
 var servicePrincipal = authn.Principal{Subject: "metering", Role: authn.RoleService}
 
@@ -100,6 +79,9 @@ func (s *Service) watchLimits(ctx context.Context) {
 	defer t.Stop()
 	retry := time.NewTimer(0)
 	defer retry.Stop()
+	failing := &outage{log: s.log,
+		failMsg: "metering: cannot read quota limits from the registry; retrying every 5s",
+		okMsg:   "metering: quota limits read from the registry again"}
 	for {
 		select {
 		case <-ctx.Done():
@@ -108,9 +90,12 @@ func (s *Service) watchLimits(ctx context.Context) {
 		case <-kick:
 		case <-retry.C:
 		}
-		if err := s.refreshLimits(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("metering: cannot read quota limits from the registry", "err", err)
-			retry.Reset(5 * time.Second)
+		switch err := s.refreshLimits(ctx); {
+		case err == nil:
+			failing.ok()
+		case ctx.Err() == nil:
+			failing.failed(err)
+			retry.Reset(limitsRetry)
 		}
 	}
 }

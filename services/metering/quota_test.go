@@ -122,7 +122,7 @@ func TestQuotaExhaustionAndMonthlyReset(t *testing.T) {
 		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1r", 3, "sub-1", march20, "rate_limited"), 3)
 		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q2", 50, "sub-2", march20, ""), 10)
 		waitCaughtUp(t, db, bus)
-		eventually(t, "limits loaded", func() bool { return src.calls.Load() > 0 })
+		eventually(t, "limits loaded", func() bool { return s.snap.Load() != nil })
 		st, err := g.GetQuotaState(asPrincipal(authn.RolePlatformAdmin, ""), &meteringv1.GetQuotaStateRequest{SubscriptionId: "sub-1"})
 		if err != nil {
 			t.Fatal(err)

@@ -505,8 +505,15 @@ func (g *grpcServer) GetQuotaState(ctx context.Context, req *meteringv1.GetQuota
 	}
 	var info subscriptionInfo
 	var known bool
-	if snap := s.snap.Load(); snap != nil {
+	switch snap := s.snap.Load(); {
+	case snap != nil:
 		info, known = snap.subs[id]
+	case s.limits != nil:
+		// The limit, and the agencies a subscription belongs to, come from
+		// the registry, which has not answered since the service started:
+		// neither "unlimited" nor "not found" would be true. watchLimits
+		// logs why.
+		return nil, errRegistryUnavailable
 	}
 	if !sc.all && (!known || (info.appAgency != sc.agency && info.apiOwner != sc.agency)) {
 		// Not found rather than forbidden: other agencies' subscriptions
