@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,13 +65,32 @@ func listPage[K pageKey](ctx context.Context, db *sqlstore.DB, l *listQuery, bas
 	return "", rows.Err()
 }
 
-func encodeKey[K pageKey](k K) string { return encodePageToken(fmt.Sprint(k)) }
+// Paging: opaque tokens carry the last key of the previous page.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+func pageSize(n int32) int {
+	switch {
+	case n <= 0:
+		return defaultPageSize
+	case n > maxPageSize:
+		return maxPageSize
+	}
+	return int(n)
+}
+
+func encodeKey[K pageKey](k K) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("k1:" + fmt.Sprint(k)))
+}
 
 func decodeKey[K pageKey](token string) (K, error) {
 	var k K
-	text, err := decodePageToken(token)
-	if err != nil {
-		return k, err
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	text, ok := strings.CutPrefix(string(b), "k1:")
+	if err != nil || !ok {
+		return k, errPageToken
 	}
 	switch p := any(&k).(type) {
 	case *int64:

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -42,34 +41,6 @@ func tsOrNil(ms int64) *timestamppb.Timestamp {
 		return nil
 	}
 	return timestamppb.New(fromMS(ms))
-}
-
-// Paging: opaque tokens carry the last key of the previous page.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-)
-
-func pageSize(n int32) int {
-	switch {
-	case n <= 0:
-		return defaultPageSize
-	case n > maxPageSize:
-		return maxPageSize
-	}
-	return int(n)
-}
-
-func encodePageToken(key string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("k1:" + key))
-}
-
-func decodePageToken(tok string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || !strings.HasPrefix(string(b), "k1:") {
-		return "", errPageToken
-	}
-	return string(b[3:]), nil
 }
 
 // internalErr logs an unexpected failure and hides it from the caller. An
