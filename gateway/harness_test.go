@@ -152,10 +152,17 @@ func (w *world) bearerOf(name string) map[string]string {
 
 func (w *world) apiKey() map[string]string { return map[string]string{"apikey": w.apiKey1} }
 
-// countingRegistry counts snapshot fetches of the real registry behind it.
+// countingRegistry counts snapshot fetches of the real registry behind it
+// and remembers the source address of the last token request.
 type countingRegistry struct {
 	Registry
-	fetches atomic.Int64
+	fetches     atomic.Int64
+	tokenSource atomic.Value // string
+}
+
+func (c *countingRegistry) IssueToken(ctx context.Context, req *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
+	c.tokenSource.Store(req.GetSourceAddress())
+	return c.Registry.IssueToken(ctx, req)
 }
 
 func (c *countingRegistry) GetSnapshot(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -104,6 +105,11 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	}
 	reqID := g.requestID(ctx, &ev)
 	wantClose := ctx.Request.Header.ConnectionClose()
+	var client netip.Addr
+	if g.cfg.TrustForwarded {
+		// Read before forward appends this hop to the forwarding headers.
+		client = g.clientAddr(ctx)
+	}
 	t := g.table.Load()
 	rm := g.unknown
 	var upstreamNs int64
@@ -143,7 +149,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	if upstreamNs > 0 {
 		rm.upstreamDuration.Observe(float64(upstreamNs) / 1e9)
 	}
-	g.access(ctx, &ev, reqID, rt, lat)
+	g.access(ctx, &ev, reqID, rt, lat, client)
 	g.meter.Record(&ev)
 }
 
@@ -683,10 +689,78 @@ func remoteAddr(ctx *fasthttp.RequestCtx) (ap netip.AddrPort) {
 	return ap
 }
 
+// clientAddr is the address of the client the request is for. With
+// LGSP_GATEWAY_TRUST_FORWARDED it is the first address of X-Forwarded-For
+// or, failing that, the first for= of Forwarded, when it is a valid IP: the
+// load balancer in front is trusted to have set them. Otherwise, or when
+// neither holds an IP, it is the socket peer.
+func (g *Gateway) clientAddr(ctx *fasthttp.RequestCtx) netip.Addr {
+	if g.cfg.TrustForwarded {
+		h := &ctx.Request.Header
+		if a, ok := firstForwardedFor(h.PeekCanonical(kXFF)); ok {
+			return a
+		}
+		if a, ok := firstForwardedParam(h.PeekCanonical(kForwarded)); ok {
+			return a
+		}
+	}
+	return remoteAddr(ctx).Addr().Unmap()
+}
+
+// firstForwardedFor reads the first address of an X-Forwarded-For value.
+func firstForwardedFor(v []byte) (netip.Addr, bool) {
+	if i := bytes.IndexByte(v, ','); i >= 0 {
+		v = v[:i]
+	}
+	return parseNodeAddr(string(bytes.TrimSpace(v)))
+}
+
+// firstForwardedParam reads the for= parameter of the first element of a
+// Forwarded value (RFC 7239): a token or a quoted string, IPv6 in brackets,
+// an optional port.
+func firstForwardedParam(v []byte) (netip.Addr, bool) {
+	if i := bytes.IndexByte(v, ','); i >= 0 {
+		v = v[:i]
+	}
+	for _, pair := range bytes.Split(v, []byte{';'}) {
+		k, val, ok := bytes.Cut(bytes.TrimSpace(pair), []byte{'='})
+		if !ok || !bytes.EqualFold(bytes.TrimSpace(k), []byte("for")) {
+			continue
+		}
+		node := string(bytes.Trim(bytes.TrimSpace(val), `"`))
+		if strings.HasPrefix(node, "[") {
+			end := strings.IndexByte(node, ']')
+			if end < 0 {
+				return netip.Addr{}, false
+			}
+			node = node[1:end]
+		} else if host, _, err := net.SplitHostPort(node); err == nil {
+			node = host
+		}
+		return parseNodeAddr(node)
+	}
+	return netip.Addr{}, false
+}
+
+func parseNodeAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		if ap, err2 := netip.ParseAddrPort(s); err2 == nil {
+			return ap.Addr().Unmap(), true
+		}
+		return netip.Addr{}, false
+	}
+	if a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
 // access writes the access log line: no credentials, no query string, and
 // the resource template rather than the raw path (paths may carry citizen
-// ids).
-func (g *Gateway) access(ctx *fasthttp.RequestCtx, ev *event, reqID string, rt *route, lat time.Duration) {
+// ids). client is the forwarded client address, or invalid for the socket
+// peer.
+func (g *Gateway) access(ctx *fasthttp.RequestCtx, ev *event, reqID string, rt *route, lat time.Duration, client netip.Addr) {
 	if ev.status >= 400 {
 		if !g.accessErr {
 			return
@@ -694,13 +768,16 @@ func (g *Gateway) access(ctx *fasthttp.RequestCtx, ev *event, reqID string, rt *
 	} else if !g.accessAll || (g.sample < 1 && rand.Float64() >= g.sample) {
 		return
 	}
+	if !client.IsValid() {
+		client = remoteAddr(ctx).Addr().Unmap()
+	}
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", reqID),
 		slog.String("method", ev.method),
 		slog.Int("status", int(ev.status)),
 		slog.Float64("latency_ms", float64(lat.Microseconds())/1000),
-		slog.String("client_ip", remoteAddr(ctx).Addr().String()),
+		slog.String("client_ip", client.String()),
 	)
 	if reqID != ev.id {
 		attrs = append(attrs, slog.String("event_id", ev.id))

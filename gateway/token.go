@@ -51,7 +51,7 @@ func (g *Gateway) serveToken(ctx *fasthttp.RequestCtx) {
 		ClientId:      id,
 		ClientSecret:  secret,
 		Scope:         string(form.Peek("scope")),
-		SourceAddress: remoteAddr(ctx).Addr().String(),
+		SourceAddress: g.clientAddr(ctx).String(),
 	})
 	if err != nil {
 		switch status.Code(err) {
