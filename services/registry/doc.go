@@ -6,6 +6,8 @@
 // It serves two gRPC services. RegistryService is the admin API (REST under
 // /admin/v1 through grpc-gateway); every call reads the caller from
 // authn.From and is checked against the authorisation table in authz.go.
+// Every error the registry answers with is declared once, with its stable
+// code and English and Vietnamese messages, in errors.go.
 // GatewayService is internal: gateways fetch a Snapshot of everything they
 // need and delegate the OAuth2 token endpoint's checks to IssueToken.
 //
