@@ -311,4 +311,18 @@ func TestAdminSessionPerServer(t *testing.T) {
 		t.Fatalf("b's session after logout: %v", err)
 	}
 	mustCLI(t, "admin", "whoami", "--admin-url", a)
+
+	// LGSP_SESSION_FILE names the one file to keep the session in.
+	file := filepath.Join(t.TempDir(), "session")
+	t.Setenv(envSessionFile, file)
+	if _, err := runCLI(t, cliAdminPassword+"\n", "admin", "login", "-u", "admin", "--password-stdin"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("session file %s: %v %v", file, st, err)
+	}
+	mustCLI(t, "admin", "whoami")
+	if _, err := runCLI(t, "", "admin", "whoami", "--admin-url", a); err == nil || !strings.Contains(err.Error(), "not logged in to "+a) {
+		t.Fatalf("whoami at a with b's session file: %v", err)
+	}
 }

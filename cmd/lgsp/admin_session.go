@@ -15,6 +15,7 @@ const (
 	defaultAdminURL = "http://127.0.0.1:8081"
 	envAdminURL     = "LGSP_ADMIN_URL"
 	envDataDir      = "LGSP_DATA_DIR"
+	envSessionFile  = "LGSP_SESSION_FILE"
 	// adminURLFile is the file in the data directory where `lgsp dev`
 	// writes the URL of its admin listener.
 	adminURLFile = "admin-url"
@@ -30,7 +31,8 @@ const adminURLHelp = `The admin API is found, first match wins:
 const sessionHelp = `"lgsp admin login" keeps one session per admin URL, readable by you only,
 in the "lgsp/sessions" folder of your configuration directory
 ($XDG_CONFIG_HOME or ~/.config on Linux); a session is sent only to the
-admin URL that issued it. --token or ` + envAdminToken + ` overrides it.`
+admin URL that issued it. ` + envSessionFile + ` names one file to use instead
+(one session at a time); --token or ` + envAdminToken + ` overrides the session.`
 
 // resolveAdminURL finds the admin API base URL (see adminURLHelp) and says
 // where it came from.
@@ -71,6 +73,9 @@ type session struct {
 // so logging in to a second platform (another dev instance, production)
 // does not end the session of the first.
 func sessionPath(server string) (string, error) {
+	if p := os.Getenv(envSessionFile); p != "" {
+		return p, nil
+	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("no configuration directory for the session file (set %s instead): %w", envAdminToken, err)
@@ -131,11 +136,13 @@ func saveSession(s session) (string, error) {
 	return p, os.Rename(tmp.Name(), p)
 }
 
+// removeSession forgets the session of server, if it is the one saved.
 func removeSession(server string) error {
-	p, err := sessionPath(server)
-	if err != nil {
+	s, err := loadSession(server)
+	if s == nil {
 		return err
 	}
+	p, _ := sessionPath(server)
 	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
