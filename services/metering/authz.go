@@ -3,7 +3,6 @@ package metering
 import (
 	"context"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 )
 
@@ -19,25 +18,25 @@ type scope struct {
 func reportScope(ctx context.Context) (scope, error) {
 	p, ok := authn.From(ctx)
 	if !ok {
-		return scope{}, apierr.ErrUnauthenticated
+		return scope{}, errUnauthenticated
 	}
 	switch p.Role {
 	case authn.RolePlatformAdmin, authn.RoleAuditor:
 		return scope{all: true}, nil
 	case authn.RoleAgencyPublisher, authn.RoleAgencyDeveloper:
 		if p.Agency == "" {
-			return scope{}, apierr.ErrForbidden
+			return scope{}, errForbidden
 		}
 		return scope{agency: p.Agency}, nil
 	}
-	return scope{}, apierr.ErrForbidden
+	return scope{}, errForbidden
 }
 
 // quotaScope authorises GetQuotaState: services (the gateway) too.
 func quotaScope(ctx context.Context) (scope, error) {
 	p, ok := authn.From(ctx)
 	if !ok {
-		return scope{}, apierr.ErrUnauthenticated
+		return scope{}, errUnauthenticated
 	}
 	if p.Role == authn.RoleService {
 		return scope{all: true}, nil

@@ -2,7 +2,6 @@ package metering
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,10 +44,7 @@ func (s *Service) CSVHandler() http.Handler {
 
 func (s *Service) serveCSV(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		_ = json.NewEncoder(w).Encode(apierr.Body{Code: "method_not_allowed", Message: "use GET", MessageVI: "hãy dùng phương thức GET", RequestID: r.Header.Get("X-Request-Id")})
+		writeCSVMethodError(w, r)
 		return
 	}
 	ctx := r.Context()

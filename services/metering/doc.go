@@ -51,5 +51,8 @@
 // the registry cannot be reached, what needs it is answered 503
 // registry_unavailable and the cause is logged once; reports do not need it.
 //
+// Every error a caller can get, with its stable code and its English and
+// Vietnamese messages, is built in errors.go.
+//
 // Publishers use the small meterpub package rather than this one.
 package metering

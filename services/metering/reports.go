@@ -6,16 +6,13 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/lgsp-vn/lgsp/platform/apierr"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
 
@@ -33,38 +30,23 @@ type grpcServer struct {
 	s *Service
 }
 
-var errInternal = apierr.ErrInternal
-
-// internal hides an unexpected error from the caller and logs it.
-func (s *Service) internal(ctx context.Context, op string, err error) error {
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return ae
-	}
-	if ctx.Err() != nil {
-		return apierr.Wrap(err, codes.Canceled, "canceled", "request canceled", "yêu cầu đã bị hủy")
-	}
-	s.log.ErrorContext(ctx, "metering: "+op+" failed", "err", err)
-	return apierr.Wrap(err, codes.Internal, errInternal.Code, errInternal.Message, errInternal.MessageVI)
-}
-
 // timeRange validates a report's [start_time, end_time).
 func timeRange(start, end *timestamppb.Timestamp) (int64, int64, error) {
 	if start == nil {
-		return 0, 0, apierr.Invalid("start_time", "missing_start_time", "start_time is required", "cần có thời điểm bắt đầu (start_time)")
+		return 0, 0, errMissingStartTime
 	}
 	if end == nil {
-		return 0, 0, apierr.Invalid("end_time", "missing_end_time", "end_time is required", "cần có thời điểm kết thúc (end_time)")
+		return 0, 0, errMissingEndTime
 	}
 	if err := start.CheckValid(); err != nil {
-		return 0, 0, apierr.Invalid("start_time", "invalid_start_time", "start_time is not a valid time", "start_time không phải thời điểm hợp lệ")
+		return 0, 0, errBadStartTime
 	}
 	if err := end.CheckValid(); err != nil {
-		return 0, 0, apierr.Invalid("end_time", "invalid_end_time", "end_time is not a valid time", "end_time không phải thời điểm hợp lệ")
+		return 0, 0, errBadEndTime
 	}
 	from, to := start.AsTime().UnixMilli(), end.AsTime().UnixMilli()
 	if to <= from {
-		return 0, 0, apierr.Invalid("end_time", "empty_time_range", "end_time must be after start_time", "end_time phải sau start_time")
+		return 0, 0, errEmptyTimeRange
 	}
 	return from, to, nil
 }
@@ -80,14 +62,12 @@ func checkFilter(f *meteringv1.UsageFilter) error {
 		{"filter.status_classes", len(f.GetStatusClasses())},
 	} {
 		if l.n > maxFilterValues {
-			return apierr.Invalid(l.name, "too_many_filter_values",
-				fmt.Sprintf("%s has more than %d values", l.name, maxFilterValues),
-				fmt.Sprintf("%s có quá %d giá trị", l.name, maxFilterValues))
+			return errTooManyFilterValues(l.name, maxFilterValues)
 		}
 	}
 	for _, c := range f.GetStatusClasses() {
 		if c <= meteringv1.StatusClass_STATUS_CLASS_UNSPECIFIED || c > meteringv1.StatusClass_STATUS_CLASS_GATEWAY_ERROR {
-			return apierr.Invalid("filter.status_classes", "invalid_status_class", "unknown status class", "nhóm trạng thái không hợp lệ")
+			return errInvalidStatusClass
 		}
 	}
 	return nil
@@ -117,25 +97,13 @@ var maxSpan = map[string]time.Duration{
 	tableDay:    10 * 366 * 24 * time.Hour,
 }
 
-var spanName = map[string][2]string{
-	tableMinute: {"31 days at minute granularity", "31 ngày ở độ chi tiết phút"},
-	tableHour:   {"366 days at hour granularity", "366 ngày ở độ chi tiết giờ"},
-	tableDay:    {"10 years at day granularity", "10 năm ở độ chi tiết ngày"},
-}
-
 // checkSpan refuses a range too long for the table it would read.
 func checkSpan(table string, from, to int64) error {
 	limit, ok := maxSpan[table]
 	if !ok || time.Duration(to-from)*time.Millisecond <= limit {
 		return nil
 	}
-	n := spanName[table]
-	en, vi := "the time range is too long: at most "+n[0], "khoảng thời gian quá dài: tối đa "+n[1]
-	if table == tableMinute {
-		en += "; for longer ranges use whole hours (or days, months) for start_time and end_time"
-		vi += "; với khoảng dài hơn, hãy dùng giờ tròn (hoặc ngày, tháng) cho start_time và end_time"
-	}
-	return apierr.Invalid("end_time", "time_range_too_long", en, vi)
+	return errTimeRangeTooLong(table)
 }
 
 func pageToken(offset int) string {
@@ -154,7 +122,7 @@ func parsePageToken(t string) (int, error) {
 			}
 		}
 	}
-	return 0, apierr.Invalid("page_token", "invalid_page_token", "page_token is not valid", "page_token không hợp lệ")
+	return 0, errInvalidPageToken
 }
 
 // buildUsageQuery turns a QueryUsageRequest into a query, without paging.
@@ -267,7 +235,7 @@ func (g *grpcServer) QueryUsage(ctx context.Context, req *meteringv1.QueryUsageR
 	size := int(req.GetPageSize())
 	switch {
 	case size < 0:
-		return nil, apierr.Invalid("page_size", "invalid_page_size", "page_size must not be negative", "page_size không được âm")
+		return nil, errInvalidPageSize
 	case size == 0:
 		size = min(defaultPageSize, s.cfg.MaxPageSize)
 	case size > s.cfg.MaxPageSize:
@@ -296,7 +264,7 @@ func (g *grpcServer) QueryUsage(ctx context.Context, req *meteringv1.QueryUsageR
 func topLimit(n int32) (int, error) {
 	switch {
 	case n < 0:
-		return 0, apierr.Invalid("limit", "invalid_limit", "limit must not be negative", "limit không được âm")
+		return 0, errInvalidLimit
 	case n == 0:
 		return defaultTopN, nil
 	case n > maxTopN:
@@ -450,10 +418,10 @@ func (g *grpcServer) AgencyYearTotals(ctx context.Context, req *meteringv1.Agenc
 		year = s.cal.year(s.clock().UnixMilli())
 	}
 	if year < 1970 || year > 9999 {
-		return nil, apierr.Invalid("year", "invalid_year", "year must be between 1970 and 9999", "năm phải trong khoảng 1970 đến 9999")
+		return nil, errInvalidYear
 	}
 	if len(req.GetAgencyCodes()) > maxFilterValues {
-		return nil, apierr.Invalid("agency_codes", "too_many_filter_values", "too many agency codes", "quá nhiều mã cơ quan")
+		return nil, errTooManyAgencyCodes
 	}
 	persp := req.GetPerspective()
 	dim := meteringv1.Dimension_DIMENSION_AGENCY
@@ -465,7 +433,7 @@ func (g *grpcServer) AgencyYearTotals(ctx context.Context, req *meteringv1.Agenc
 		dim = meteringv1.Dimension_DIMENSION_API_OWNER_AGENCY
 		f = &meteringv1.UsageFilter{ApiOwnerAgencies: req.GetAgencyCodes()}
 	default:
-		return nil, apierr.Invalid("perspective", "invalid_perspective", "unknown perspective", "góc nhìn không hợp lệ")
+		return nil, errInvalidPerspective
 	}
 	q := &usageQuery{
 		table: tableYear, from: s.cal.yearStart(year), to: s.cal.yearStart(year + 1), mode: noBuckets,
@@ -501,7 +469,7 @@ func (g *grpcServer) GetQuotaState(ctx context.Context, req *meteringv1.GetQuota
 	}
 	id := req.GetSubscriptionId()
 	if id == "" || len(id) > maxDimLen {
-		return nil, apierr.Invalid("subscription_id", "invalid_subscription_id", "subscription_id is required", "cần có mã đăng ký sử dụng (subscription_id)")
+		return nil, errInvalidSubscription
 	}
 	var info subscriptionInfo
 	var known bool
@@ -518,7 +486,7 @@ func (g *grpcServer) GetQuotaState(ctx context.Context, req *meteringv1.GetQuota
 	if !sc.all && (!known || (info.appAgency != sc.agency && info.apiOwner != sc.agency)) {
 		// Not found rather than forbidden: other agencies' subscriptions
 		// are not disclosed.
-		return nil, apierr.NotFound("subscription", id)
+		return nil, errSubscriptionNotFound(id)
 	}
 	nowMS := s.clock().UnixMilli()
 	period := s.cal.period(nowMS)
