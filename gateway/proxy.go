@@ -454,7 +454,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 			return errUpstreamUnavailable
 		}
 	}
-	cleanResponse(resp, reqID)
+	cleanResponse(resp, reqID, &req.Header)
 	return nil
 }
 
@@ -534,8 +534,10 @@ func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID stri
 }
 
 // cleanResponse removes hop-by-hop headers from the upstream's answer and
-// any X-LGSP-Error it sent, so the marker always means the gateway spoke.
-func cleanResponse(resp *fasthttp.Response, reqID string) {
+// any X-LGSP-Error it sent, so the marker always means the gateway spoke,
+// and answers in the client's protocol version (req), whatever the
+// upstream's.
+func cleanResponse(resp *fasthttp.Response, reqID string, req *fasthttp.RequestHeader) {
 	h := &resp.Header
 	if conn := h.PeekCanonical(kConnection); len(conn) > 0 {
 		for _, tok := range bytes.Split(conn, []byte{','}) {
@@ -543,9 +545,17 @@ func cleanResponse(resp *fasthttp.Response, reqID string) {
 				h.DelBytes(tok)
 			}
 		}
+		h.DelBytes(kConnection)
 	}
-	// The upstream closing its connection must not close the client's.
+	// The upstream closing its connection (an HTTP/1.0 upstream always
+	// does) must not close the client's; the server sets the client's own
+	// Connection header.
 	h.ResetConnectionClose()
+	if req.IsHTTP11() {
+		h.SetProtocol(nil) // the server's default, HTTP/1.1
+	} else {
+		h.SetProtocol(req.Protocol())
+	}
 	var drop [8]string
 	n := 0
 	for k := range h.All() {
