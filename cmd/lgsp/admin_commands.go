@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -39,9 +38,9 @@ var adminTopOps = []op{
 		use: "login", short: "Log in and keep the session token / Đăng nhập",
 		long: "Log in to the admin API and keep the session token.\n\n" + adminURLHelp + "\n\n" + sessionHelp,
 		rpc:  "Login", route: "POST /admin/v1/auth/login", public: true,
-		flags: []param{flag("username", "username", "username").withShort("u").require()},
-		extra: passwordFlag(envAdminPass),
-		then:  saveLogin,
+		flags:    []param{flag("username", "username", "username").withShort("u").require()},
+		password: true, passwordEnv: envAdminPass,
+		then: saveLogin,
 	},
 	{
 		use: "logout", short: "End the session / Đăng xuất",
@@ -86,13 +85,12 @@ var adminGroups = []group{
   lgsp admin apis create --context dmdc --version 1.0 --owner 000.00.00.H30 \
     --upstream https://dmdc.example.gov.vn/1.0 --openapi dmdc.yaml`,
 			rpc: "CreateApi", route: "POST /admin/v1/apis",
-			flags: []param{
+			flags: append([]param{
 				flag("name", "api.name", "name (default: the OpenAPI title)"),
 				flag("context", "api.context", "first path segment on the gateway, e.g. apiCSDLDKDN"),
 				flag("version", "api.version", "version, e.g. 1.0"),
 				flag("description", "api.description", "description"),
 				flag("owner", "api.owner_agency", "owner agency code (default: a publisher's own agency)"),
-				upstreamFlag,
 				flag("resource", "api.resources", `resource "METHOD /path", repeatable`),
 				flag("visibility", "api.visibility", "public (catalog) or private (default)"),
 				flag("approval", "api.approval_mode", "automatic or manual (default) subscription approval").withAliases("auto", "automatic"),
@@ -100,9 +98,9 @@ var adminGroups = []group{
 				flag("max-body", "api.max_body_bytes", "maximum request body in bytes (0: platform default)"),
 				flag("timeout", "api.timeout_ms", "upstream timeout (0: platform default)").as(millis),
 				flag("openapi", "openapi_document", "OpenAPI 3 / Swagger 2 file (JSON or YAML) defining the resources").as(fileContents),
-			},
-			extra: upstreamAuthFlags,
-			show:  apiTable,
+			}, upstreamFlags...),
+			prepare: placeUpstreamSecret,
+			show:    apiTable,
 		},
 		{
 			use: "list", short: "List APIs", rpc: "ListApis", route: "GET /admin/v1/apis",
@@ -134,9 +132,8 @@ var adminGroups = []group{
 			short: "Replace an API's upstream endpoints, and its upstream authentication when --upstream-auth is given",
 			rpc:   "UpdateApi", route: "PATCH /admin/v1/apis/{api.id}", body: "api", mask: true,
 			args:  []param{arg("ID", "api.id")},
-			flags: []param{upstreamFlag},
-			extra: upstreamAuthFlags,
-			show:  apiTable,
+			flags: upstreamFlags, prepare: placeUpstreamSecret,
+			show: apiTable,
 		},
 	}},
 	{use: "tiers", aliases: []string{"tier"}, short: "Policy tiers / Gói chính sách", ops: []op{
@@ -239,8 +236,8 @@ var adminGroups = []group{
 				flag("role", "user.role", "platform-admin, agency-publisher, agency-developer or auditor").require(),
 				flag("agency", "user.agency_code", "agency code (publishers and developers)"),
 			},
-			extra: passwordFlag(""),
-			show:  userTable,
+			password: true,
+			show:     userTable,
 		},
 		{use: "list", short: "List users", rpc: "ListUsers", route: "GET /admin/v1/users", show: userTable},
 	}},
@@ -270,74 +267,42 @@ func withReason(verb, short, rpc, path, reasonUsage string, show view) op {
 	}
 }
 
-var upstreamFlag = flag("upstream", "api.endpoints", "upstream base URL, repeatable; URL|WEIGHT sets a weight")
-
-// upstreamAuthFlags are the flags of how the gateway authenticates to an
-// API's upstream; they set api.upstream_auth when --upstream-auth is given.
-// One flag, --upstream-user, lands in a different field per type, and the
-// secret comes from a file or the environment, never from the command line.
-func upstreamAuthFlags(f *pflag.FlagSet) func(*cobra.Command, proto.Message) error {
-	var auth, user, tokenURL, scope, secretFile string
-	f.StringVar(&auth, "upstream-auth", "", "how the gateway authenticates upstream: none, basic, bearer, oauth2 or signed-header")
-	f.StringVar(&user, "upstream-user", "", "basic: username; oauth2: client id; signed-header: systemid")
-	f.StringVar(&tokenURL, "upstream-token-url", "", "oauth2: token endpoint URL")
-	f.StringVar(&scope, "upstream-scope", "", "oauth2: scope")
-	f.StringVar(&secretFile, "upstream-secret-file", "", "file holding the upstream secret (password, bearer token, client secret or HMAC secret); "+
-		"default: $LGSP_UPSTREAM_SECRET")
-	return func(_ *cobra.Command, req proto.Message) error {
-		if auth == "" {
-			return nil
-		}
-		if strings.EqualFold(auth, "oauth2") {
-			auth = "oauth2_client_credentials"
-		}
-		t, err := enumValue(registryv1.UpstreamAuthType(0).Descriptor(), auth, "--upstream-auth")
-		if err != nil {
-			return errors.New("--upstream-auth must be none, basic, bearer, oauth2 or signed-header")
-		}
-		secret := os.Getenv("LGSP_UPSTREAM_SECRET")
-		if secretFile != "" {
-			b, err := os.ReadFile(secretFile)
-			if err != nil {
-				return err
-			}
-			secret = strings.TrimRight(string(b), "\r\n")
-		}
-		a := &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType(t)}
-		switch a.Type {
-		case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
-			a.Username, a.Password = user, secret
-		case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
-			a.BearerToken = secret
-		case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
-			a.ClientId, a.ClientSecret, a.TokenUrl, a.Scope = user, secret, tokenURL, scope
-		case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
-			a.SystemId, a.SigningSecret = user, secret
-		}
-		m, fd := walk(req.ProtoReflect(), "api.upstream_auth", false, true)
-		m.Set(fd, protoreflect.ValueOfMessage(a.ProtoReflect()))
-		return nil
-	}
+// upstreamFlags say where and how the gateway reaches an API's upstream.
+// --upstream-user and the secret land in the fields of the chosen type
+// (placeUpstreamSecret); the secret comes from a file or the environment,
+// never from the command line.
+var upstreamFlags = []param{
+	flag("upstream", "api.endpoints", "upstream base URL, repeatable; URL|WEIGHT sets a weight"),
+	flag("upstream-auth", "api.upstream_auth.type", "how the gateway authenticates upstream: none, basic, bearer, oauth2 or signed-header").
+		withAliases("oauth2", "oauth2_client_credentials"),
+	flag("upstream-user", "api.upstream_auth.username", "basic: username; oauth2: client id; signed-header: systemid"),
+	flag("upstream-token-url", "api.upstream_auth.token_url", "oauth2: token endpoint URL"),
+	flag("upstream-scope", "api.upstream_auth.scope", "oauth2: scope"),
+	flag("upstream-secret-file", "api.upstream_auth.password", "file holding the upstream secret (password, bearer token, client secret "+
+		"or HMAC secret); default: $LGSP_UPSTREAM_SECRET").as(fileContents),
 }
 
-// passwordFlag adds --password-stdin; the request's password comes from
-// standard input, else from env (when not empty), else a prompt.
-func passwordFlag(env string) func(*pflag.FlagSet) func(*cobra.Command, proto.Message) error {
-	return func(f *pflag.FlagSet) func(*cobra.Command, proto.Message) error {
-		usage := "read the password from standard input"
-		if env != "" {
-			usage += " (else " + env + " or a prompt)"
-		}
-		var stdin bool
-		f.BoolVar(&stdin, "password-stdin", false, usage)
-		return func(cmd *cobra.Command, req proto.Message) error {
-			pw, err := readPassword(cmd, stdin, env, "Mật khẩu / Password: ")
-			if err != nil {
-				return err
-			}
-			return setField(req.ProtoReflect(), param{name: "password", field: "password"}, pw)
-		}
+func placeUpstreamSecret(_ *cobra.Command, req proto.Message) error {
+	a := req.(interface{ GetApi() *registryv1.Api }).GetApi().GetUpstreamAuth()
+	if a == nil {
+		return nil
 	}
+	if a.Type == registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED {
+		return errors.New("--upstream-auth is needed with the other --upstream-… authentication flags / cần --upstream-auth")
+	}
+	user, secret := a.Username, strings.TrimRight(firstNonEmpty(a.Password, os.Getenv("LGSP_UPSTREAM_SECRET")), "\r\n")
+	a.Username, a.Password = "", ""
+	switch a.Type {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
+		a.Username, a.Password = user, secret
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
+		a.BearerToken = secret
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
+		a.ClientId, a.ClientSecret = user, secret
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
+		a.SystemId, a.SigningSecret = user, secret
+	}
+	return nil
 }
 
 // saveLogin keeps the session of a successful login for the admin URL.

@@ -41,11 +41,14 @@ type op struct {
 
 	args  []param // positional arguments, in order
 	flags []param
-	// extra adds flags that take code to become request fields, and returns
-	// what applies them once flags and arguments are set.
-	extra func(*pflag.FlagSet) func(*cobra.Command, proto.Message) error
-	mask  bool // send update_mask naming the body fields the command set
-	limit int  // when positive, a list gets --limit with this default
+	// password adds --password-stdin for the request's password; without
+	// it the password comes from passwordEnv, when named, or a prompt.
+	password    bool
+	passwordEnv string
+	// prepare finishes the request once flags and arguments are set.
+	prepare func(*cobra.Command, proto.Message) error
+	mask    bool // send update_mask naming the body fields the command set
+	limit   int  // when positive, a list gets --limit with this default
 
 	show   view
 	notice string // said on stderr after a table, e.g. that a secret is shown once
@@ -144,9 +147,13 @@ func (o *adminOptions) command(spec op) *cobra.Command {
 			_ = cmd.MarkFlagRequired(p.name)
 		}
 	}
-	var prepare func(*cobra.Command, proto.Message) error
-	if spec.extra != nil {
-		prepare = spec.extra(f)
+	var stdin bool
+	if spec.password {
+		usage := "read the password from standard input (else a prompt)"
+		if spec.passwordEnv != "" {
+			usage = "read the password from standard input (else " + spec.passwordEnv + " or a prompt)"
+		}
+		f.BoolVar(&stdin, "password-stdin", false, usage)
 	}
 	var limit int
 	if spec.limit > 0 {
@@ -162,8 +169,15 @@ func (o *adminOptions) command(spec op) *cobra.Command {
 				return err
 			}
 		}
-		if prepare != nil {
-			if err := prepare(cmd, req); err != nil {
+		if spec.password {
+			pw, err := readPassword(cmd, stdin, spec.passwordEnv, "Mật khẩu / Password: ")
+			if err != nil {
+				return err
+			}
+			req.ProtoReflect().Set(req.ProtoReflect().Descriptor().Fields().ByName("password"), protoreflect.ValueOfString(pw))
+		}
+		if spec.prepare != nil {
+			if err := spec.prepare(cmd, req); err != nil {
 				return err
 			}
 		}
