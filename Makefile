@@ -11,13 +11,15 @@ TESTFLAGS ?= -p 2 -timeout 20m
 
 all: build
 
+# A static binary (no cgo: SQLite is pure Go), so that it runs on any Linux.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/lgsp ./cmd/lgsp
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/lgsp ./cmd/lgsp
 
 run: build
 	./bin/lgsp dev --data ./data
 
-# Installs the pinned code generators into .tools/bin (module tools/, outside the workspace).
+# Installs the pinned code generators and linters into .tools/bin (module
+# tools/, outside the workspace).
 tools: $(TOOLS)/buf
 $(TOOLS)/buf: tools/go.mod tools/go.sum
 	cd tools && GOWORK=off GOBIN=$(TOOLS) $(GO) install tool
@@ -33,8 +35,12 @@ generate-check: tools
 	PATH=$(TOOLS):$$PATH buf lint
 	scripts/check-generated.sh
 
-test: generate-check
+# go vet and staticcheck (pinned in tools/go.mod) over every package.
+lint: tools
 	$(GO) vet ./... ./proto/...
+	$(TOOLS)/staticcheck ./... ./proto/...
+
+test: generate-check lint
 	$(GO) test $(TESTFLAGS) ./... ./proto/...
 
 test-short:
