@@ -3,7 +3,7 @@ package metering
 import (
 	"context"
 	"errors"
-	"sync/atomic"
+	"net"
 	"testing"
 	"time"
 
@@ -21,6 +21,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/registrytest"
 )
 
 const (
@@ -29,44 +30,52 @@ const (
 	agencyC = "000.00.03.H30"
 )
 
-// snapshotSource serves registry snapshots the way the registry's
-// GatewayService does: not_modified when the caller knows the revision.
-type snapshotSource struct {
-	cur   atomic.Pointer[registryv1.Snapshot]
-	calls atomic.Int64
-	// sawService records whether calls carried the service principal.
-	sawService atomic.Bool
+// quotaWorld is what the quota tests need in a real registry: agencies A
+// (consumer) and B (API owner), tiers bronze (5 requests a month) and
+// unlimited, API dkdn of agency B, and approved subscriptions of app-a
+// (agency A) on bronze and of app-b (agency B) on unlimited.
+type quotaWorld struct {
+	reg        *registrytest.Registry
+	api        *registryv1.Api
+	appA, appB *registryv1.Application
+	// bronze and unlimited are the subscriptions' ids.
+	bronze, unlimited string
 }
 
-func (s *snapshotSource) GetSnapshot(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
-	s.calls.Add(1)
-	if p, ok := authn.From(ctx); ok && p.Role == authn.RoleService {
-		s.sawService.Store(true)
-	}
-	sn := s.cur.Load()
-	if req.GetKnownRevision() == sn.GetRevision() {
-		return &registryv1.GetSnapshotResponse{NotModified: true}, nil
-	}
-	return &registryv1.GetSnapshotResponse{Snapshot: sn}, nil
+// newQuotaWorld starts a registry that announces its changes on bus, the
+// NATS metering watches.
+func newQuotaWorld(t *testing.T, bus *natsx.Bus) *quotaWorld {
+	t.Helper()
+	reg := registrytest.Start(t, registrytest.WithBus(bus))
+	w := &quotaWorld{reg: reg}
+	reg.Agency(agencyA)
+	reg.Agency(agencyB)
+	reg.Tier("bronze", 1000, 1000, 5)
+	reg.Tier("unlimited", 1000, 1000, 0)
+	w.api = reg.PublishedAPI(&registryv1.Api{Context: "dkdn", OwnerAgency: agencyB,
+		Endpoints: []*registryv1.UpstreamEndpoint{{Url: "http://127.0.0.1:9/dkdn"}}})
+	w.appA = reg.Application(agencyA)
+	w.appB = reg.Application(agencyB)
+	w.bronze = reg.Subscribe(w.appA.GetId(), w.api.GetId(), "bronze").GetId()
+	w.unlimited = reg.Subscribe(w.appB.GetId(), w.api.GetId(), "unlimited").GetId()
+	return w
 }
 
-func quotaSnapshot(rev, bronze int64) *registryv1.Snapshot {
-	return &registryv1.Snapshot{
-		Revision: rev,
-		Tiers: []*registryv1.TierConfig{
-			{Name: "bronze", MonthlyQuota: bronze},
-			{Name: "unlimited"},
-		},
-		Applications: []*registryv1.ApplicationConfig{
-			{Id: "app-a", AgencyCode: agencyA, Active: true},
-			{Id: "app-b", AgencyCode: agencyB, Active: true},
-		},
-		Apis: []*registryv1.ApiRoute{{Id: "dkdn", Version: "1.0", OwnerAgency: agencyB}},
-		Subscriptions: []*registryv1.SubscriptionConfig{
-			{Id: "sub-1", ApplicationId: "app-a", ApiId: "dkdn", Tier: "bronze", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED},
-			{Id: "sub-2", ApplicationId: "app-b", ApiId: "dkdn", Tier: "unlimited", State: registryv1.SubscriptionState_SUBSCRIPTION_STATE_APPROVED},
-		},
+// limitsOverGRPC serves the registry on loopback and returns metering's
+// view of it in split mode: a gRPC client sending the internal token.
+func (w *quotaWorld) limitsOverGRPC(t *testing.T) Limits {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	w.reg.ServeGRPC(ln)
+	client, conn, err := registrytest.DialGateway(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return LimitsFromClient(client)
 }
 
 func quotaEvents(prefix string, n int, sub string, at time.Time, errorCode string) []*meteringv1.Event {
@@ -108,44 +117,41 @@ func TestQuotaExhaustionAndMonthlyReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src := &snapshotSource{}
-		src.cur.Store(quotaSnapshot(1, 5))
+		w := newQuotaWorld(t, bus)
+		sub1, sub2 := w.bronze, w.unlimited
 		march20 := time.Date(2026, 3, 20, 10, 0, 0, 0, hcm)
 		clk := newTestClock(march20)
-		s := newService(t, testConfig(), db, bus, src, WithClock(clk.now))
+		s := newService(t, testConfig(), db, bus, w.limitsOverGRPC(t), WithClock(clk.now))
 		start(t, s)
 		g := &grpcServer{s: s}
 
 		// Four charged calls, three the gateway refused itself, and plenty
 		// on an unlimited subscription: not exhausted.
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1", 4, "sub-1", march20, ""), 2)
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1r", 3, "sub-1", march20, "rate_limited"), 3)
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q2", 50, "sub-2", march20, ""), 10)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1", 4, sub1, march20, ""), 2)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1r", 3, sub1, march20, "rate_limited"), 3)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q2", 50, sub2, march20, ""), 10)
 		waitCaughtUp(t, db, bus)
 		eventually(t, "limits loaded", func() bool { return s.snap.Load() != nil })
-		st, err := g.GetQuotaState(asPrincipal(authn.RolePlatformAdmin, ""), &meteringv1.GetQuotaStateRequest{SubscriptionId: "sub-1"})
+		st, err := g.GetQuotaState(asPrincipal(authn.RolePlatformAdmin, ""), &meteringv1.GetQuotaStateRequest{SubscriptionId: sub1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := st.GetState(); got.GetUsed() != 4 || got.GetLimit() != 5 || got.GetExhausted() || got.GetPeriod() != "2026-03" {
 			t.Fatalf("state after 4 charged calls: %v", got)
 		}
-		if !src.sawService.Load() {
-			t.Error("snapshot requests did not carry the service principal")
-		}
 
 		// The fifth charged call exhausts the quota until April 1, local.
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1b", 1, "sub-1", march20, ""), 1)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1b", 1, sub1, march20, ""), 1)
 		april1 := time.Date(2026, 4, 1, 0, 0, 0, 0, hcm)
 		eventually(t, "exhausted state in the bucket", func() bool {
-			q := getQuota(t, kv, "sub-1")
+			q := getQuota(t, kv, sub1)
 			return q != nil && q.GetExhausted()
 		})
-		q := getQuota(t, kv, "sub-1")
+		q := getQuota(t, kv, sub1)
 		if q.GetUsed() != 5 || q.GetLimit() != 5 || q.GetPeriod() != "2026-03" || !q.GetResetTime().AsTime().Equal(april1) {
 			t.Fatalf("exhausted state %v; want used 5, limit 5, period 2026-03, reset %v", q, april1)
 		}
-		if getQuota(t, kv, "sub-2") != nil {
+		if getQuota(t, kv, sub2) != nil {
 			t.Error("an unlimited subscription got a quota state")
 		}
 
@@ -162,7 +168,7 @@ func TestQuotaExhaustionAndMonthlyReset(t *testing.T) {
 			{"other agency", asPrincipal(authn.RoleAgencyPublisher, agencyC), codes.NotFound},
 			{"anonymous", context.Background(), codes.Unauthenticated},
 		} {
-			resp, err := g.GetQuotaState(c.ctx, &meteringv1.GetQuotaStateRequest{SubscriptionId: "sub-1"})
+			resp, err := g.GetQuotaState(c.ctx, &meteringv1.GetQuotaStateRequest{SubscriptionId: sub1})
 			if got := status.Code(err); got != c.want {
 				t.Errorf("%s: GetQuotaState code %v, want %v", c.name, got, c.want)
 			}
@@ -174,33 +180,30 @@ func TestQuotaExhaustionAndMonthlyReset(t *testing.T) {
 		// The month turns: the state is reset for April.
 		clk.set(april1.Add(30 * time.Second))
 		eventually(t, "reset state for April", func() bool {
-			q := getQuota(t, kv, "sub-1")
+			q := getQuota(t, kv, sub1)
 			return q != nil && q.GetPeriod() == "2026-04"
 		})
-		if q := getQuota(t, kv, "sub-1"); q.GetExhausted() || q.GetUsed() != 0 {
+		if q := getQuota(t, kv, sub1); q.GetExhausted() || q.GetUsed() != 0 {
 			t.Fatalf("April state %v, want used 0 and not exhausted", q)
 		}
 
 		// Late March events do not count toward April.
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1late", 3, "sub-1", march20, ""), 1)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1late", 3, sub1, march20, ""), 1)
 		// Five April calls exhaust it again, until May 1.
-		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1apr", 5, "sub-1", april1.Add(time.Minute), ""), 1)
+		publishAll(t, bus, meterpub.SourceGateway, quotaEvents("q1apr", 5, sub1, april1.Add(time.Minute), ""), 1)
 		eventually(t, "exhausted again in April", func() bool {
-			q := getQuota(t, kv, "sub-1")
+			q := getQuota(t, kv, sub1)
 			return q != nil && q.GetExhausted() && q.GetPeriod() == "2026-04"
 		})
-		if q := getQuota(t, kv, "sub-1"); q.GetUsed() != 5 || !q.GetResetTime().AsTime().Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, hcm)) {
+		if q := getQuota(t, kv, sub1); q.GetUsed() != 5 || !q.GetResetTime().AsTime().Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, hcm)) {
 			t.Fatalf("April exhausted state %v", q)
 		}
 
 		// Raising the tier's quota lifts the exhaustion as soon as the
 		// registry announces the change.
-		src.cur.Store(quotaSnapshot(2, 100))
-		if err := bus.Conn.Publish(natsx.RegistryChangeSubject+".tier", []byte("x")); err != nil {
-			t.Fatal(err)
-		}
+		w.reg.UpdateTier(&registryv1.Tier{Name: "bronze", MonthlyQuota: 100}, "monthly_quota")
 		eventually(t, "exhaustion lifted", func() bool {
-			q := getQuota(t, kv, "sub-1")
+			q := getQuota(t, kv, sub1)
 			return q != nil && !q.GetExhausted() && q.GetLimit() == 100
 		})
 	})

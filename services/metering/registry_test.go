@@ -3,6 +3,7 @@ package metering
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,12 +13,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
@@ -28,6 +29,7 @@ import (
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry"
+	"github.com/lgsp-vn/lgsp/services/registry/registrytest"
 )
 
 // logRecorder keeps the messages logged through it.
@@ -59,23 +61,69 @@ func (l *logRecorder) count(s string) int {
 	return n
 }
 
-// downRegistry returns a connection to an address where no registry
-// listens any more, as in split mode while the registry is stopped.
-func downRegistry(t *testing.T) *grpc.ClientConn {
+// adminSession logs in to reg as its platform administrator and returns
+// the session token.
+func adminSession(t *testing.T, reg *registrytest.Registry) string {
+	t.Helper()
+	ctx := context.Background()
+	const password = "mat-khau-quan-tri-2026"
+	if _, err := reg.Service.EnsureAdmin(ctx, password); err != nil {
+		t.Fatal(err)
+	}
+	login, err := reg.Server().Login(ctx, &registryv1.LoginRequest{Username: registry.AdminUsername, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return login.GetSessionToken()
+}
+
+// freeAddr returns a loopback address where nothing listens, as in split
+// mode while the registry is stopped.
+func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// dialRegistry connects to the registry at addr as a process without the
+// registry does, with the internal token. A lost connection is retried
+// within 100ms rather than after gRPC's default backoff of seconds.
+func dialRegistry(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(authn.PerRPCToken{Token: "internal", AllowInsecure: true}))
+		grpc.WithPerRPCCredentials(authn.PerRPCToken{Token: registrytest.InternalToken, AllowInsecure: true}),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.5, Jitter: 0.2, MaxDelay: 100 * time.Millisecond},
+			MinConnectTimeout: 2 * time.Second,
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// serveRegistry serves reg's gRPC API on addr, authenticating callers as
+// the registry's listener does, until stop is called: stopping it is the
+// registry going down. (registrytest's ServeGRPC stops only with the
+// registry.)
+func serveRegistry(t *testing.T, reg *registrytest.Registry, addr string) (stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(authn.UnaryInterceptor(reg.Service.Authenticator(), registry.PublicGRPCMethods)))
+	reg.Service.RegisterGRPC(srv)
+	go func() { _ = srv.Serve(ln) }()
+	var once sync.Once
+	stop = func() { once.Do(srv.Stop) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // adminSurface mounts metering's REST face and CSV export behind the
@@ -134,85 +182,63 @@ func wantRegistryUnavailable(t *testing.T, what string, code int, b apierr.Body)
 }
 
 // In split mode, callers are authenticated through the registry's gRPC
-// API; with the registry stopped, report calls are answered 503
-// registry_unavailable rather than with the dial error.
+// API. While the registry is stopped, calls are answered 503
+// registry_unavailable rather than with the dial error, and each outage is
+// logged once when it starts and once when it ends.
 func TestRegistryDownAuthentication(t *testing.T) {
+	ctx := context.Background()
 	rec := &logRecorder{}
 	s, _, _ := reportService(t, testLogger(), nil)
-	remote := registry.RemoteAuthenticator{Client: registryv1.NewRegistryServiceClient(downRegistry(t)), InternalToken: "internal"}
+	addr := freeAddr(t)
+	remote := registry.RemoteAuthenticator{Client: registryv1.NewRegistryServiceClient(dialRegistry(t, addr)), InternalToken: registrytest.InternalToken}
 	srv := adminSurface(t, s, RegistryAuthenticator(remote, slog.New(rec)))
 
+	reg := registrytest.Start(t)
+	session := adminSession(t, reg)
+
 	q := url.Values{"granularity": {"day"}, "startTime": {"2026-01-01"}, "endTime": {"2026-01-02"}}.Encode()
-	for _, p := range []string{pathUsage, pathTopAPIs, CSVPath, "/admin/v1/metering/quotas/sub-1"} {
-		for range 2 {
-			code, b := getAs(t, srv.URL+p+"?"+q, "a-session-token")
-			wantRegistryUnavailable(t, p, code, b)
-		}
-	}
-	if n := rec.count("cannot be reached"); n != 1 {
-		t.Errorf("the outage was logged %d times, want once: %v", n, rec.msgs)
-	}
-	// The internal token needs no registry: the call reaches metering,
-	// which does not let services read reports.
-	if code, b := getAs(t, srv.URL+pathUsage+"?"+q, "internal"); code != http.StatusForbidden || b.Code != "forbidden" {
-		t.Errorf("internal token while the registry is down: %d %+v", code, b)
-	}
-	if n := rec.count("reachable again"); n != 0 {
-		t.Errorf("the internal token was taken for the registry's return: %v", rec.msgs)
-	}
-}
-
-// flakyAuthenticator is the registry's authenticator as seen from a remote
-// process, failing with codes.Unavailable while down is set.
-//
-// It is a stub rather than a real registry because the real one cannot be
-// made to answer Unavailable from inside its own process; the end-to-end
-// failure is in TestRegistryDownAuthentication.
-type flakyAuthenticator struct{ down atomic.Bool }
-
-func (f *flakyAuthenticator) Authenticate(_ context.Context, token string) (authn.Principal, error) {
-	switch {
-	case f.down.Load():
-		return authn.Principal{}, status.Error(codes.Unavailable, "connection error: desc = \"transport: Error while dialing: dial tcp 10.0.0.9:9090: connect: connection refused\"")
-	case token == "admin-session":
-		return authn.Principal{Subject: "admin", Role: authn.RolePlatformAdmin}, nil
-	}
-	return authn.Principal{}, authn.ErrUnauthenticated
-}
-
-// Each outage is logged once when it starts and once when it ends.
-func TestRegistryOutageLoggedOnce(t *testing.T) {
-	rec := &logRecorder{}
-	s, _, _ := reportService(t, testLogger(), nil)
-	flaky := &flakyAuthenticator{}
-	srv := adminSurface(t, s, RegistryAuthenticator(flaky, slog.New(rec)))
-	u := srv.URL + pathAgencyYearTotals + "?year=2026"
+	report := srv.URL + pathUsage + "?" + q
 	for round := 1; round <= 2; round++ {
-		flaky.down.Store(true)
-		for range 3 {
-			code, b := getAs(t, u, "admin-session")
-			wantRegistryUnavailable(t, "while down", code, b)
+		for _, p := range []string{pathUsage, pathTopAPIs, pathAgencyYearTotals, CSVPath, "/admin/v1/metering/quotas/sub-1"} {
+			for range 2 {
+				code, b := getAs(t, srv.URL+p+"?"+q, session)
+				wantRegistryUnavailable(t, p, code, b)
+			}
 		}
+		if n := rec.count("cannot be reached"); n != round {
+			t.Errorf("outage %d was logged %d times in all: %v", round, n, rec.msgs)
+		}
+		// The internal token needs no registry: the call reaches metering,
+		// which does not let services read reports; and it does not show
+		// the registry is back.
+		if code, b := getAs(t, report, registrytest.InternalToken); code != http.StatusForbidden || b.Code != "forbidden" {
+			t.Errorf("internal token while the registry is down: %d %+v", code, b)
+		}
+		if n := rec.count("reachable again"); n != round-1 {
+			t.Errorf("during outage %d, the registry was logged back %d times: %v", round, n, rec.msgs)
+		}
+
+		stop := serveRegistry(t, reg, addr)
+		eventually(t, "the session accepted once the registry is up", func() bool {
+			code, _ := getAs(t, report, session)
+			return code == http.StatusOK
+		})
 		// A refusal by the registry is not an outage, nor hidden as one.
-		flaky.down.Store(false)
-		if code, b := getAs(t, u, "stolen"); code != http.StatusUnauthorized || b.Code != "unauthenticated" {
+		if code, b := getAs(t, report, "lgsp_s_not-a-session"); code != http.StatusUnauthorized || b.Code != "unauthenticated" {
 			t.Errorf("unknown session: %d %+v", code, b)
 		}
-		if code, b := getAs(t, u, "admin-session"); code != http.StatusOK {
-			t.Errorf("registry back: %d %+v", code, b)
+		if n := rec.count("reachable again"); n != round {
+			t.Errorf("after outage %d, the registry was logged back %d times: %v", round, n, rec.msgs)
 		}
-		if down, back := rec.count("cannot be reached"), rec.count("reachable again"); down != round || back != round {
-			t.Errorf("after outage %d: logged down %d times and back %d times: %v", round, down, back, rec.msgs)
-		}
+		stop()
 	}
+
 	// A caller who gave up is not an outage.
-	ctx, cancel := context.WithCancel(context.Background())
+	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	flaky.down.Store(true)
-	if _, err := RegistryAuthenticator(flaky, slog.New(rec)).Authenticate(ctx, "admin-session"); status.Code(err) != codes.Unavailable {
-		t.Errorf("cancelled call: %v", err)
-	} else if b, _ := apierr.FromError(err); b.Code == "registry_unavailable" {
-		t.Error("a cancelled caller was answered as if the registry were down")
+	_, err := RegistryAuthenticator(remote, slog.New(rec)).Authenticate(cctx, session)
+	if b, _ := apierr.FromError(err); err == nil || b.Code == "registry_unavailable" {
+		t.Errorf("a cancelled caller: %v, %+v", err, b)
 	}
 }
 
@@ -221,20 +247,27 @@ func TestRegistryOutageLoggedOnce(t *testing.T) {
 // registry is unavailable instead of "unlimited" or "not found".
 func TestRegistryDownQuotaState(t *testing.T) {
 	rec := &logRecorder{}
-	client := LimitsFromClient(registryv1.NewGatewayServiceClient(downRegistry(t)))
+	addr := freeAddr(t)
+	client := LimitsFromClient(registryv1.NewGatewayServiceClient(dialRegistry(t, addr)))
 	var calls atomic.Int64
+	// counted passes the reads through to the real client, counting them.
 	counted := LimitsFunc(func(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
 		defer calls.Add(1)
 		return client.GetSnapshot(ctx, req)
 	})
 	s, _, bus := reportService(t, slog.New(rec), counted)
 	start(t, s)
+	// The registry exists but does not serve gRPC yet: callers are
+	// authenticated by it in process, while metering's limits come over
+	// the network from where it does not listen.
+	w := newQuotaWorld(t, bus)
+	session := adminSession(t, w.reg)
 	eventually(t, "the failed read of the limits logged", func() bool { return rec.count("cannot read quota limits") > 0 })
-	// Registry change events make metering try again at once.
-	for want := int64(2); want <= 3; want++ {
-		if err := bus.Conn.Publish(natsx.RegistryChangeSubject+".tier", []byte("x")); err != nil {
-			t.Fatal(err)
-		}
+	// Every change the registry announces makes metering try again at
+	// once; the failure is still logged once.
+	for i := range 2 {
+		want := calls.Load() + 1
+		w.reg.Tier(fmt.Sprintf("silver-%d", i), 10, 10, 100)
 		eventually(t, "another read of the limits", func() bool { return calls.Load() >= want })
 	}
 	g := &grpcServer{s: s}
@@ -244,23 +277,34 @@ func TestRegistryDownQuotaState(t *testing.T) {
 			t.Errorf("GetQuotaState while the registry is down: %v", err)
 		}
 	}
-	srv := adminSurface(t, s, authn.Authenticator(authnFunc(func(context.Context, string) (authn.Principal, error) {
-		return authn.Principal{Subject: "admin", Role: authn.RolePlatformAdmin}, nil
-	})))
-	code, b := getAs(t, srv.URL+"/admin/v1/metering/quotas/sub-1", "x")
+	srv := adminSurface(t, s, w.reg.Service.Authenticator())
+	code, b := getAs(t, srv.URL+"/admin/v1/metering/quotas/"+w.bronze, session)
 	wantRegistryUnavailable(t, "REST quota state", code, b)
 	if n := rec.count("cannot read quota limits"); n != 1 {
 		t.Errorf("the failing registry was logged %d times, want once: %v", n, rec.msgs)
 	}
 	// Reports do not need the registry.
-	if code, b := getAs(t, srv.URL+pathUsage+"?granularity=day&startTime=2026-01-01&endTime=2026-01-02", "x"); code != http.StatusOK {
+	if code, b := getAs(t, srv.URL+pathUsage+"?granularity=day&startTime=2026-01-01&endTime=2026-01-02", session); code != http.StatusOK {
 		t.Errorf("report while the registry is down: %d %+v", code, b)
 	}
-}
 
-// authnFunc adapts a function to authn.Authenticator.
-type authnFunc func(ctx context.Context, token string) (authn.Principal, error)
-
-func (f authnFunc) Authenticate(ctx context.Context, token string) (authn.Principal, error) {
-	return f(ctx, token)
+	// The registry comes up: the quota state is answered from its
+	// snapshot, and its return is logged once.
+	serveRegistry(t, w.reg, addr)
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; s.snap.Load() == nil; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the limits were not read within 15s of the registry's return")
+		}
+		// A change makes metering ask without waiting for its retry.
+		w.reg.Tier(fmt.Sprintf("gold-%d", i), 10, 10, 1000)
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := g.GetQuotaState(asPrincipal(authn.RoleAgencyDeveloper, agencyA), &meteringv1.GetQuotaStateRequest{SubscriptionId: w.bronze})
+	if err != nil || resp.GetState().GetLimit() != 5 || resp.GetState().GetUsed() != 0 {
+		t.Errorf("quota state once the registry is back: %v, %v", resp, err)
+	}
+	if down, back := rec.count("cannot read quota limits"), rec.count("read from the registry again"); down != 1 || back != 1 {
+		t.Errorf("logged the failure %d times and the return %d times, want once each: %v", down, back, rec.msgs)
+	}
 }
