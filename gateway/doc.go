@@ -21,6 +21,15 @@
 // (/.well-known/jwks.json), /healthz and /readyz. These paths are matched
 // before API routes, so no API can shadow them.
 //
+// Where things are: proxy.go is the request flow and the upstream call with
+// its retries; admit.go routing, lifecycle, subscription, rate limit and
+// quota; auth.go the consumer's credentials (jwt.go the access tokens);
+// headers.go header hygiene and request ids; forwarded.go the client
+// address; upstreamauth.go the upstream's credentials; upstream.go
+// endpoints, balancing and circuit breaking; tracing.go, accesslog.go,
+// metering.go and metrics.go what is observed; table.go and gateway.go the
+// routing table and its reloads.
+//
 // The server and upstream client are fasthttp: on a 2-core machine
 // net/http's ReverseProxy reached about a third of nginx's throughput, a
 // fasthttp proxy about four fifths.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -71,4 +73,37 @@ func newTraceparent(dst []byte) []byte {
 	dst = append(dst, '-')
 	dst = hex.AppendEncode(dst, ids[16:])
 	return append(dst, "-00"...)
+}
+
+// traceUpstream starts the client span of the upstream call when a tracing
+// SDK is installed, continuing the caller's trace and propagating the span
+// upstream; endUpstreamSpan ends it. Without an SDK it only makes sure a
+// traceparent goes upstream, and returns nil.
+func (g *Gateway) traceUpstream(ctx *fasthttp.RequestCtx, rt *route, ev *event) trace.Span {
+	req := &ctx.Request
+	if !g.tracingOn.Load() {
+		if len(req.Header.PeekCanonical(kTraceparent)) == 0 {
+			var buf [64]byte
+			req.Header.SetCanonical(kTraceparent, newTraceparent(buf[:0]))
+		}
+		return nil
+	}
+	pctx := g.propagator.Extract(context.Background(), headerCarrier{&req.Header})
+	pctx, span := g.tracer.Start(pctx, rt.spanName, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("lgsp.api_id", rt.id), attribute.String("http.request.method", ev.method)))
+	req.Header.Del("Traceparent")
+	req.Header.Del("Tracestate")
+	g.propagator.Inject(pctx, headerCarrier{&req.Header})
+	return span
+}
+
+// endUpstreamSpan records the outcome on the span and ends it. It is a
+// plain function, deferred with its arguments, so that the request's event
+// stays on the stack.
+func endUpstreamSpan(span trace.Span, ctx *fasthttp.RequestCtx, ev *event) {
+	span.SetAttributes(attribute.Int("http.response.status_code", ctx.Response.StatusCode()))
+	if ev.errCode != "" || ctx.Response.StatusCode() >= 500 {
+		span.SetStatus(codes.Error, ev.errCode)
+	}
+	span.End()
 }

@@ -11,6 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/lgsp-vn/lgsp/platform/signedheader"
 )
 
 // upstreamAuth is how the gateway authenticates to an API's upstream.
@@ -18,6 +22,28 @@ type upstreamAuth struct {
 	header           string // Basic/Bearer: the precomputed Authorization value
 	oauth            *oauthSource
 	systemID, secret string // signed headers
+}
+
+// authorizeUpstream replaces the consumer's credentials on the request with
+// the upstream's own. It returns the OAuth2 Authorization value it used, if
+// any, so that an upstream 401 can invalidate it.
+func (g *Gateway) authorizeUpstream(ctx *fasthttp.RequestCtx, rt *route) (oauthHeader string, _ *gwError) {
+	req := &ctx.Request
+	switch up := &rt.upstream; {
+	case up.header != "":
+		req.Header.Set("Authorization", up.header)
+	case up.oauth != nil:
+		hdr, err := up.oauth.authorization(ctx)
+		if err != nil {
+			g.log.Warn("upstream token", "api", rt.id, "err", err)
+			return "", errUpstreamAuth
+		}
+		oauthHeader = hdr
+		req.Header.Set("Authorization", hdr)
+	case up.secret != "":
+		signUpstream(&req.Header, up.systemID, up.secret, g.now())
+	}
+	return oauthHeader, nil
 }
 
 // oauthSource obtains and caches an OAuth2 client-credentials token for one
@@ -122,4 +148,33 @@ func (s *oauthSource) fetch(ctx context.Context) (*oauthToken, error) {
 		typ = "Bearer"
 	}
 	return &oauthToken{header: typ + " " + tr.AccessToken, refreshAt: s.now().Add(life - margin).UnixNano()}, nil
+}
+
+var (
+	// Logical headers re-signed when the upstream wants signed headers.
+	signedLogical = []string{"Content-Type", "from", "to", "servicetype", "messagetype", "docId", "status", "hash-file"}
+)
+
+// signUpstream replaces the consumer's signed headers with ours.
+func signUpstream(h *fasthttp.RequestHeader, systemID, secret string, now time.Time) {
+	var logical []signedheader.Header
+	for _, name := range signedLogical {
+		v := h.Peek(signedheader.Prefix + name)
+		if len(v) == 0 {
+			v = h.Peek(name)
+		}
+		if len(v) > 0 {
+			logical = append(logical, signedheader.Header{Name: name, Value: string(v)})
+		}
+		if name != "Content-Type" {
+			h.Del(name)
+		}
+		h.Del(signedheader.Prefix + name)
+	}
+	h.Del(signedheader.Prefix + signedheader.NameSystemID)
+	h.Del(signedheader.Prefix + signedheader.NameTimestamp)
+	h.Del(signedheader.HeaderVersion)
+	for _, x := range signedheader.Sign(systemID, secret, now, logical) {
+		h.Set(x.Name, x.Value)
+	}
 }
