@@ -350,7 +350,7 @@ func (a *App) registryFor() (service.Registry, error) {
 	a.closers = append(a.closers, func() { _ = conn.Close() })
 	a.registry = service.Registry{
 		Gateway:       registryv1.NewGatewayServiceClient(conn),
-		Authenticator: registry.RemoteAuthenticator{Client: registryv1.NewRegistryServiceClient(conn), InternalToken: a.cfg.InternalToken},
+		Authenticator: registry.NewRemoteAuthenticator(registryv1.NewRegistryServiceClient(conn), a.cfg.InternalToken, a.log),
 	}
 	return a.registry, nil
 }

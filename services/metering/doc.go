@@ -47,7 +47,7 @@
 //
 // Quota limits, and which agencies a subscription belongs to, come from
 // the registry's gateway snapshot; in a process without the registry,
-// callers are authenticated through it too (RegistryAuthenticator). While
+// callers are authenticated through it too (registry.RemoteAuthenticator). While
 // the registry cannot be reached, what needs it is answered 503
 // registry_unavailable and the cause is logged once; reports do not need it.
 //

@@ -110,12 +110,6 @@ func errSubscriptionNotFound(id string) error {
 	return apierr.NotFound("subscription", id)
 }
 
-// registryUnavailable is errRegistryUnavailable keeping its cause for logs.
-func registryUnavailable(cause error) error {
-	e := errRegistryUnavailable
-	return apierr.Wrap(cause, e.GRPC, e.Code, e.Message, e.MessageVI)
-}
-
 // internal turns an error a handler did not expect into what the caller
 // gets: catalogue errors as they are, a cancelled call as canceled, and
 // anything else as internal, logged here with op and hidden from the

@@ -55,7 +55,7 @@ func TestErrorCatalogue(t *testing.T) {
 	for code, errs := range map[string][]error{
 		"unauthenticated":         {errUnauthenticated},
 		"forbidden":               {errForbidden},
-		"registry_unavailable":    {errRegistryUnavailable, registryUnavailable(errors.New("dial tcp: refused"))},
+		"registry_unavailable":    {errRegistryUnavailable},
 		"missing_start_time":      {errMissingStartTime},
 		"missing_end_time":        {errMissingEndTime},
 		"invalid_start_time":      {errBadStartTime, errInvalidTime("start_time", "invalid_start_time", "x", time.UTC)},

@@ -190,8 +190,8 @@ func TestRegistryDownAuthentication(t *testing.T) {
 	rec := &logRecorder{}
 	s, _, _ := reportService(t, testLogger(), nil)
 	addr := freeAddr(t)
-	remote := registry.RemoteAuthenticator{Client: registryv1.NewRegistryServiceClient(dialRegistry(t, addr)), InternalToken: registrytest.InternalToken}
-	srv := adminSurface(t, s, RegistryAuthenticator(remote, slog.New(rec)))
+	remote := registry.NewRemoteAuthenticator(registryv1.NewRegistryServiceClient(dialRegistry(t, addr)), registrytest.InternalToken, slog.New(rec))
+	srv := adminSurface(t, s, remote)
 
 	reg := registrytest.Start(t)
 	session := adminSession(t, reg)
@@ -236,7 +236,7 @@ func TestRegistryDownAuthentication(t *testing.T) {
 	// A caller who gave up is not an outage.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err := RegistryAuthenticator(remote, slog.New(rec)).Authenticate(cctx, session)
+	_, err := remote.Authenticate(cctx, session)
 	if b, _ := apierr.FromError(err); err == nil || b.Code == "registry_unavailable" {
 		t.Errorf("a cancelled caller: %v, %+v", err, b)
 	}

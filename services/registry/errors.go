@@ -31,6 +31,14 @@ func errInternal(cause error) *apierr.Error {
 	return apierr.Wrap(cause, codes.Internal, i.Code, i.Message, i.MessageVI)
 }
 
+// errRegistryUnavailable answers, in a process without the registry, a
+// caller who cannot be authenticated because the registry does not answer.
+func errRegistryUnavailable(cause error) *apierr.Error {
+	return apierr.Wrap(cause, codes.Unavailable, "registry_unavailable",
+		"the registry, which authenticates callers, cannot be reached or has not answered yet; try again shortly",
+		"chưa kết nối được dịch vụ đăng ký (registry), nơi xác thực người gọi; vui lòng thử lại sau ít phút")
+}
+
 // errCanceled answers a request whose caller went away.
 func errCanceled(cause error) *apierr.Error {
 	return apierr.Wrap(cause, codes.Canceled, "canceled", "the request was cancelled", "yêu cầu đã bị huỷ")

@@ -21,14 +21,15 @@ import (
 // its name (and "/sample" when one constructor is listed more than once).
 // TestCatalogueCoversErrorsGo fails when errors.go and this table disagree.
 var catalogue = map[string]*apierr.Error{
-	"errUnauthenticated": errUnauthenticated,
-	"errForbidden":       errForbidden,
-	"errInternal":        errInternal(os.ErrClosed),
-	"errCanceled":        errCanceled(os.ErrClosed),
-	"errPageToken":       errPageToken,
-	"errMissingID":       errMissingID("id"),
-	"errInvalidTime":     errInvalidTime("start_time"),
-	"errUpdateMask":      errUpdateMask("owner", []string{"name"}),
+	"errUnauthenticated":     errUnauthenticated,
+	"errForbidden":           errForbidden,
+	"errInternal":            errInternal(os.ErrClosed),
+	"errCanceled":            errCanceled(os.ErrClosed),
+	"errRegistryUnavailable": errRegistryUnavailable(os.ErrClosed),
+	"errPageToken":           errPageToken,
+	"errMissingID":           errMissingID("id"),
+	"errInvalidTime":         errInvalidTime("start_time"),
+	"errUpdateMask":          errUpdateMask("owner", []string{"name"}),
 
 	"errAgencyNotFound":       errAgencyNotFound(agencyA),
 	"errAPINotFound":          errAPINotFound("api_x"),

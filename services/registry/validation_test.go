@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -440,6 +443,18 @@ var validationCases = []validationCase{
 	}},
 	{"audit time range", codes.InvalidArgument, "invalid_time", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.ListAuditEntries(adminCtx(), &registryv1.ListAuditEntriesRequest{StartTime: &timestamppb.Timestamp{Nanos: -5}}))
+	}},
+	{"registry unreachable from another process", codes.Unavailable, "registry_unavailable", func(t *testing.T, e *env, f *fixture) error {
+		// Nothing listens on port 1: the dial is refused, as when the
+		// registry's process is down.
+		conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		remote := NewRemoteAuthenticator(registryv1.NewRegistryServiceClient(conn), "", slog.New(slog.DiscardHandler))
+		_, err = remote.Authenticate(context.Background(), "lgsp_s_session")
+		return err
 	}},
 }
 
