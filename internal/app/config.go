@@ -98,7 +98,8 @@ type LoadOptions struct {
 // notSettings are LGSP_* variables read by something other than a running
 // service, so they are not reported as unknown.
 var notSettings = []string{
-	"LGSP_CONFIG", "LGSP_ADMIN_URL", "LGSP_UPSTREAM_SECRET", "LGSP_SESSION_FILE",
+	"LGSP_CONFIG", "LGSP_ADMIN_URL", "LGSP_ADMIN_TOKEN", "LGSP_UPSTREAM_SECRET", "LGSP_SESSION_FILE",
+	"LGSP_SQLTEST_CHILD",
 	"LGSP_TEST_*", "LGSP_CI_*", "LGSP_BENCH_*",
 }
 
