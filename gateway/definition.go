@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
+	"github.com/lgsp-vn/lgsp/platform/server"
 	"github.com/lgsp-vn/lgsp/platform/service"
 )
 
@@ -42,7 +42,7 @@ var Definition = service.Definition{
 		if c.TLSCertFile != "" {
 			scheme = "https://"
 		}
-		return &instance{Gateway: g, ln: ln, url: scheme + displayAddr(ln.Addr().String())}, nil
+		return &instance{Gateway: g, ln: ln, url: scheme + server.DisplayAddr(ln.Addr().String())}, nil
 	},
 }
 
@@ -57,17 +57,4 @@ func (i *instance) Run(ctx context.Context) error { return i.RunListener(ctx, i.
 
 func (i *instance) Endpoints() []service.Endpoint {
 	return []service.Endpoint{{Name: "gateway", URL: i.url}}
-}
-
-// displayAddr turns a wildcard listen address into one a person can open.
-func displayAddr(addr string) string {
-	for _, wild := range []string{"0.0.0.0:", "[::]:"} {
-		if rest, ok := strings.CutPrefix(addr, wild); ok {
-			return "127.0.0.1:" + rest
-		}
-	}
-	if strings.HasPrefix(addr, ":") {
-		return "127.0.0.1" + addr
-	}
-	return addr
 }

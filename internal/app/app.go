@@ -173,7 +173,7 @@ func (a *App) listenAdmin() error {
 	if a.cfg.AdminTLSCert != "" {
 		scheme = "https://"
 	}
-	a.Info.AdminURL = scheme + displayAddr(ln.Addr().String())
+	a.Info.AdminURL = scheme + server.DisplayAddr(ln.Addr().String())
 	a.Info.Loopback = isLoopback(ln.Addr().String())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -501,18 +501,6 @@ func hostPort(url string) string {
 		return url
 	}
 	return rest
-}
-
-func displayAddr(addr string) string {
-	for _, wild := range []string{"0.0.0.0:", "[::]:"} {
-		if rest, ok := strings.CutPrefix(addr, wild); ok {
-			return "127.0.0.1:" + rest
-		}
-	}
-	if strings.HasPrefix(addr, ":") {
-		return "127.0.0.1" + addr
-	}
-	return addr
 }
 
 func isLoopback(addr string) bool {

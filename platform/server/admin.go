@@ -133,3 +133,17 @@ func requestID(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// DisplayAddr turns a bound listen address into one a person can open: a
+// wildcard host (":8080", "0.0.0.0:8080", "[::]:8080") becomes 127.0.0.1.
+func DisplayAddr(addr string) string {
+	for _, wild := range []string{"0.0.0.0:", "[::]:"} {
+		if rest, ok := strings.CutPrefix(addr, wild); ok {
+			return "127.0.0.1:" + rest
+		}
+	}
+	if strings.HasPrefix(addr, ":") {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}
