@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
+
+	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
 
 func TestForwardedClientAddressParsing(t *testing.T) {
@@ -110,5 +113,19 @@ func TestAccessLogClientAddress(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The metering event carries the same client address as the access log.
+func TestMeteringEventClientAddress(t *testing.T) {
+	var pe meteringv1.Event
+	encodeEvent(&pe, &event{id: "r1", client: netip.MustParseAddr("203.0.113.7")})
+	if pe.ClientIp != "203.0.113.7" {
+		t.Fatalf("client_ip %q", pe.ClientIp)
+	}
+	pe = meteringv1.Event{}
+	encodeEvent(&pe, &event{id: "r2"})
+	if pe.ClientIp != "" {
+		t.Fatalf("client_ip %q without an address", pe.ClientIp)
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,6 +25,7 @@ type event struct {
 	in, out           int64
 	latency, upstream int64 // microseconds
 	errCode           string
+	client            netip.Addr
 }
 
 // meter publishes the gateway's metering events through meterpub's
@@ -76,4 +78,7 @@ func encodeEvent(pe *meteringv1.Event, e *event) {
 	pe.LatencyUs = e.latency
 	pe.UpstreamLatencyUs = e.upstream
 	pe.ErrorCode = e.errCode
+	if e.client.IsValid() {
+		pe.ClientIp = e.client.String()
+	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"errors"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -41,11 +40,9 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	}
 	reqID := g.requestID(ctx, &ev)
 	wantClose := ctx.Request.Header.ConnectionClose()
-	var client netip.Addr
-	if g.cfg.TrustForwarded {
-		// Read before forward appends this hop to the forwarding headers.
-		client = g.clientAddr(ctx)
-	}
+	// Read before forward appends this hop to the forwarding headers.
+	client := g.clientAddr(ctx)
+	ev.client = client
 	t := g.table.Load()
 	rm := g.unknown
 	var upstreamNs int64

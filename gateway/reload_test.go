@@ -209,7 +209,7 @@ func TestMeteringEventsEqualRequestsServed(t *testing.T) {
 	if sample == nil || sample.ApiId != h.w.api1.GetId() || sample.ApiContext != "apiCSDLDKDN" || sample.ApiVersion != "1.0" ||
 		sample.Resource != "/doanhnghiep" || sample.ApplicationId != h.w.app1.GetId() || sample.AgencyCode != agencyOK ||
 		sample.SubscriptionId != h.w.sub1.GetId() || sample.BytesIn != 7 || sample.BytesOut == 0 || sample.Source != "gateway" ||
-		sample.ApiOwnerAgency != agencyOK || sample.LatencyUs <= 0 || sample.UpstreamLatencyUs <= 0 ||
+		sample.ApiOwnerAgency != agencyOK || sample.ClientIp != "127.0.0.1" || sample.LatencyUs <= 0 || sample.UpstreamLatencyUs <= 0 ||
 		sample.LatencyUs < sample.UpstreamLatencyUs || sample.Time == nil || time.Since(sample.Time.AsTime()) > time.Minute {
 		t.Fatalf("event fields: %+v", sample)
 	}

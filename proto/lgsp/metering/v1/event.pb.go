@@ -104,8 +104,12 @@ type Event struct {
 	ErrorCode string `protobuf:"bytes,17,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
 	// Agency that owns the API (the provider side).
 	ApiOwnerAgency string `protobuf:"bytes,18,opt,name=api_owner_agency,json=apiOwnerAgency,proto3" json:"api_owner_agency,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Address of the calling system: the socket peer, or the client named
+	// by X-Forwarded-For / Forwarded when the gateway trusts its load
+	// balancer. Kept in the raw events for audit, not in rollups.
+	ClientIp      string `protobuf:"bytes,19,opt,name=client_ip,json=clientIp,proto3" json:"client_ip,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -264,6 +268,13 @@ func (x *Event) GetApiOwnerAgency() string {
 	return ""
 }
 
+func (x *Event) GetClientIp() string {
+	if x != nil {
+		return x.ClientIp
+	}
+	return ""
+}
+
 // QuotaState is stored in the JetStream key-value bucket LGSP_QUOTA under the
 // subscription id. The gateway refuses calls while exhausted is true and
 // reset_time is in the future.
@@ -360,7 +371,7 @@ const file_lgsp_metering_v1_event_proto_rawDesc = "" +
 	"\n" +
 	"EventBatch\x12\x19\n" +
 	"\bbatch_id\x18\x01 \x01(\tR\abatchId\x12/\n" +
-	"\x06events\x18\x02 \x03(\v2\x17.lgsp.metering.v1.EventR\x06events\"\xc5\x04\n" +
+	"\x06events\x18\x02 \x03(\v2\x17.lgsp.metering.v1.EventR\x06events\"\xe2\x04\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
@@ -385,7 +396,8 @@ const file_lgsp_metering_v1_event_proto_rawDesc = "" +
 	"\x13upstream_latency_us\x18\x10 \x01(\x03R\x11upstreamLatencyUs\x12\x1d\n" +
 	"\n" +
 	"error_code\x18\x11 \x01(\tR\terrorCode\x12(\n" +
-	"\x10api_owner_agency\x18\x12 \x01(\tR\x0eapiOwnerAgency\"\xd0\x01\n" +
+	"\x10api_owner_agency\x18\x12 \x01(\tR\x0eapiOwnerAgency\x12\x1b\n" +
+	"\tclient_ip\x18\x13 \x01(\tR\bclientIp\"\xd0\x01\n" +
 	"\n" +
 	"QuotaState\x12'\n" +
 	"\x0fsubscription_id\x18\x01 \x01(\tR\x0esubscriptionId\x12\x16\n" +
