@@ -185,8 +185,9 @@ func loadTLS(cfg *Config) (*tls.Config, error) {
 
 // RunListener serves on ln until ctx is cancelled. It then stops accepting,
 // lets requests in flight finish, publishes every metering event and waits
-// for JetStream's acknowledgements, all within LGSP_GATEWAY_SHUTDOWN_TIMEOUT.
-// TLS is added when configured.
+// for JetStream's acknowledgements, all within cfg.ShutdownTimeout (the
+// process's LGSP_SHUTDOWN_TIMEOUT less two seconds). TLS is added when
+// configured.
 func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if !g.running.CompareAndSwap(false, true) {
 		ln.Close()

@@ -124,9 +124,9 @@ func parseAllowList(items []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// Duration is a time.Duration that reads and writes JSON as a Go duration
-// string ("250ms"), and also reads a bare number as milliseconds in the
-// JSON of POST /_sim/faults. As a setting (text) it takes Go durations only.
+// Duration is a time.Duration that reads and writes JSON and settings as
+// a Go duration string ("250ms"). A bare number is refused, as everywhere
+// in LGSP, because its unit would be a guess.
 type Duration time.Duration
 
 // String writes the duration as Go does ("1.5s").
@@ -147,21 +147,11 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
-// UnmarshalJSON reads "250ms" or 250 (milliseconds).
+// UnmarshalJSON reads "250ms"; a number is refused with the fix.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		*d = Duration(v)
-		return nil
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf(`duration %s: write it as a string such as "%sms" or "1.5s"`, b, b)
 	}
-	var ms float64
-	if err := json.Unmarshal(b, &ms); err != nil {
-		return errors.New(`duration must be a string like "250ms" or a number of milliseconds`)
-	}
-	*d = Duration(ms * float64(time.Millisecond))
-	return nil
+	return d.UnmarshalText([]byte(s))
 }

@@ -212,7 +212,7 @@ func TestAdminFaultsEndpoint(t *testing.T) {
 		t.Fatalf("X-Sim-Admin-Token: %d", res.status)
 	}
 
-	body := `{"latency":"5ms","jitter":2,"failureRate":0.25,"failureStatus":500,"seed":7,
+	body := `{"latency":"5ms","jitter":"2ms","failureRate":0.25,"failureStatus":500,"seed":7,
 	          "paths":{"/apiCSDLDC/*":{"timeoutRate":0.5,"timeoutMax":"1s"}}}`
 	res = h.admin(http.MethodPost, "/_sim/faults", body)
 	if res.status != http.StatusOK {
@@ -319,7 +319,10 @@ func TestStats(t *testing.T) {
 
 func TestDurationJSON(t *testing.T) {
 	var p FaultProfile
-	if err := json.Unmarshal([]byte(`{"latency":250,"jitter":"1.5s"}`), &p); err != nil {
+	if err := json.Unmarshal([]byte(`{"latency":250}`), &p); err == nil || !strings.Contains(err.Error(), `"250ms"`) {
+		t.Fatalf("a bare number: %v, want the fix shown", err)
+	}
+	if err := json.Unmarshal([]byte(`{"latency":"250ms","jitter":"1.5s"}`), &p); err != nil {
 		t.Fatal(err)
 	}
 	if time.Duration(p.Latency) != 250*time.Millisecond || time.Duration(p.Jitter) != 1500*time.Millisecond {
