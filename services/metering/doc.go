@@ -46,7 +46,8 @@
 // read in that zone, and name it in the X-LGSP-Time-Zone header.
 //
 // Quota limits, and which agencies a subscription belongs to, come from
-// the registry's gateway snapshot; in a process without the registry,
+// the registry's GetQuotaLimits, which carries no secret (the gateway's
+// snapshot, with decrypted upstream secrets, is not metering's); in a process without the registry,
 // callers are authenticated through it too (registry.RemoteAuthenticator). While
 // the registry cannot be reached, what needs it is answered 503
 // registry_unavailable and the cause is logged once; reports do not need it.

@@ -30,25 +30,13 @@ type limitsSnapshot struct {
 	subs     map[string]subscriptionInfo
 }
 
-func buildLimits(sn *registryv1.Snapshot) *limitsSnapshot {
-	tiers := make(map[string]int64, len(sn.GetTiers()))
-	for _, t := range sn.GetTiers() {
-		tiers[t.GetName()] = t.GetMonthlyQuota()
-	}
-	apps := make(map[string]string, len(sn.GetApplications()))
-	for _, a := range sn.GetApplications() {
-		apps[a.GetId()] = a.GetAgencyCode()
-	}
-	owners := make(map[string]string, len(sn.GetApis()))
-	for _, a := range sn.GetApis() {
-		owners[a.GetId()] = a.GetOwnerAgency()
-	}
-	l := &limitsSnapshot{revision: sn.GetRevision(), subs: make(map[string]subscriptionInfo, len(sn.GetSubscriptions()))}
-	for _, sub := range sn.GetSubscriptions() {
+func buildLimits(r *registryv1.GetQuotaLimitsResponse) *limitsSnapshot {
+	l := &limitsSnapshot{revision: r.GetRevision(), subs: make(map[string]subscriptionInfo, len(r.GetSubscriptions()))}
+	for _, sub := range r.GetSubscriptions() {
 		l.subs[sub.GetId()] = subscriptionInfo{
-			limit:     max(tiers[sub.GetTier()], 0),
-			appAgency: apps[sub.GetApplicationId()],
-			apiOwner:  owners[sub.GetApiId()],
+			limit:     max(sub.GetMonthlyQuota(), 0),
+			appAgency: sub.GetApplicationAgency(),
+			apiOwner:  sub.GetApiOwnerAgency(),
 		}
 	}
 	return l
@@ -107,14 +95,14 @@ func (s *Service) refreshLimits(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(authn.WithPrincipal(ctx, servicePrincipal), 30*time.Second)
 	defer cancel()
-	resp, err := s.limits.GetSnapshot(ctx, &registryv1.GetSnapshotRequest{KnownRevision: known})
+	resp, err := s.limits.GetQuotaLimits(ctx, &registryv1.GetQuotaLimitsRequest{KnownRevision: known})
 	if err != nil {
 		return err
 	}
-	if resp.GetNotModified() || resp.GetSnapshot() == nil {
+	if resp.GetNotModified() {
 		return nil
 	}
-	s.snap.Store(buildLimits(resp.GetSnapshot()))
+	s.snap.Store(buildLimits(resp))
 	s.limitsChanged.Store(true)
 	return nil
 }

@@ -243,7 +243,7 @@ func TestRegistryDownAuthentication(t *testing.T) {
 }
 
 // Quota limits and the agencies a subscription belongs to come from the
-// registry's snapshot. Until it has answered once, GetQuotaState says the
+// registry's GetQuotaLimits. Until it has answered once, GetQuotaState says the
 // registry is unavailable instead of "unlimited" or "not found".
 func TestRegistryDownQuotaState(t *testing.T) {
 	rec := &logRecorder{}
@@ -251,9 +251,9 @@ func TestRegistryDownQuotaState(t *testing.T) {
 	client := LimitsFromClient(registryv1.NewGatewayServiceClient(dialRegistry(t, addr)))
 	var calls atomic.Int64
 	// counted passes the reads through to the real client, counting them.
-	counted := LimitsFunc(func(ctx context.Context, req *registryv1.GetSnapshotRequest) (*registryv1.GetSnapshotResponse, error) {
+	counted := LimitsFunc(func(ctx context.Context, req *registryv1.GetQuotaLimitsRequest) (*registryv1.GetQuotaLimitsResponse, error) {
 		defer calls.Add(1)
-		return client.GetSnapshot(ctx, req)
+		return client.GetQuotaLimits(ctx, req)
 	})
 	s, _, bus := reportService(t, slog.New(rec), counted)
 	start(t, s)
@@ -289,7 +289,7 @@ func TestRegistryDownQuotaState(t *testing.T) {
 	}
 
 	// The registry comes up: the quota state is answered from its
-	// snapshot, and its return is logged once.
+	// limits, and its return is logged once.
 	serveRegistry(t, w.reg, addr)
 	deadline := time.Now().Add(15 * time.Second)
 	for i := 0; s.snap.Load() == nil; i++ {

@@ -46,6 +46,11 @@ var (
 	subDeciders = grants{admin: all, publisher: own}
 )
 
+// quotaReaders is metering, which counts quotas per subscription. It has
+// its own entry so that it never needs the gateway's snapshot, whose
+// decrypted upstream and signed-header secrets only gateways use.
+var quotaReaders = grants{service: all}
+
 // permissions is the authorisation matrix: RPC method name → role → access.
 // Every RPC of RegistryService and GatewayService must appear here; a
 // missing entry denies everything (and the tests fail). Login is public and
@@ -108,8 +113,9 @@ var permissions = map[string]grants{
 	"VerifyAuditChain": oversight,
 
 	// GatewayService.
-	"GetSnapshot": internal,
-	"IssueToken":  internal,
+	"GetSnapshot":    internal,
+	"IssueToken":     internal,
+	"GetQuotaLimits": quotaReaders,
 }
 
 // caller is an authorised principal with its access to the current RPC.

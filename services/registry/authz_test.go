@@ -272,6 +272,9 @@ var matrix = map[string]matrixCase{
 	"IssueToken": {"service", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
 		return ignore(m.s.GatewayServer().IssueToken(ctx, &registryv1.IssueTokenRequest{ClientId: m.clientID, ClientSecret: m.secret}))
 	}},
+	"GetQuotaLimits": {"service", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.GatewayServer().GetQuotaLimits(ctx, &registryv1.GetQuotaLimitsRequest{}))
+	}},
 }
 
 // TestMatrixCoversEveryRPC checks that both the code's table and the test's

@@ -49,6 +49,15 @@ func (g gatewayServer) IssueToken(ctx context.Context, req *registryv1.IssueToke
 	return g.s.issueToken(ctx, req)
 }
 
+// GetQuotaLimits returns each subscription's monthly quota and agencies,
+// for metering: no routes, credentials or upstream secrets.
+func (g gatewayServer) GetQuotaLimits(ctx context.Context, req *registryv1.GetQuotaLimitsRequest) (*registryv1.GetQuotaLimitsResponse, error) {
+	if _, err := authorize(ctx, "GetQuotaLimits"); err != nil {
+		return nil, err
+	}
+	return g.s.quotaLimits(ctx, req.GetKnownRevision())
+}
+
 // Revision returns the current registry revision.
 func (s *Service) Revision(ctx context.Context) (int64, error) {
 	var rev int64
@@ -253,6 +262,49 @@ func (s *Service) buildSnapshot(ctx context.Context) (*registryv1.Snapshot, erro
 	return snap, nil
 }
 
+// quotaLimits reads the subscriptions with their tier's quota and their
+// agencies in one read-only transaction, consistent with the revision.
+func (s *Service) quotaLimits(ctx context.Context, known int64) (*registryv1.GetQuotaLimitsResponse, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.db.Dialect == sqlstore.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, s.internalErr(ctx, "quota limits", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	resp := &registryv1.GetQuotaLimitsResponse{}
+	if err := tx.QueryRowContext(ctx, `SELECT revision FROM registry_state WHERE id = 1`).Scan(&resp.Revision); err != nil {
+		return nil, s.internalErr(ctx, "quota limits", err)
+	}
+	if known != 0 && known == resp.Revision {
+		resp.NotModified = true
+		return resp, nil
+	}
+	rows, err := tx.QueryContext(ctx, s.db.Rebind(`SELECT s.id, t.monthly_quota, a.agency_code, p.owner_agency
+		FROM registry_subscriptions s
+		JOIN registry_tiers t ON t.name = s.tier
+		JOIN registry_applications a ON a.id = s.application_id
+		JOIN registry_apis p ON p.id = s.api_id
+		WHERE s.state <> ? ORDER BY s.id`), subRejected)
+	if err != nil {
+		return nil, s.internalErr(ctx, "quota limits", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		q := &registryv1.SubscriptionQuota{}
+		if err := rows.Scan(&q.Id, &q.MonthlyQuota, &q.ApplicationAgency, &q.ApiOwnerAgency); err != nil {
+			return nil, s.internalErr(ctx, "quota limits", err)
+		}
+		resp.Subscriptions = append(resp.Subscriptions, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internalErr(ctx, "quota limits", err)
+	}
+	return resp, nil
+}
+
 // dummySecretHash is compared against for unknown clients, so that the
 // answer does not reveal whether a client id exists by its timing.
 var dummySecretHash = sha256Hex("lgsp-unknown-client")
@@ -365,4 +417,8 @@ func (l localGateway) GetSnapshot(ctx context.Context, in *registryv1.GetSnapsho
 
 func (l localGateway) IssueToken(ctx context.Context, in *registryv1.IssueTokenRequest, _ ...grpc.CallOption) (*registryv1.IssueTokenResponse, error) {
 	return l.s.gateway.IssueToken(serviceCtx(ctx), in)
+}
+
+func (l localGateway) GetQuotaLimits(ctx context.Context, in *registryv1.GetQuotaLimitsRequest, _ ...grpc.CallOption) (*registryv1.GetQuotaLimitsResponse, error) {
+	return l.s.gateway.GetQuotaLimits(serviceCtx(ctx), in)
 }

@@ -120,6 +120,187 @@ func (x *GetSnapshotResponse) GetNotModified() bool {
 	return false
 }
 
+type GetQuotaLimitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When set and equal to the current revision, the response carries no
+	// subscriptions (not_modified = true).
+	KnownRevision int64 `protobuf:"varint,1,opt,name=known_revision,json=knownRevision,proto3" json:"known_revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQuotaLimitsRequest) Reset() {
+	*x = GetQuotaLimitsRequest{}
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQuotaLimitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQuotaLimitsRequest) ProtoMessage() {}
+
+func (x *GetQuotaLimitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQuotaLimitsRequest.ProtoReflect.Descriptor instead.
+func (*GetQuotaLimitsRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetQuotaLimitsRequest) GetKnownRevision() int64 {
+	if x != nil {
+		return x.KnownRevision
+	}
+	return 0
+}
+
+type GetQuotaLimitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registry revision the limits are read at.
+	Revision    int64 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	NotModified bool  `protobuf:"varint,2,opt,name=not_modified,json=notModified,proto3" json:"not_modified,omitempty"`
+	// Every subscription that is not rejected.
+	Subscriptions []*SubscriptionQuota `protobuf:"bytes,3,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQuotaLimitsResponse) Reset() {
+	*x = GetQuotaLimitsResponse{}
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQuotaLimitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQuotaLimitsResponse) ProtoMessage() {}
+
+func (x *GetQuotaLimitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQuotaLimitsResponse.ProtoReflect.Descriptor instead.
+func (*GetQuotaLimitsResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetQuotaLimitsResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *GetQuotaLimitsResponse) GetNotModified() bool {
+	if x != nil {
+		return x.NotModified
+	}
+	return false
+}
+
+func (x *GetQuotaLimitsResponse) GetSubscriptions() []*SubscriptionQuota {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return nil
+}
+
+// SubscriptionQuota is one subscription as metering sees it.
+type SubscriptionQuota struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Requests per calendar month (Asia/Ho_Chi_Minh) of the subscription's
+	// tier; 0 means unlimited.
+	MonthlyQuota int64 `protobuf:"varint,2,opt,name=monthly_quota,json=monthlyQuota,proto3" json:"monthly_quota,omitempty"`
+	// Agency of the subscribing application.
+	ApplicationAgency string `protobuf:"bytes,3,opt,name=application_agency,json=applicationAgency,proto3" json:"application_agency,omitempty"`
+	// Agency that owns the API.
+	ApiOwnerAgency string `protobuf:"bytes,4,opt,name=api_owner_agency,json=apiOwnerAgency,proto3" json:"api_owner_agency,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SubscriptionQuota) Reset() {
+	*x = SubscriptionQuota{}
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscriptionQuota) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscriptionQuota) ProtoMessage() {}
+
+func (x *SubscriptionQuota) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscriptionQuota.ProtoReflect.Descriptor instead.
+func (*SubscriptionQuota) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SubscriptionQuota) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SubscriptionQuota) GetMonthlyQuota() int64 {
+	if x != nil {
+		return x.MonthlyQuota
+	}
+	return 0
+}
+
+func (x *SubscriptionQuota) GetApplicationAgency() string {
+	if x != nil {
+		return x.ApplicationAgency
+	}
+	return ""
+}
+
+func (x *SubscriptionQuota) GetApiOwnerAgency() string {
+	if x != nil {
+		return x.ApiOwnerAgency
+	}
+	return ""
+}
+
 type IssueTokenRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	ClientId     string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
@@ -134,7 +315,7 @@ type IssueTokenRequest struct {
 
 func (x *IssueTokenRequest) Reset() {
 	*x = IssueTokenRequest{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[2]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -146,7 +327,7 @@ func (x *IssueTokenRequest) String() string {
 func (*IssueTokenRequest) ProtoMessage() {}
 
 func (x *IssueTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[2]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -159,7 +340,7 @@ func (x *IssueTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueTokenRequest.ProtoReflect.Descriptor instead.
 func (*IssueTokenRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{2}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *IssueTokenRequest) GetClientId() string {
@@ -202,7 +383,7 @@ type IssueTokenResponse struct {
 
 func (x *IssueTokenResponse) Reset() {
 	*x = IssueTokenResponse{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[3]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +395,7 @@ func (x *IssueTokenResponse) String() string {
 func (*IssueTokenResponse) ProtoMessage() {}
 
 func (x *IssueTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[3]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +408,7 @@ func (x *IssueTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueTokenResponse.ProtoReflect.Descriptor instead.
 func (*IssueTokenResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{3}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IssueTokenResponse) GetAccessToken() string {
@@ -281,7 +462,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[4]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -293,7 +474,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[4]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -306,7 +487,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{4}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Snapshot) GetRevision() int64 {
@@ -397,7 +578,7 @@ type ApiRoute struct {
 
 func (x *ApiRoute) Reset() {
 	*x = ApiRoute{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[5]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +590,7 @@ func (x *ApiRoute) String() string {
 func (*ApiRoute) ProtoMessage() {}
 
 func (x *ApiRoute) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[5]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +603,7 @@ func (x *ApiRoute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiRoute.ProtoReflect.Descriptor instead.
 func (*ApiRoute) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{5}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApiRoute) GetId() string {
@@ -542,7 +723,7 @@ type UpstreamEndpoint struct {
 
 func (x *UpstreamEndpoint) Reset() {
 	*x = UpstreamEndpoint{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[6]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +735,7 @@ func (x *UpstreamEndpoint) String() string {
 func (*UpstreamEndpoint) ProtoMessage() {}
 
 func (x *UpstreamEndpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[6]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +748,7 @@ func (x *UpstreamEndpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamEndpoint.ProtoReflect.Descriptor instead.
 func (*UpstreamEndpoint) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{6}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpstreamEndpoint) GetUrl() string {
@@ -604,7 +785,7 @@ type UpstreamAuthConfig struct {
 
 func (x *UpstreamAuthConfig) Reset() {
 	*x = UpstreamAuthConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[7]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +797,7 @@ func (x *UpstreamAuthConfig) String() string {
 func (*UpstreamAuthConfig) ProtoMessage() {}
 
 func (x *UpstreamAuthConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[7]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +810,7 @@ func (x *UpstreamAuthConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpstreamAuthConfig.ProtoReflect.Descriptor instead.
 func (*UpstreamAuthConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{7}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpstreamAuthConfig) GetType() UpstreamAuthType {
@@ -714,7 +895,7 @@ type ApiResource struct {
 
 func (x *ApiResource) Reset() {
 	*x = ApiResource{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[8]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +907,7 @@ func (x *ApiResource) String() string {
 func (*ApiResource) ProtoMessage() {}
 
 func (x *ApiResource) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[8]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +920,7 @@ func (x *ApiResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiResource.ProtoReflect.Descriptor instead.
 func (*ApiResource) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{8}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ApiResource) GetMethod() string {
@@ -772,7 +953,7 @@ type ApplicationConfig struct {
 
 func (x *ApplicationConfig) Reset() {
 	*x = ApplicationConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[9]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -784,7 +965,7 @@ func (x *ApplicationConfig) String() string {
 func (*ApplicationConfig) ProtoMessage() {}
 
 func (x *ApplicationConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[9]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -797,7 +978,7 @@ func (x *ApplicationConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationConfig.ProtoReflect.Descriptor instead.
 func (*ApplicationConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{9}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ApplicationConfig) GetId() string {
@@ -860,7 +1041,7 @@ type CredentialConfig struct {
 
 func (x *CredentialConfig) Reset() {
 	*x = CredentialConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[10]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -872,7 +1053,7 @@ func (x *CredentialConfig) String() string {
 func (*CredentialConfig) ProtoMessage() {}
 
 func (x *CredentialConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[10]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -885,7 +1066,7 @@ func (x *CredentialConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CredentialConfig.ProtoReflect.Descriptor instead.
 func (*CredentialConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{10}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CredentialConfig) GetId() string {
@@ -941,7 +1122,7 @@ type AgencyConfig struct {
 
 func (x *AgencyConfig) Reset() {
 	*x = AgencyConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[11]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -953,7 +1134,7 @@ func (x *AgencyConfig) String() string {
 func (*AgencyConfig) ProtoMessage() {}
 
 func (x *AgencyConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[11]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -966,7 +1147,7 @@ func (x *AgencyConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgencyConfig.ProtoReflect.Descriptor instead.
 func (*AgencyConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{11}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AgencyConfig) GetCode() string {
@@ -1003,7 +1184,7 @@ type SubscriptionConfig struct {
 
 func (x *SubscriptionConfig) Reset() {
 	*x = SubscriptionConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[12]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1196,7 @@ func (x *SubscriptionConfig) String() string {
 func (*SubscriptionConfig) ProtoMessage() {}
 
 func (x *SubscriptionConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[12]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1209,7 @@ func (x *SubscriptionConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscriptionConfig.ProtoReflect.Descriptor instead.
 func (*SubscriptionConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{12}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SubscriptionConfig) GetId() string {
@@ -1079,7 +1260,7 @@ type TierConfig struct {
 
 func (x *TierConfig) Reset() {
 	*x = TierConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[13]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1272,7 @@ func (x *TierConfig) String() string {
 func (*TierConfig) ProtoMessage() {}
 
 func (x *TierConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[13]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,7 +1285,7 @@ func (x *TierConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TierConfig.ProtoReflect.Descriptor instead.
 func (*TierConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{13}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TierConfig) GetName() string {
@@ -1147,7 +1328,7 @@ type TokenConfig struct {
 
 func (x *TokenConfig) Reset() {
 	*x = TokenConfig{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[14]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1340,7 @@ func (x *TokenConfig) String() string {
 func (*TokenConfig) ProtoMessage() {}
 
 func (x *TokenConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[14]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1353,7 @@ func (x *TokenConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenConfig.ProtoReflect.Descriptor instead.
 func (*TokenConfig) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{14}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TokenConfig) GetIssuer() string {
@@ -1213,7 +1394,7 @@ type ChangeEvent struct {
 
 func (x *ChangeEvent) Reset() {
 	*x = ChangeEvent{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[15]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1406,7 @@ func (x *ChangeEvent) String() string {
 func (*ChangeEvent) ProtoMessage() {}
 
 func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[15]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1419,7 @@ func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeEvent.ProtoReflect.Descriptor instead.
 func (*ChangeEvent) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{15}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChangeEvent) GetRevision() int64 {
@@ -1285,7 +1466,18 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\x0eknown_revision\x18\x01 \x01(\x03R\rknownRevision\"p\n" +
 	"\x13GetSnapshotResponse\x126\n" +
 	"\bsnapshot\x18\x01 \x01(\v2\x1a.lgsp.registry.v1.SnapshotR\bsnapshot\x12!\n" +
-	"\fnot_modified\x18\x02 \x01(\bR\vnotModified\"\x92\x01\n" +
+	"\fnot_modified\x18\x02 \x01(\bR\vnotModified\">\n" +
+	"\x15GetQuotaLimitsRequest\x12%\n" +
+	"\x0eknown_revision\x18\x01 \x01(\x03R\rknownRevision\"\xa2\x01\n" +
+	"\x16GetQuotaLimitsResponse\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x03R\brevision\x12!\n" +
+	"\fnot_modified\x18\x02 \x01(\bR\vnotModified\x12I\n" +
+	"\rsubscriptions\x18\x03 \x03(\v2#.lgsp.registry.v1.SubscriptionQuotaR\rsubscriptions\"\xa1\x01\n" +
+	"\x11SubscriptionQuota\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\rmonthly_quota\x18\x02 \x01(\x03R\fmonthlyQuota\x12-\n" +
+	"\x12application_agency\x18\x03 \x01(\tR\x11applicationAgency\x12(\n" +
+	"\x10api_owner_agency\x18\x04 \x01(\tR\x0eapiOwnerAgency\"\x92\x01\n" +
 	"\x11IssueTokenRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12#\n" +
 	"\rclient_secret\x18\x02 \x01(\tR\fclientSecret\x12\x14\n" +
@@ -1386,11 +1578,12 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x03 \x01(\tR\x02id\x12\x16\n" +
 	"\x06action\x18\x04 \x01(\tR\x06action\x12.\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xc5\x01\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time2\xaa\x02\n" +
 	"\x0eGatewayService\x12Z\n" +
 	"\vGetSnapshot\x12$.lgsp.registry.v1.GetSnapshotRequest\x1a%.lgsp.registry.v1.GetSnapshotResponse\x12W\n" +
 	"\n" +
-	"IssueToken\x12#.lgsp.registry.v1.IssueTokenRequest\x1a$.lgsp.registry.v1.IssueTokenResponseB;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
+	"IssueToken\x12#.lgsp.registry.v1.IssueTokenRequest\x1a$.lgsp.registry.v1.IssueTokenResponse\x12c\n" +
+	"\x0eGetQuotaLimits\x12'.lgsp.registry.v1.GetQuotaLimitsRequest\x1a(.lgsp.registry.v1.GetQuotaLimitsResponseB;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
 
 var (
 	file_lgsp_registry_v1_gateway_proto_rawDescOnce sync.Once
@@ -1404,61 +1597,67 @@ func file_lgsp_registry_v1_gateway_proto_rawDescGZIP() []byte {
 	return file_lgsp_registry_v1_gateway_proto_rawDescData
 }
 
-var file_lgsp_registry_v1_gateway_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_lgsp_registry_v1_gateway_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_lgsp_registry_v1_gateway_proto_goTypes = []any{
-	(*GetSnapshotRequest)(nil),    // 0: lgsp.registry.v1.GetSnapshotRequest
-	(*GetSnapshotResponse)(nil),   // 1: lgsp.registry.v1.GetSnapshotResponse
-	(*IssueTokenRequest)(nil),     // 2: lgsp.registry.v1.IssueTokenRequest
-	(*IssueTokenResponse)(nil),    // 3: lgsp.registry.v1.IssueTokenResponse
-	(*Snapshot)(nil),              // 4: lgsp.registry.v1.Snapshot
-	(*ApiRoute)(nil),              // 5: lgsp.registry.v1.ApiRoute
-	(*UpstreamEndpoint)(nil),      // 6: lgsp.registry.v1.UpstreamEndpoint
-	(*UpstreamAuthConfig)(nil),    // 7: lgsp.registry.v1.UpstreamAuthConfig
-	(*ApiResource)(nil),           // 8: lgsp.registry.v1.ApiResource
-	(*ApplicationConfig)(nil),     // 9: lgsp.registry.v1.ApplicationConfig
-	(*CredentialConfig)(nil),      // 10: lgsp.registry.v1.CredentialConfig
-	(*AgencyConfig)(nil),          // 11: lgsp.registry.v1.AgencyConfig
-	(*SubscriptionConfig)(nil),    // 12: lgsp.registry.v1.SubscriptionConfig
-	(*TierConfig)(nil),            // 13: lgsp.registry.v1.TierConfig
-	(*TokenConfig)(nil),           // 14: lgsp.registry.v1.TokenConfig
-	(*ChangeEvent)(nil),           // 15: lgsp.registry.v1.ChangeEvent
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
-	(ApiLifecycle)(0),             // 17: lgsp.registry.v1.ApiLifecycle
-	(AuthMethod)(0),               // 18: lgsp.registry.v1.AuthMethod
-	(UpstreamAuthType)(0),         // 19: lgsp.registry.v1.UpstreamAuthType
-	(CredentialType)(0),           // 20: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),        // 21: lgsp.registry.v1.SubscriptionState
+	(*GetSnapshotRequest)(nil),     // 0: lgsp.registry.v1.GetSnapshotRequest
+	(*GetSnapshotResponse)(nil),    // 1: lgsp.registry.v1.GetSnapshotResponse
+	(*GetQuotaLimitsRequest)(nil),  // 2: lgsp.registry.v1.GetQuotaLimitsRequest
+	(*GetQuotaLimitsResponse)(nil), // 3: lgsp.registry.v1.GetQuotaLimitsResponse
+	(*SubscriptionQuota)(nil),      // 4: lgsp.registry.v1.SubscriptionQuota
+	(*IssueTokenRequest)(nil),      // 5: lgsp.registry.v1.IssueTokenRequest
+	(*IssueTokenResponse)(nil),     // 6: lgsp.registry.v1.IssueTokenResponse
+	(*Snapshot)(nil),               // 7: lgsp.registry.v1.Snapshot
+	(*ApiRoute)(nil),               // 8: lgsp.registry.v1.ApiRoute
+	(*UpstreamEndpoint)(nil),       // 9: lgsp.registry.v1.UpstreamEndpoint
+	(*UpstreamAuthConfig)(nil),     // 10: lgsp.registry.v1.UpstreamAuthConfig
+	(*ApiResource)(nil),            // 11: lgsp.registry.v1.ApiResource
+	(*ApplicationConfig)(nil),      // 12: lgsp.registry.v1.ApplicationConfig
+	(*CredentialConfig)(nil),       // 13: lgsp.registry.v1.CredentialConfig
+	(*AgencyConfig)(nil),           // 14: lgsp.registry.v1.AgencyConfig
+	(*SubscriptionConfig)(nil),     // 15: lgsp.registry.v1.SubscriptionConfig
+	(*TierConfig)(nil),             // 16: lgsp.registry.v1.TierConfig
+	(*TokenConfig)(nil),            // 17: lgsp.registry.v1.TokenConfig
+	(*ChangeEvent)(nil),            // 18: lgsp.registry.v1.ChangeEvent
+	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
+	(ApiLifecycle)(0),              // 20: lgsp.registry.v1.ApiLifecycle
+	(AuthMethod)(0),                // 21: lgsp.registry.v1.AuthMethod
+	(UpstreamAuthType)(0),          // 22: lgsp.registry.v1.UpstreamAuthType
+	(CredentialType)(0),            // 23: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),         // 24: lgsp.registry.v1.SubscriptionState
 }
 var file_lgsp_registry_v1_gateway_proto_depIdxs = []int32{
-	4,  // 0: lgsp.registry.v1.GetSnapshotResponse.snapshot:type_name -> lgsp.registry.v1.Snapshot
-	16, // 1: lgsp.registry.v1.Snapshot.generate_time:type_name -> google.protobuf.Timestamp
-	5,  // 2: lgsp.registry.v1.Snapshot.apis:type_name -> lgsp.registry.v1.ApiRoute
-	9,  // 3: lgsp.registry.v1.Snapshot.applications:type_name -> lgsp.registry.v1.ApplicationConfig
-	11, // 4: lgsp.registry.v1.Snapshot.agencies:type_name -> lgsp.registry.v1.AgencyConfig
-	12, // 5: lgsp.registry.v1.Snapshot.subscriptions:type_name -> lgsp.registry.v1.SubscriptionConfig
-	13, // 6: lgsp.registry.v1.Snapshot.tiers:type_name -> lgsp.registry.v1.TierConfig
-	14, // 7: lgsp.registry.v1.Snapshot.token:type_name -> lgsp.registry.v1.TokenConfig
-	17, // 8: lgsp.registry.v1.ApiRoute.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	16, // 9: lgsp.registry.v1.ApiRoute.sunset_time:type_name -> google.protobuf.Timestamp
-	18, // 10: lgsp.registry.v1.ApiRoute.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
-	6,  // 11: lgsp.registry.v1.ApiRoute.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
-	7,  // 12: lgsp.registry.v1.ApiRoute.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuthConfig
-	8,  // 13: lgsp.registry.v1.ApiRoute.resources:type_name -> lgsp.registry.v1.ApiResource
-	19, // 14: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
-	10, // 15: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
-	20, // 16: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
-	16, // 17: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
-	21, // 18: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
-	16, // 19: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
-	0,  // 20: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
-	2,  // 21: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
-	1,  // 22: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
-	3,  // 23: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
-	22, // [22:24] is the sub-list for method output_type
-	20, // [20:22] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	7,  // 0: lgsp.registry.v1.GetSnapshotResponse.snapshot:type_name -> lgsp.registry.v1.Snapshot
+	4,  // 1: lgsp.registry.v1.GetQuotaLimitsResponse.subscriptions:type_name -> lgsp.registry.v1.SubscriptionQuota
+	19, // 2: lgsp.registry.v1.Snapshot.generate_time:type_name -> google.protobuf.Timestamp
+	8,  // 3: lgsp.registry.v1.Snapshot.apis:type_name -> lgsp.registry.v1.ApiRoute
+	12, // 4: lgsp.registry.v1.Snapshot.applications:type_name -> lgsp.registry.v1.ApplicationConfig
+	14, // 5: lgsp.registry.v1.Snapshot.agencies:type_name -> lgsp.registry.v1.AgencyConfig
+	15, // 6: lgsp.registry.v1.Snapshot.subscriptions:type_name -> lgsp.registry.v1.SubscriptionConfig
+	16, // 7: lgsp.registry.v1.Snapshot.tiers:type_name -> lgsp.registry.v1.TierConfig
+	17, // 8: lgsp.registry.v1.Snapshot.token:type_name -> lgsp.registry.v1.TokenConfig
+	20, // 9: lgsp.registry.v1.ApiRoute.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	19, // 10: lgsp.registry.v1.ApiRoute.sunset_time:type_name -> google.protobuf.Timestamp
+	21, // 11: lgsp.registry.v1.ApiRoute.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
+	9,  // 12: lgsp.registry.v1.ApiRoute.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
+	10, // 13: lgsp.registry.v1.ApiRoute.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuthConfig
+	11, // 14: lgsp.registry.v1.ApiRoute.resources:type_name -> lgsp.registry.v1.ApiResource
+	22, // 15: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
+	13, // 16: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
+	23, // 17: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
+	19, // 18: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
+	24, // 19: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
+	19, // 20: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
+	0,  // 21: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
+	5,  // 22: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
+	2,  // 23: lgsp.registry.v1.GatewayService.GetQuotaLimits:input_type -> lgsp.registry.v1.GetQuotaLimitsRequest
+	1,  // 24: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
+	6,  // 25: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
+	3,  // 26: lgsp.registry.v1.GatewayService.GetQuotaLimits:output_type -> lgsp.registry.v1.GetQuotaLimitsResponse
+	24, // [24:27] is the sub-list for method output_type
+	21, // [21:24] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_lgsp_registry_v1_gateway_proto_init() }
@@ -1473,7 +1672,7 @@ func file_lgsp_registry_v1_gateway_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lgsp_registry_v1_gateway_proto_rawDesc), len(file_lgsp_registry_v1_gateway_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

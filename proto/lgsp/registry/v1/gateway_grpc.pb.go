@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	GatewayService_GetSnapshot_FullMethodName = "/lgsp.registry.v1.GatewayService/GetSnapshot"
-	GatewayService_IssueToken_FullMethodName  = "/lgsp.registry.v1.GatewayService/IssueToken"
+	GatewayService_GetSnapshot_FullMethodName    = "/lgsp.registry.v1.GatewayService/GetSnapshot"
+	GatewayService_IssueToken_FullMethodName     = "/lgsp.registry.v1.GatewayService/IssueToken"
+	GatewayService_GetQuotaLimits_FullMethodName = "/lgsp.registry.v1.GatewayService/GetQuotaLimits"
 )
 
 // GatewayServiceClient is the client API for GatewayService service.
@@ -37,6 +38,10 @@ type GatewayServiceClient interface {
 	// IssueToken checks OAuth2 client credentials and returns a signed JWT.
 	// The gateway's /token endpoint delegates here.
 	IssueToken(ctx context.Context, in *IssueTokenRequest, opts ...grpc.CallOption) (*IssueTokenResponse, error)
+	// GetQuotaLimits returns what metering needs to count quotas: each
+	// subscription's monthly quota and the agencies it belongs to. Unlike
+	// GetSnapshot it carries no route, credential or upstream secret.
+	GetQuotaLimits(ctx context.Context, in *GetQuotaLimitsRequest, opts ...grpc.CallOption) (*GetQuotaLimitsResponse, error)
 }
 
 type gatewayServiceClient struct {
@@ -67,6 +72,16 @@ func (c *gatewayServiceClient) IssueToken(ctx context.Context, in *IssueTokenReq
 	return out, nil
 }
 
+func (c *gatewayServiceClient) GetQuotaLimits(ctx context.Context, in *GetQuotaLimitsRequest, opts ...grpc.CallOption) (*GetQuotaLimitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQuotaLimitsResponse)
+	err := c.cc.Invoke(ctx, GatewayService_GetQuotaLimits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GatewayServiceServer is the server API for GatewayService service.
 // All implementations must embed UnimplementedGatewayServiceServer
 // for forward compatibility.
@@ -81,6 +96,10 @@ type GatewayServiceServer interface {
 	// IssueToken checks OAuth2 client credentials and returns a signed JWT.
 	// The gateway's /token endpoint delegates here.
 	IssueToken(context.Context, *IssueTokenRequest) (*IssueTokenResponse, error)
+	// GetQuotaLimits returns what metering needs to count quotas: each
+	// subscription's monthly quota and the agencies it belongs to. Unlike
+	// GetSnapshot it carries no route, credential or upstream secret.
+	GetQuotaLimits(context.Context, *GetQuotaLimitsRequest) (*GetQuotaLimitsResponse, error)
 	mustEmbedUnimplementedGatewayServiceServer()
 }
 
@@ -96,6 +115,9 @@ func (UnimplementedGatewayServiceServer) GetSnapshot(context.Context, *GetSnapsh
 }
 func (UnimplementedGatewayServiceServer) IssueToken(context.Context, *IssueTokenRequest) (*IssueTokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IssueToken not implemented")
+}
+func (UnimplementedGatewayServiceServer) GetQuotaLimits(context.Context, *GetQuotaLimitsRequest) (*GetQuotaLimitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQuotaLimits not implemented")
 }
 func (UnimplementedGatewayServiceServer) mustEmbedUnimplementedGatewayServiceServer() {}
 func (UnimplementedGatewayServiceServer) testEmbeddedByValue()                        {}
@@ -154,6 +176,24 @@ func _GatewayService_IssueToken_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GatewayService_GetQuotaLimits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQuotaLimitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GatewayServiceServer).GetQuotaLimits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GatewayService_GetQuotaLimits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GatewayServiceServer).GetQuotaLimits(ctx, req.(*GetQuotaLimitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GatewayService_ServiceDesc is the grpc.ServiceDesc for GatewayService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -168,6 +208,10 @@ var GatewayService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IssueToken",
 			Handler:    _GatewayService_IssueToken_Handler,
+		},
+		{
+			MethodName: "GetQuotaLimits",
+			Handler:    _GatewayService_GetQuotaLimits_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -6197,8 +6197,19 @@ type VerifyAuditChainResponse struct {
 	// First entry whose hash or link does not match; 0 when ok.
 	FirstBrokenSeq int64  `protobuf:"varint,3,opt,name=first_broken_seq,json=firstBrokenSeq,proto3" json:"first_broken_seq,omitempty"`
 	Problem        string `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Whether the keyed hashes (HMAC under a key derived from the master key)
+	// were checked. The registry always checks them; without the master key
+	// only the unkeyed structure can be checked, which does not detect a
+	// rewrite of the whole chain by someone who can write the database.
+	Keyed bool `protobuf:"varint,5,opt,name=keyed,proto3" json:"keyed,omitempty"`
+	// First entry with a keyed hash; earlier entries predate keyed chains.
+	// 0 when no entry is keyed.
+	KeyedFromSeq int64 `protobuf:"varint,6,opt,name=keyed_from_seq,json=keyedFromSeq,proto3" json:"keyed_from_seq,omitempty"`
+	// Hash of the last entry, to record outside the database: a later
+	// verification that ends on an earlier entry shows removed entries.
+	HeadHash      string `protobuf:"bytes,7,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyAuditChainResponse) Reset() {
@@ -6255,6 +6266,27 @@ func (x *VerifyAuditChainResponse) GetFirstBrokenSeq() int64 {
 func (x *VerifyAuditChainResponse) GetProblem() string {
 	if x != nil {
 		return x.Problem
+	}
+	return ""
+}
+
+func (x *VerifyAuditChainResponse) GetKeyed() bool {
+	if x != nil {
+		return x.Keyed
+	}
+	return false
+}
+
+func (x *VerifyAuditChainResponse) GetKeyedFromSeq() int64 {
+	if x != nil {
+		return x.KeyedFromSeq
+	}
+	return 0
+}
+
+func (x *VerifyAuditChainResponse) GetHeadHash() string {
+	if x != nil {
+		return x.HeadHash
 	}
 	return ""
 }
@@ -6698,12 +6730,15 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x18ListAuditEntriesResponse\x126\n" +
 	"\aentries\x18\x01 \x03(\v2\x1c.lgsp.registry.v1.AuditEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x19\n" +
-	"\x17VerifyAuditChainRequest\"\x88\x01\n" +
+	"\x17VerifyAuditChainRequest\"\xe1\x01\n" +
 	"\x18VerifyAuditChainResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12(\n" +
 	"\x10first_broken_seq\x18\x03 \x01(\x03R\x0efirstBrokenSeq\x12\x18\n" +
-	"\aproblem\x18\x04 \x01(\tR\aproblem*\x81\x01\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\x12\x14\n" +
+	"\x05keyed\x18\x05 \x01(\bR\x05keyed\x12$\n" +
+	"\x0ekeyed_from_seq\x18\x06 \x01(\x03R\fkeyedFromSeq\x12\x1b\n" +
+	"\thead_hash\x18\a \x01(\tR\bheadHash*\x81\x01\n" +
 	"\fAgencyStatus\x12\x1d\n" +
 	"\x19AGENCY_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14AGENCY_STATUS_ACTIVE\x10\x01\x12\x1a\n" +
