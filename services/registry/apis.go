@@ -13,7 +13,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry/agencycode"
-	"github.com/lgsp-vn/lgsp/services/registry/netguard"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/services/registry/openapi"
 )
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/config"
-	"github.com/lgsp-vn/lgsp/services/registry/netguard"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/services/registry/secretbox"
 )
 
