@@ -119,7 +119,7 @@ func (s *Service) write(ctx context.Context, who actor, fn func(ctx context.Cont
 				Before: auditJSON(c.before), After: auditJSON(c.after),
 				Source: who.Source, PrevHash: head,
 			}
-			e.Hash = e.computeHash()
+			e.Hash = s.chainHash(e)
 			if _, err := t.exec(ctx, `INSERT INTO registry_audit_log (seq, at_ms, actor, role, action, resource_kind, resource_id,
 				before_json, after_json, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				e.Seq, e.At, e.Actor, e.Role, e.Action, e.Kind, e.ID, e.Before, e.After, e.Source, e.PrevHash, e.Hash); err != nil {
