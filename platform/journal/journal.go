@@ -92,6 +92,8 @@ type Journal struct {
 	sizes    map[uint64]int64
 	marker   uint64 // value last written to the marker file
 	markerAt time.Time
+	durable  uint64        // highest sequence on disk
+	notify   chan struct{} // closed and replaced at every append
 }
 
 type segment struct {
@@ -110,7 +112,7 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, nil, 0, fmt.Errorf("journal: %w", err)
 	}
-	j := &Journal{opts: o, ackedSet: map[uint64]bool{}, sizes: map[uint64]int64{}}
+	j := &Journal{opts: o, ackedSet: map[uint64]bool{}, sizes: map[uint64]int64{}, notify: make(chan struct{})}
 	if b, err := os.ReadFile(filepath.Join(o.Dir, markerName)); err == nil {
 		n, perr := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 		if perr == nil {
@@ -179,6 +181,7 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 	if err := j.startSegment(); err != nil {
 		return nil, nil, 0, err
 	}
+	j.durable = j.next - 1
 	return j, out, damaged, nil
 }
 
@@ -275,6 +278,9 @@ func (j *Journal) Append(data []byte) (uint64, error) {
 	j.unacked += size
 	j.sizes[seq] = size
 	j.segments[len(j.segments)-1].last = seq
+	j.durable = seq
+	close(j.notify)
+	j.notify = make(chan struct{})
 	j.mu.Unlock()
 	return seq, nil
 }
@@ -343,6 +349,7 @@ func (j *Journal) Close() error {
 		return nil
 	}
 	j.closed = true
+	close(j.notify)
 	err := j.writeMarker()
 	if j.cur != nil {
 		if cerr := j.cur.Close(); err == nil {

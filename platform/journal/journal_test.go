@@ -3,6 +3,7 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -280,4 +281,56 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("the record appended after repair is not the last one back")
 		}
 	})
+}
+
+func TestTailFollowsAppendsAcrossSegments(t *testing.T) {
+	dir := t.TempDir()
+	j, _ := open(t, Options{Dir: dir, SegmentBytes: 100})
+	const n = 200
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if _, err := j.Append(payload(i)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	tail := j.Tail(j.Acked() + 1)
+	defer tail.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range n {
+		r, err := tail.Next(ctx)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if string(r.Data) != string(payload(i)) {
+			t.Fatalf("record %d: %q", i, r.Data)
+		}
+		if i%2 == 0 {
+			j.Ack(r.Seq)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Nothing more: Next waits until the context ends.
+	short, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer stop()
+	if _, err := tail.Next(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("past the end: %v", err)
+	}
+	j.Close()
+
+	// After a restart the tail starts at the first unacknowledged record.
+	j, _ = open(t, Options{Dir: dir, SegmentBytes: 100})
+	defer j.Close()
+	tail2 := j.Tail(j.Acked() + 1)
+	defer tail2.Close()
+	r, err := tail2.Next(ctx)
+	if err != nil || string(r.Data) != string(payload(1)) {
+		t.Fatalf("first after restart: %q %v", r.Data, err)
+	}
 }
