@@ -33,13 +33,13 @@ func TestAuditChainTamperDetection(t *testing.T) {
 				e := newEnv(t, sqltest.Open(t, engineOf(db)), nil)
 				e.fixture(t)
 				ctx := context.Background()
-				rep := must(VerifyChain(ctx, e.db))(t)
+				rep := must(VerifyChain(ctx, e.db, e.s.auditKey))(t)
 				if !rep.OK || rep.Entries < 8 {
 					t.Fatalf("untouched chain: %+v", rep)
 				}
 				n := rep.Entries
 				must(e.db.ExecContext(ctx, c.tamper))(t)
-				rep = must(VerifyChain(ctx, e.db))(t)
+				rep = must(VerifyChain(ctx, e.db, e.s.auditKey))(t)
 				if rep.OK || rep.FirstBrokenSeq != c.wantSeq(n) || !strings.Contains(rep.Problem, c.wantWords) {
 					t.Fatalf("after tampering: %+v, want first broken seq %d (%s)", rep, c.wantSeq(n), c.wantWords)
 				}

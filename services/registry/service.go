@@ -14,10 +14,10 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/lgsp-vn/lgsp/platform/natsx"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry/migrations"
-	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/services/registry/secretbox"
 )
 
@@ -35,6 +35,8 @@ type Service struct {
 	guard    *netguard.Policy
 	internal []byte
 	metrics  *metrics
+	// auditKey keys the audit chain (AuditKey of the master key).
+	auditKey []byte
 
 	// Parsed private signing keys by kid.
 	keyMu   sync.Mutex
@@ -78,17 +80,22 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 	if err != nil {
 		return nil, fmt.Errorf("registry: LGSP_MASTER_KEY: %w", err)
 	}
+	auditKey, err := AuditKey(cfg.MasterKey)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
 	guard, _ := netguard.Parse(cfg.UpstreamAllow)
 	s := &Service{
-		cfg:     cfg,
-		db:      db,
-		bus:     bus,
-		log:     log.With("service", ServiceName),
-		now:     clock,
-		box:     box,
-		guard:   guard,
-		metrics: newMetrics(),
-		keyByID: map[string]*rsa.PrivateKey{},
+		cfg:      cfg,
+		db:       db,
+		bus:      bus,
+		log:      log.With("service", ServiceName),
+		now:      clock,
+		box:      box,
+		guard:    guard,
+		metrics:  newMetrics(),
+		auditKey: auditKey,
+		keyByID:  map[string]*rsa.PrivateKey{},
 
 		publishTimeout: 3 * time.Second,
 	}
@@ -98,6 +105,9 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 	s.gateway = gatewayServer{s: s}
 	if err := db.Migrate(ctx, migrations.FS, ServiceName); err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
+	}
+	if err := s.markKeyedChain(ctx); err != nil {
+		return nil, fmt.Errorf("registry: audit chain: %w", err)
 	}
 	if bus != nil {
 		if _, err := natsx.EnsureRegistryStream(ctx, bus.JS, natsx.StreamOptions{Replicas: cfg.StreamReplicas}); err != nil {
