@@ -68,6 +68,57 @@ func validName(v string) bool {
 	return v != "" && utf8.RuneCountInString(v) <= maxNameLen && utf8.ValidString(v)
 }
 
+// textRule says which characters a stored text field may hold.
+type textRule int
+
+const (
+	// ruleName: names people read (agencies, APIs, applications, display
+	// names): one line, no markup.
+	ruleName textRule = iota
+	// ruleText: descriptions and reasons: line breaks and tabs allowed.
+	ruleText
+	// ruleValue: values the gateway sends on (upstream user names, scopes,
+	// URLs, resource paths): one line, any printable character.
+	ruleValue
+)
+
+// checkText refuses text that could disguise or corrupt what people and
+// programs see where it is shown: invalid UTF-8, control characters (C0,
+// DEL, C1; ruleText allows line feed, CRLF and tab), direction-changing
+// characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069),
+// invisible characters (U+200B–U+200D, U+2060–U+2064, U+FEFF), line and
+// paragraph separators, and '<' or '>' in names. Letters of any script,
+// Vietnamese diacritics as precomposed or combining marks included, pass.
+// Every human-readable field the registry stores goes through it.
+func checkText(field, v string, rule textRule) error {
+	if !utf8.ValidString(v) {
+		return errUnsafeText(field)
+	}
+	for i, r := range v {
+		switch {
+		case r == '\n' || r == '\t' || (r == '\r' && strings.HasPrefix(v[i+1:], "\n")):
+			if rule != ruleText {
+				return errUnsafeText(field)
+			}
+		case r < 0x20, r >= 0x7f && r <= 0x9f,
+			r == 0x061c, r >= 0x200b && r <= 0x200f, r >= 0x2028 && r <= 0x202e,
+			r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x2069, r == 0xfeff:
+			return errUnsafeText(field)
+		case r == '<' || r == '>':
+			if rule == ruleName {
+				return errUnsafeText(field)
+			}
+		}
+	}
+	return nil
+}
+
+// cleanText trims v and checks it with checkText.
+func cleanText(field, v string, rule textRule) (string, error) {
+	v = strings.TrimSpace(v)
+	return v, checkText(field, v, rule)
+}
+
 func (t *wtx) agencyHistory(ctx context.Context, a agencyRow, change, related string) error {
 	_, err := t.exec(ctx, `INSERT INTO registry_agency_history (code, revision, change, name, parent_code, status, successor_code,
 		related_code, actor, changed_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -132,6 +183,9 @@ func (s *Service) CreateAgency(ctx context.Context, req *registryv1.CreateAgency
 	}
 	if !validName(in.GetName()) {
 		return nil, errAgencyName
+	}
+	if err := checkText("agency.name", strings.TrimSpace(in.GetName()), ruleName); err != nil {
+		return nil, err
 	}
 	status, err := statusFromProto(in.GetStatus(), agencyActive)
 	if err != nil {
@@ -244,6 +298,9 @@ func (s *Service) UpdateAgency(ctx context.Context, req *registryv1.UpdateAgency
 		if paths["name"] {
 			if !validName(in.GetName()) {
 				return errAgencyName
+			}
+			if err := checkText("agency.name", strings.TrimSpace(in.GetName()), ruleName); err != nil {
+				return err
 			}
 			out.Name = strings.TrimSpace(in.GetName())
 		}

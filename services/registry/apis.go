@@ -5,15 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lgsp-vn/lgsp/platform/authn"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry/agencycode"
-	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/services/registry/openapi"
 )
 
@@ -72,11 +74,14 @@ const (
 type apiRow struct {
 	ID, Name, Context, Version, Owner, Visibility, Lifecycle string
 	Spec, Secrets                                            string
-	HasDoc                                                   bool
-	Created, Updated                                         int64
+	// SecretsSetBy is the role of whoever last set the stored upstream
+	// secret ("" when none is stored); see adminManaged.
+	SecretsSetBy     string
+	HasDoc           bool
+	Created, Updated int64
 }
 
-const apiColumns = `id, name, context, version, owner_agency, visibility, lifecycle, spec, upstream_secrets,
+const apiColumns = `id, name, context, version, owner_agency, visibility, lifecycle, spec, upstream_secrets, upstream_set_by,
 	CASE WHEN openapi_document = '' THEN 0 ELSE 1 END, created_ms, updated_ms`
 
 func scanAPI(sc scanner) (apiRow, error) {
@@ -84,7 +89,8 @@ func scanAPI(sc scanner) (apiRow, error) {
 		r      apiRow
 		hasDoc int
 	)
-	err := sc.Scan(&r.ID, &r.Name, &r.Context, &r.Version, &r.Owner, &r.Visibility, &r.Lifecycle, &r.Spec, &r.Secrets, &hasDoc, &r.Created, &r.Updated)
+	err := sc.Scan(&r.ID, &r.Name, &r.Context, &r.Version, &r.Owner, &r.Visibility, &r.Lifecycle, &r.Spec, &r.Secrets, &r.SecretsSetBy,
+		&hasDoc, &r.Created, &r.Updated)
 	r.HasDoc = hasDoc == 1
 	return r, err
 }
@@ -113,6 +119,20 @@ func (r apiRow) proto() *registryv1.Api {
 	a.UpstreamAuth.HasSecret = r.Secrets != ""
 	a.HasOpenapiDocument = r.HasDoc
 	a.CreateTime, a.UpdateTime = tsOrNil(r.Created), tsOrNil(r.Updated)
+	return a
+}
+
+// protoFor renders the API for caller c. Platform-wide readers and the
+// owner agency's users see everything but the secrets; everyone else sees
+// the contract a consumer needs (names, context, version, lifecycle,
+// visibility, how to authenticate, resources and limits) and not where or
+// how the gateway reaches the upstream.
+func (r apiRow) protoFor(c caller) *registryv1.Api {
+	a := r.proto()
+	if c.access == all || r.Owner == c.Agency {
+		return a
+	}
+	a.Endpoints, a.UpstreamAuth, a.TimeoutMs, a.Retries = nil, nil, 0, 0
 	return a
 }
 
@@ -207,6 +227,13 @@ func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecret
 	if !validName(a.Name) {
 		return errAPIName
 	}
+	var err error
+	if a.Name, err = cleanText("api.name", a.Name, ruleName); err != nil {
+		return err
+	}
+	if a.Description, err = cleanText("api.description", a.GetDescription(), ruleText); err != nil {
+		return err
+	}
 	if !reContext.MatchString(a.GetContext()) {
 		return errAPIContext
 	}
@@ -283,6 +310,9 @@ func (s *Service) checkEndpoints(ctx context.Context, eps []*registryv1.Upstream
 			return errEndpointWeight(field + ".weight")
 		}
 		ep.Url = strings.TrimSpace(ep.GetUrl())
+		if err := checkText(field+".url", ep.Url, ruleValue); err != nil {
+			return err
+		}
 		if err := s.checkUpstreamURL(ctx, field+".url", ep.Url); err != nil {
 			return err
 		}
@@ -317,6 +347,12 @@ func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old 
 		a.UpstreamAuth = ua
 	}
 	ua.HasSecret = false
+	for _, f := range [][2]string{{"username", ua.GetUsername()}, {"token_url", ua.GetTokenUrl()},
+		{"client_id", ua.GetClientId()}, {"scope", ua.GetScope()}, {"system_id", ua.GetSystemId()}} {
+		if err := checkText("api.upstream_auth."+f[0], f[1], ruleValue); err != nil {
+			return err
+		}
+	}
 	have := func(v, stored string) bool { return v != "" || stored != "" }
 	missing := func(what string) error { return errUpstreamAuth(ua.GetType().String(), what) }
 	switch ua.GetType() {
@@ -353,8 +389,12 @@ func checkResources(rs []*registryv1.ApiResource) error {
 	}
 	for i, r := range rs {
 		r.Method = strings.ToUpper(strings.TrimSpace(r.GetMethod()))
+		field := fmt.Sprintf("api.resources[%d]", i)
 		if !httpMethods[r.Method] || !strings.HasPrefix(r.GetPath(), "/") || len(r.GetPath()) > 512 || strings.ContainsAny(r.GetPath(), " \t\r\n?#") {
-			return errResource(fmt.Sprintf("api.resources[%d]", i))
+			return errResource(field)
+		}
+		if err := checkText(field+".path", r.GetPath(), ruleValue); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -444,10 +484,13 @@ func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiReques
 			out.Visibility = visPublic
 		}
 		out.Secrets = s.sealSecrets(out.ID, a.UpstreamAuth, nil)
+		if out.Secrets != "" {
+			out.SecretsSetBy = string(c.Role)
+		}
 		if _, err := t.exec(ctx, `INSERT INTO registry_apis (id, name, context, context_key, version, owner_agency, visibility, lifecycle,
-			spec, upstream_secrets, openapi_document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			spec, upstream_secrets, upstream_set_by, openapi_document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, out.Name, out.Context, strings.ToLower(out.Context), out.Version, out.Owner, out.Visibility, out.Lifecycle,
-			out.Spec, out.Secrets, doc, out.Created, out.Updated); err != nil {
+			out.Spec, out.Secrets, out.SecretsSetBy, doc, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
 				return errDuplicateAPI
 			}
@@ -478,7 +521,7 @@ func (s *Service) GetApi(ctx context.Context, req *registryv1.GetApiRequest) (*r
 	if !r.visibleTo(c) {
 		return nil, errForbidden
 	}
-	return &registryv1.GetApiResponse{Api: r.proto()}, nil
+	return &registryv1.GetApiResponse{Api: r.protoFor(c)}, nil
 }
 
 // ListApis lists the APIs the caller may see.
@@ -507,7 +550,7 @@ func (s *Service) ListApis(ctx context.Context, req *registryv1.ListApisRequest)
 			if err != nil {
 				return "", err
 			}
-			resp.Apis = append(resp.Apis, r.proto())
+			resp.Apis = append(resp.Apis, r.protoFor(c))
 			return r.ID, nil
 		})
 	if err != nil {
@@ -538,6 +581,13 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 		if err != nil {
 			return err
 		}
+		keep, err := upstreamChange(c, cur, a)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			secrets = nil
+		}
 		out = cur
 		out.Name = a.Name
 		out.Lifecycle = lifecycleFromProto(a.Lifecycle)
@@ -547,12 +597,18 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 		}
 		out.Spec = specOf(a)
 		out.Secrets = s.sealSecrets(cur.ID, a.UpstreamAuth, secrets)
+		switch {
+		case out.Secrets == "":
+			out.SecretsSetBy = ""
+		case suppliedSecret(a.GetUpstreamAuth()) != "":
+			out.SecretsSetBy = string(c.Role)
+		}
 		out.Updated = t.now.UnixMilli()
-		q := `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, updated_ms = ? WHERE id = ?`
-		args := []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.Updated, out.ID}
+		q := `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, updated_ms = ? WHERE id = ?`
+		args := []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.Updated, out.ID}
 		if doc != nil {
-			q = `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, updated_ms = ?, openapi_document = ? WHERE id = ?`
-			args = []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.Updated, *doc, out.ID}
+			q = `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, updated_ms = ?, openapi_document = ? WHERE id = ?`
+			args = []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.Updated, *doc, out.ID}
 			out.HasDoc = *doc != ""
 		}
 		if _, err := t.exec(ctx, q, args...); err != nil {
@@ -562,6 +618,96 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 		return nil
 	})
 	return out, err
+}
+
+// Who may change an API's upstream (docs/security.md says the same):
+//
+//   - Any change to where the upstream secret goes (endpoint URLs, auth
+//     type, token URL, signing system id) drops the stored secret: the same
+//     request must carry the secret again, or it is refused. So nobody can
+//     send a stored secret to an address of their choosing.
+//   - A platform admin may change every upstream setting.
+//   - An agency publisher may change the endpoints and upstream
+//     authentication of its agency's APIs, except when the stored secret
+//     was set by a platform admin (or by the registry itself): that upstream
+//     is the admin's, and only an admin changes it.
+
+// upstreamChange checks what an update does to the upstream of cur,
+// which a is the new state of, and reports whether the stored secrets may
+// be kept.
+func upstreamChange(c caller, cur apiRow, a *registryv1.Api) (keep bool, err error) {
+	before := cur.proto()
+	changed := !proto.Equal(upstreamOf(before), upstreamOf(a)) || suppliedSecret(a.GetUpstreamAuth()) != ""
+	if changed && c.access != all && adminManaged(cur.SecretsSetBy) {
+		return false, errUpstreamManaged
+	}
+	if secretDestination(before) == secretDestination(a) {
+		return true, nil
+	}
+	if needsSecret(a.GetUpstreamAuth()) && suppliedSecret(a.GetUpstreamAuth()) == "" {
+		return false, errUpstreamSecretRequired
+	}
+	return false, nil
+}
+
+// adminManaged reports whether a stored upstream secret was set by someone
+// other than an agency publisher.
+func adminManaged(setBy string) bool {
+	return setBy != "" && setBy != string(authn.RoleAgencyPublisher)
+}
+
+// upstreamOf is an API's upstream settings without the secrets.
+func upstreamOf(a *registryv1.Api) *registryv1.Api {
+	u := &registryv1.Api{Endpoints: a.GetEndpoints()}
+	if ua := a.GetUpstreamAuth(); ua != nil {
+		u.UpstreamAuth = &registryv1.UpstreamAuth{Type: ua.GetType(), Username: ua.GetUsername(), TokenUrl: ua.GetTokenUrl(),
+			ClientId: ua.GetClientId(), Scope: ua.GetScope(), SystemId: ua.GetSystemId()}
+		if u.UpstreamAuth.Type == registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED {
+			u.UpstreamAuth.Type = registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE
+		}
+	}
+	return u
+}
+
+// secretDestination says where the gateway sends an API's upstream secret,
+// or what the secret stands for: the auth type, the token URL, the signing
+// system id and the endpoint URLs (in any order, weights aside).
+func secretDestination(a *registryv1.Api) string {
+	ua := a.GetUpstreamAuth()
+	typ := ua.GetType()
+	if typ == registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED {
+		typ = registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE
+	}
+	urls := make([]string, 0, len(a.GetEndpoints()))
+	for _, ep := range a.GetEndpoints() {
+		urls = append(urls, ep.GetUrl())
+	}
+	sort.Strings(urls)
+	return strings.Join(append([]string{typ.String(), ua.GetTokenUrl(), ua.GetSystemId()}, urls...), "\x00")
+}
+
+// needsSecret reports whether an upstream auth type uses a secret.
+func needsSecret(ua *registryv1.UpstreamAuth) bool {
+	switch ua.GetType() {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED, registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE:
+		return false
+	}
+	return true
+}
+
+// suppliedSecret is the secret a request gives for its auth type.
+func suppliedSecret(ua *registryv1.UpstreamAuth) string {
+	switch ua.GetType() {
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BASIC:
+		return ua.GetPassword()
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER:
+		return ua.GetBearerToken()
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS:
+		return ua.GetClientSecret()
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER:
+		return ua.GetSigningSecret()
+	}
+	return ""
 }
 
 var apiMutable = []string{"name", "description", "visibility", "anonymous_access", "endpoints", "upstream_auth",

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -57,14 +59,49 @@ func normalizeFingerprint(fp string) (string, error) {
 	return f, nil
 }
 
-func checkApp(a *registryv1.Application) error {
+// checkApp trims and checks an application's name and description.
+func checkApp(a *registryv1.Application) (err error) {
 	if !validName(a.GetName()) {
 		return errAppName
+	}
+	if a.Name, err = cleanText("application.name", a.GetName(), ruleName); err != nil {
+		return err
+	}
+	if a.Description, err = cleanText("application.description", a.GetDescription(), ruleText); err != nil {
+		return err
 	}
 	if len([]rune(a.GetDescription())) > maxDescription {
 		return errAppDescription
 	}
 	return nil
+}
+
+// claimFingerprint refuses a certificate fingerprint that an application
+// other than appID holds, in any agency: the gateway identifies the calling
+// application by its certificate, so a certificate belongs to one
+// application only. The unique index registry_applications_cert_fingerprint
+// enforces the same in SQL.
+func (t *wtx) claimFingerprint(ctx context.Context, fp, appID string) error {
+	if fp == "" {
+		return nil
+	}
+	var other string
+	err := t.queryRow(ctx, `SELECT id FROM registry_applications WHERE cert_fingerprint = ? AND id <> ? LIMIT 1`, fp, appID).Scan(&other)
+	switch {
+	case errNoRows(err):
+		return nil
+	case err != nil:
+		return err
+	}
+	return errDuplicateFingerprint
+}
+
+// appUniqueViolation tells which unique rule an application write broke.
+func appUniqueViolation(err error) error {
+	if strings.Contains(err.Error(), "cert_fingerprint") {
+		return errDuplicateFingerprint
+	}
+	return errDuplicateApp
 }
 
 // CreateApplication registers a consumer application for an agency.
@@ -84,6 +121,7 @@ func (s *Service) CreateApplication(ctx context.Context, req *registryv1.CreateA
 	if err := c.requireOwn(agency); err != nil {
 		return nil, err
 	}
+	in = proto.Clone(in).(*registryv1.Application)
 	if err := checkApp(in); err != nil {
 		return nil, err
 	}
@@ -97,12 +135,15 @@ func (s *Service) CreateApplication(ctx context.Context, req *registryv1.CreateA
 			return err
 		}
 		now := t.now.UnixMilli()
-		out = appRow{ID: newID("app"), Name: strings.TrimSpace(in.GetName()), Description: strings.TrimSpace(in.GetDescription()),
+		out = appRow{ID: newID("app"), Name: in.GetName(), Description: in.GetDescription(),
 			Agency: agency, State: appActive, Fingerprint: fp, Created: now, Updated: now}
+		if err := t.claimFingerprint(ctx, out.Fingerprint, out.ID); err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `INSERT INTO registry_applications (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, out.Name, out.Description, out.Agency, out.State, out.Fingerprint, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errDuplicateApp
+				return appUniqueViolation(err)
 			}
 			return err
 		}
@@ -193,11 +234,16 @@ func (s *Service) updateApp(ctx context.Context, c caller, field, id, action str
 		if err := fn(before, &out); err != nil {
 			return err
 		}
+		if out.Fingerprint != before.Fingerprint {
+			if err := t.claimFingerprint(ctx, out.Fingerprint, out.ID); err != nil {
+				return err
+			}
+		}
 		out.Updated = t.now.UnixMilli()
 		if _, err := t.exec(ctx, `UPDATE registry_applications SET name = ?, description = ?, state = ?, cert_fingerprint = ?, updated_ms = ? WHERE id = ?`,
 			out.Name, out.Description, out.State, out.Fingerprint, out.Updated, out.ID); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
-				return errDuplicateApp
+				return appUniqueViolation(err)
 			}
 			return err
 		}
@@ -222,10 +268,10 @@ func (s *Service) UpdateApplication(ctx context.Context, req *registryv1.UpdateA
 	out, err := s.updateApp(ctx, c, "application.id", in.GetId(), "update", func(before appRow, a *appRow) error {
 		next := before.proto()
 		if paths["name"] {
-			next.Name = strings.TrimSpace(in.GetName())
+			next.Name = in.GetName()
 		}
 		if paths["description"] {
-			next.Description = strings.TrimSpace(in.GetDescription())
+			next.Description = in.GetDescription()
 		}
 		if err := checkApp(next); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/agencycode"
 )
 
 const (
@@ -91,6 +92,59 @@ func (s *Service) newCredential(appID, typ, keyID, fixedSecret string) issued {
 	return issued{row: c, secret: secret}
 }
 
+// claimSystemID checks that an application of agency may take a
+// signed-header systemid. A systemid identifies one calling system
+// platform-wide: it may not differ from another one only by letter case.
+// And a systemid that contains an agency identifier code (as the national
+// axis's systemids often do, e.g. 000.00.00.H30 or 000.00.00.H30-portal)
+// may only name the application's own agency or a registered agency under
+// it, so that one agency cannot pass for another.
+func (s *Service) claimSystemID(ctx context.Context, t *wtx, agency, systemID string) error {
+	var other string
+	err := t.queryRow(ctx, `SELECT id FROM registry_credentials WHERE type = ? AND lower(key_id) = lower(?) LIMIT 1`,
+		credSignedHeader, systemID).Scan(&other)
+	switch {
+	case err == nil:
+		return errDuplicateKeyID
+	case !errNoRows(err):
+		return err
+	}
+	for _, code := range agencyCodesIn(systemID) {
+		if code == agency {
+			continue
+		}
+		under := false
+		for i, p := 0, code; p != "" && i < 64 && !under; i++ {
+			a, err := getAgency(ctx, s.db, t.tx, p)
+			if isNotFound(err) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			p = a.Parent
+			under = p == agency
+		}
+		if !under {
+			return errSystemIDNotOwned(code)
+		}
+	}
+	return nil
+}
+
+// agencyCodesIn lists the agency identifier codes written anywhere in s,
+// whatever the case of their letter, overlapping ones included.
+func agencyCodesIn(s string) []string {
+	const n = len("000.00.00.H30")
+	var out []string
+	for i := 0; i+n <= len(s); i++ {
+		if c := strings.ToUpper(s[i : i+n]); agencycode.Valid(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (t *wtx) insertCredential(ctx context.Context, c credRow) error {
 	_, err := t.exec(ctx, `INSERT INTO registry_credentials (`+credColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AppID, c.Type, c.KeyID, c.SecretHash, c.SecretSealed, c.Description, c.State, c.Expires, c.Created, c.Revoked)
@@ -122,7 +176,11 @@ func (s *Service) CreateCredential(ctx context.Context, req *registryv1.CreateCr
 	if req.GetSystemId() != "" && (typ != credSignedHeader || !reSystemID.MatchString(req.GetSystemId())) {
 		return nil, errSystemID
 	}
-	if len([]rune(req.GetDescription())) > maxShortText {
+	description, err := cleanText("description", req.GetDescription(), ruleText)
+	if err != nil {
+		return nil, err
+	}
+	if len([]rune(description)) > maxShortText {
 		return nil, errCredDescription
 	}
 	var expires int64
@@ -144,8 +202,13 @@ func (s *Service) CreateCredential(ctx context.Context, req *registryv1.CreateCr
 		if app.State != appActive {
 			return errAppSuspended
 		}
+		if typ == credSignedHeader && req.GetSystemId() != "" {
+			if err := s.claimSystemID(ctx, t, app.Agency, req.GetSystemId()); err != nil {
+				return err
+			}
+		}
 		out = s.newCredential(app.ID, typ, req.GetSystemId(), "")
-		out.row.Description = strings.TrimSpace(req.GetDescription())
+		out.row.Description = description
 		out.row.Expires = expires
 		out.row.Created = t.now.UnixMilli()
 		if err := t.insertCredential(ctx, out.row); err != nil {

@@ -200,6 +200,19 @@ func errOpenAPI(field string, oe *openapi.Error) *apierr.Error {
 	return apierr.Invalid(field, oe.Code, "OpenAPI document refused: "+oe.Detail, "tài liệu OpenAPI không hợp lệ: "+oe.Detail)
 }
 
+// errUpstreamSecretRequired refuses a change of where an API's upstream
+// secret is sent (endpoints, token URL, auth type, signing system) that does
+// not carry the secret again: a stored secret never follows a new address.
+var errUpstreamSecretRequired = apierr.Invalid("api.upstream_auth", "upstream_secret_required",
+	"the upstream endpoints, token URL, authentication type or system id changed, so the stored upstream secret is not kept; send the secret again in the same request",
+	"địa chỉ upstream, token URL, kiểu xác thực hoặc system id đã thay đổi nên bí mật upstream đã lưu không được giữ lại; hãy gửi lại bí mật trong cùng yêu cầu")
+
+// errUpstreamManaged refuses an agency publisher's change to an upstream
+// whose secret a platform admin configured.
+var errUpstreamManaged = apierr.New(codes.PermissionDenied, "upstream_managed_by_admin",
+	"the upstream authentication of this API was configured by a platform admin; only a platform admin may change its endpoints or upstream authentication",
+	"xác thực upstream của API này do quản trị nền tảng cấu hình; chỉ quản trị nền tảng được thay đổi địa chỉ upstream hoặc xác thực upstream")
+
 func errIllegalTransition(from, to string) *apierr.Error {
 	return precondition("illegal_transition",
 		fmt.Sprintf("an API cannot go from %s to %s (draft → published → deprecated → retired; deprecated → published)", from, to),
@@ -230,6 +243,20 @@ var (
 	errDuplicateKeyID    = conflict("duplicate_key_id", "a credential with this key id / systemid already exists", "đã có thông tin xác thực với mã này")
 	errCredentialRevoked = precondition("credential_revoked", "the credential is already revoked", "thông tin xác thực đã bị thu hồi")
 )
+
+// errDuplicateFingerprint refuses a client certificate another application
+// holds, whatever its agency: the gateway identifies the application by it.
+var errDuplicateFingerprint = conflict("duplicate_cert_fingerprint",
+	"this client certificate is already bound to another application; a certificate identifies exactly one application",
+	"chứng thư số này đã được gắn với một ứng dụng khác; mỗi chứng thư chỉ xác định một ứng dụng")
+
+// errSystemIDNotOwned refuses a signed-header systemid that names an agency
+// other than the application's own agency or an agency under it.
+func errSystemIDNotOwned(code string) *apierr.Error {
+	return apierr.New(codes.PermissionDenied, "system_id_not_owned",
+		"the system_id contains the agency code "+code+", which is neither the application's agency nor an agency under it",
+		"system_id chứa mã cơ quan "+code+", không phải mã của cơ quan sở hữu ứng dụng hay của cơ quan trực thuộc")
+}
 
 func errAppTransition(from, to string) *apierr.Error {
 	return precondition("illegal_application_transition", "the application is "+from+"; it cannot become "+to,
@@ -287,6 +314,17 @@ var (
 	ErrInvalidClient    = apierr.New(codes.Unauthenticated, "invalid_client", "client authentication failed", "xác thực ứng dụng thất bại")
 	ErrClientNotAllowed = apierr.New(codes.FailedPrecondition, "unauthorized_client", "the client may not obtain tokens now (credential expired, application suspended or agency inactive)", "ứng dụng hiện không được cấp token (thông tin xác thực hết hạn, ứng dụng bị tạm dừng hoặc cơ quan ngừng hoạt động)")
 )
+
+// Text people read.
+
+// errUnsafeText refuses text with characters that can disguise or corrupt
+// what people see: control characters, invisible and direction-changing
+// characters, and markup in names (see checkText).
+func errUnsafeText(field string) *apierr.Error {
+	return apierr.Invalid(field, "invalid_characters",
+		field+" contains characters that are not allowed: control characters, zero-width or text-direction characters, or < and > in a name",
+		field+" chứa ký tự không được phép: ký tự điều khiển, ký tự vô hình hoặc đổi chiều văn bản, hoặc < và > trong tên")
+}
 
 // The shapes entries share. They take the code as a parameter, so they are
 // only called from this file, with a literal code.

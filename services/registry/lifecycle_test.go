@@ -197,11 +197,16 @@ func TestUpdateAPIKeepsWriteOnlySecrets(t *testing.T) {
 		if u := upstream(); u.GetSigningSecret() != "hmac-secret-1" || u.GetSystemId() != "H30-lgsp" {
 			t.Fatalf("snapshot upstream auth = %v", u)
 		}
-		// Changing the system id without repeating the secret keeps it.
-		must(e.s.UpdateApi(adminCtx(), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: a.GetId(),
+		// The secret does not follow a new system id unless it is sent again
+		// (upstream_test.go covers every such change).
+		_, err := e.s.UpdateApi(adminCtx(), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: a.GetId(),
 			UpstreamAuth: &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER, SystemId: "H30-lgsp-2"}},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"upstream_auth"}}})
+		wantErr(t, err, codes.InvalidArgument, "upstream_secret_required")
+		must(e.s.UpdateApi(adminCtx(), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: a.GetId(),
+			UpstreamAuth: &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER, SystemId: "H30-lgsp-2", SigningSecret: "hmac-secret-2"}},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"upstream_auth"}}}))(t)
-		if u := upstream(); u.GetSigningSecret() != "hmac-secret-1" || u.GetSystemId() != "H30-lgsp-2" {
+		if u := upstream(); u.GetSigningSecret() != "hmac-secret-2" || u.GetSystemId() != "H30-lgsp-2" {
 			t.Fatalf("after update: %v", u)
 		}
 		// Another field's update leaves everything else alone.

@@ -78,7 +78,7 @@ func checkReason(reason string) error {
 	if len([]rune(reason)) > maxShortText {
 		return errReason
 	}
-	return nil
+	return checkText("reason", strings.TrimSpace(reason), ruleText)
 }
 
 // CreateSubscription asks for an application's access to an API version.

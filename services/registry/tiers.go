@@ -49,6 +49,9 @@ func checkTier(t *registryv1.Tier) error {
 	if !reTierName.MatchString(t.GetName()) {
 		return errTierName
 	}
+	if err := checkText("tier.description", strings.TrimSpace(t.GetDescription()), ruleText); err != nil {
+		return err
+	}
 	if len([]rune(t.GetDescription())) > maxShortText {
 		return errTierDescription
 	}

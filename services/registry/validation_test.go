@@ -52,6 +52,12 @@ func createAPI(e *env, f *fixture, mod func(a *registryv1.Api)) error {
 
 func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 
+// oauth2Upstream is an OAuth2 client-credentials upstream on loopback.
+func oauth2Upstream(secret string) *registryv1.UpstreamAuth {
+	return &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS,
+		TokenUrl: "http://127.0.0.1:9/token", ClientId: "province", ClientSecret: secret}
+}
+
 var validationCases = []validationCase{
 	// Agencies.
 	{"agency missing", codes.InvalidArgument, "agency_required", func(t *testing.T, e *env, f *fixture) error {
@@ -259,6 +265,20 @@ var validationCases = []validationCase{
 		}
 		return ignore(e.s.UpdateApi(adminCtx(), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: f.publicAPI.GetId(), Description: "x"}, UpdateMask: mask("description")}))
 	}},
+	{"api name with a direction override", codes.InvalidArgument, "invalid_characters", func(t *testing.T, e *env, f *fixture) error {
+		return createAPI(e, f, func(a *registryv1.Api) { a.Name = "Sở Tư pháp \u202egpj.exe" })
+	}},
+	{"secret not sent again to a new token URL", codes.InvalidArgument, "upstream_secret_required", func(t *testing.T, e *env, f *fixture) error {
+		a := must(e.s.CreateApi(adminCtx(), apiReq(f.a, func(a *registryv1.Api) { a.Context, a.UpstreamAuth = "moved", oauth2Upstream("s3cret") })))(t).GetApi()
+		ua := oauth2Upstream("")
+		ua.TokenUrl = "http://127.0.0.2/token"
+		return ignore(e.s.UpdateApi(adminCtx(), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: a.GetId(), UpstreamAuth: ua}, UpdateMask: mask("upstream_auth")}))
+	}},
+	{"publisher changes an admin's upstream", codes.PermissionDenied, "upstream_managed_by_admin", func(t *testing.T, e *env, f *fixture) error {
+		a := must(e.s.CreateApi(adminCtx(), apiReq(f.a, func(a *registryv1.Api) { a.Context, a.UpstreamAuth = "managed", oauth2Upstream("s3cret") })))(t).GetApi()
+		return ignore(e.s.UpdateApi(as(authn.RoleAgencyPublisher, f.a), &registryv1.UpdateApiRequest{Api: &registryv1.Api{Id: a.GetId(),
+			Endpoints: []*registryv1.UpstreamEndpoint{{Url: "http://127.0.0.2/steal"}}}, UpdateMask: mask("endpoints")}))
+	}},
 	{"unknown API", codes.NotFound, "api_not_found", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.GetApi(adminCtx(), &registryv1.GetApiRequest{Id: "api_nope"}))
 	}},
@@ -299,6 +319,14 @@ var validationCases = []validationCase{
 	{"application of an unknown agency", codes.InvalidArgument, "unknown_agency", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: "n", AgencyCode: "000.00.99.H30"}}))
 	}},
+	{"certificate of another agency's application", codes.AlreadyExists, "duplicate_cert_fingerprint", func(t *testing.T, e *env, f *fixture) error {
+		fp := strings.Repeat("ab", 32)
+		must(e.s.CreateApplication(as(authn.RoleAgencyDeveloper, f.a), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: "mtls", CertFingerprint: fp}}))(t)
+		return ignore(e.s.CreateApplication(as(authn.RoleAgencyDeveloper, f.b), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: "mtls", CertFingerprint: fp}}))
+	}},
+	{"application name with a control character", codes.InvalidArgument, "invalid_characters", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: "Một cửa\x1b[31m", AgencyCode: f.a}}))
+	}},
 	{"duplicate application", codes.AlreadyExists, "duplicate_application", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: "app-a", AgencyCode: f.a}}))
 	}},
@@ -318,9 +346,12 @@ var validationCases = []validationCase{
 		return ignore(e.s.CreateCredential(adminCtx(), &registryv1.CreateCredentialRequest{ApplicationId: f.appA.GetId(), Type: registryv1.CredentialType_CREDENTIAL_TYPE_SIGNED_HEADER, SystemId: "a b"}))
 	}},
 	{"duplicate system id", codes.AlreadyExists, "duplicate_key_id", func(t *testing.T, e *env, f *fixture) error {
-		req := &registryv1.CreateCredentialRequest{ApplicationId: f.appA.GetId(), Type: registryv1.CredentialType_CREDENTIAL_TYPE_SIGNED_HEADER, SystemId: "000.00.01.H30-qlvb"}
+		req := &registryv1.CreateCredentialRequest{ApplicationId: f.appA.GetId(), Type: registryv1.CredentialType_CREDENTIAL_TYPE_SIGNED_HEADER, SystemId: f.a + "-qlvb"}
 		must(e.s.CreateCredential(adminCtx(), req))(t)
 		return ignore(e.s.CreateCredential(adminCtx(), req))
+	}},
+	{"system id naming another agency", codes.PermissionDenied, "system_id_not_owned", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.CreateCredential(adminCtx(), &registryv1.CreateCredentialRequest{ApplicationId: f.appB.GetId(), Type: registryv1.CredentialType_CREDENTIAL_TYPE_SIGNED_HEADER, SystemId: f.a}))
 	}},
 	{"credential description", codes.InvalidArgument, "invalid_credential_description", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.CreateCredential(adminCtx(), &registryv1.CreateCredentialRequest{ApplicationId: f.appA.GetId(), Type: registryv1.CredentialType_CREDENTIAL_TYPE_API_KEY, Description: strings.Repeat("x", 1001)}))
