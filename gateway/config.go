@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/config"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 )
 
 // Config is the gateway's configuration, the "gateway:" section of the
@@ -24,16 +25,24 @@ type Config struct {
 
 	InstanceID string `yaml:"instance_id" env:"LGSP_GATEWAY_INSTANCE_ID" check:"max=64" help:"this gateway's name in metering batch ids and request ids; empty means random per process"`
 
-	ReadTimeout    time.Duration `yaml:"read_timeout" env:"LGSP_GATEWAY_READ_TIMEOUT" check:"min=1ms" help:"time to read a whole request"`
-	WriteTimeout   time.Duration `yaml:"write_timeout" env:"LGSP_GATEWAY_WRITE_TIMEOUT" check:"min=1ms" help:"time to write a whole response"`
-	IdleTimeout    time.Duration `yaml:"idle_timeout" env:"LGSP_GATEWAY_IDLE_TIMEOUT" check:"min=1ms" help:"how long an idle keep-alive connection stays open"`
-	MaxHeaderBytes int           `yaml:"max_header_bytes" env:"LGSP_GATEWAY_MAX_HEADER_BYTES" check:"min=1024" help:"bound on the request line plus headers"`
-	MaxBodyBytes   int64         `yaml:"max_body_bytes" env:"LGSP_GATEWAY_MAX_BODY_BYTES" check:"min=1" help:"request body limit of APIs that set none"`
+	ReadTimeout  time.Duration `yaml:"read_timeout" env:"LGSP_GATEWAY_READ_TIMEOUT" check:"min=1ms" help:"time to read a whole request"`
+	WriteTimeout time.Duration `yaml:"write_timeout" env:"LGSP_GATEWAY_WRITE_TIMEOUT" check:"min=1ms" help:"time to write a whole response"`
+	IdleTimeout  time.Duration `yaml:"idle_timeout" env:"LGSP_GATEWAY_IDLE_TIMEOUT" check:"min=1ms" help:"how long an idle keep-alive connection stays open"`
+	// Behind a load balancer every connection comes from its address:
+	// raise this above the balancer's connection pool, or set 0.
+	MaxConnsPerIP  int   `yaml:"max_conns_per_ip" env:"LGSP_GATEWAY_MAX_CONNS_PER_IP" check:"min=0" help:"open connections allowed from one client address (0: no limit); more are answered 429 and closed"`
+	MaxHeaderBytes int   `yaml:"max_header_bytes" env:"LGSP_GATEWAY_MAX_HEADER_BYTES" check:"min=1024" help:"bound on the request line plus headers"`
+	MaxBodyBytes   int64 `yaml:"max_body_bytes" env:"LGSP_GATEWAY_MAX_BODY_BYTES" check:"min=1" help:"request body limit of APIs that set none"`
 	// The server refuses bodies above BodyCapBytes before reading them.
 	BodyCapBytes     int64 `yaml:"body_cap_bytes" env:"LGSP_GATEWAY_BODY_CAP_BYTES" check:"min=1,max=2147483647" help:"hard ceiling of a request body, whatever an API asks for"`
 	MaxResponseBytes int64 `yaml:"max_response_bytes" env:"LGSP_GATEWAY_MAX_RESPONSE_BYTES" check:"min=1" help:"bound on an upstream response"`
 	TrustForwarded   bool  `yaml:"trust_forwarded" env:"LGSP_GATEWAY_TRUST_FORWARDED" check:"any" help:"keep the client's X-Forwarded-For and Forwarded headers and take the client address from them; only behind a trusted load balancer"`
 
+	// Checked at every new connection, against the addresses the name
+	// resolves to then: the registry checks an upstream URL only when it is
+	// registered. Link-local ranges, where cloud metadata services live,
+	// and the known metadata addresses are refused whatever the list says.
+	UpstreamAllow    []string      `yaml:"upstream_allow" env:"LGSP_GATEWAY_UPSTREAM_ALLOW" check:"nonempty" help:"where the gateway may connect for API upstreams and upstream token endpoints: public (globally routable), CIDRs such as 10.20.0.0/16, host names, suffixes such as *.gov.vn; dev mode adds 127.0.0.0/8 when unset"`
 	UpstreamTimeout  time.Duration `yaml:"upstream_timeout" env:"LGSP_GATEWAY_UPSTREAM_TIMEOUT" check:"min=1ms" help:"default upstream timeout of APIs that set none"`
 	UpstreamMaxConns int           `yaml:"upstream_max_conns" env:"LGSP_GATEWAY_UPSTREAM_MAX_CONNS" check:"min=1" help:"connections per upstream endpoint"`
 	// Transport errors, 502, 503 and 504 count as failures.
@@ -76,10 +85,12 @@ func DefaultConfig() Config {
 		ReadTimeout:        60 * time.Second,
 		WriteTimeout:       90 * time.Second,
 		IdleTimeout:        90 * time.Second,
+		MaxConnsPerIP:      1024,
 		MaxHeaderBytes:     16 << 10,
 		MaxBodyBytes:       10 << 20,
 		BodyCapBytes:       64 << 20,
 		MaxResponseBytes:   64 << 20,
+		UpstreamAllow:      []string{netguard.KeywordPublic},
 		UpstreamTimeout:    30 * time.Second,
 		UpstreamMaxConns:   1024,
 		BreakerFailures:    5,
@@ -117,6 +128,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes > c.BodyCapBytes {
 		bad("LGSP_GATEWAY_MAX_BODY_BYTES", "must not exceed LGSP_GATEWAY_BODY_CAP_BYTES")
+	}
+	if _, err := netguard.Parse(c.UpstreamAllow); err != nil {
+		bad("LGSP_GATEWAY_UPSTREAM_ALLOW", err.Error())
 	}
 	if strings.ContainsAny(c.InstanceID, " \t\r\n.*>") {
 		bad("LGSP_GATEWAY_INSTANCE_ID", "must be at most 64 characters without spaces, '.', '*' or '>'")

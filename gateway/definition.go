@@ -18,6 +18,10 @@ var Definition = service.Definition{
 		c := DefaultConfig()
 		if dev {
 			c.Addr = "127.0.0.1:8080"
+			// As the registry's: the simulators and a developer's own
+			// services listen on loopback. A value set in the file or the
+			// environment replaces this list.
+			c.UpstreamAllow = append(c.UpstreamAllow, "127.0.0.0/8")
 		}
 		return &c
 	},

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lgsp-vn/lgsp/platform/natsx"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -43,6 +44,14 @@ type Gateway struct {
 
 	jwtCache *jwtCache
 	signed   *signedheader.Verifier
+
+	// guard is LGSP_GATEWAY_UPSTREAM_ALLOW: every upstream connection
+	// (APIs and their token endpoints) is checked against it when dialled.
+	guard       *netguard.Policy
+	resolver    netguard.Resolver
+	refusedLogs *logEvery
+	// tokenFetchLogs bounds the lines of failing upstream token requests.
+	tokenFetchLogs *logEvery
 
 	quota      sync.Map // subscription id → *quotaEntry (exhausted ones only)
 	quotaCount atomic.Int64
@@ -74,6 +83,11 @@ type Option func(*Gateway)
 // timestamps and quota reset times.
 func WithClock(now func() time.Time) Option {
 	return func(g *Gateway) { g.now = now }
+}
+
+// WithResolver replaces the DNS resolver used when dialling upstreams.
+func WithResolver(r netguard.Resolver) Option {
+	return func(g *Gateway) { g.resolver = r }
 }
 
 // New builds a gateway. It does no I/O except reading TLS files;
@@ -112,6 +126,16 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 	for _, o := range opts {
 		o(g)
 	}
+	guard, err := netguard.Parse(cfg.UpstreamAllow)
+	if err != nil {
+		return nil, fmt.Errorf("LGSP_GATEWAY_UPSTREAM_ALLOW: %w", err)
+	}
+	if g.resolver != nil {
+		guard = guard.WithResolver(g.resolver)
+	}
+	g.guard = guard
+	g.refusedLogs = newLogEvery(10 * time.Second)
+	g.tokenFetchLogs = newLogEvery(10 * time.Second)
 	g.instance = cfg.InstanceID
 	if g.instance == "" {
 		g.instance = "gw" + randomID(6)
@@ -149,6 +173,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		ReadTimeout:                  cfg.ReadTimeout,
 		WriteTimeout:                 cfg.WriteTimeout,
 		IdleTimeout:                  cfg.IdleTimeout,
+		MaxConnsPerIP:                cfg.MaxConnsPerIP,
 		ReadBufferSize:               cfg.MaxHeaderBytes,
 		WriteBufferSize:              16 << 10,
 		MaxRequestBodySize:           int(cfg.BodyCapBytes),

@@ -277,6 +277,8 @@ type setup struct {
 	registry Registry
 	opts     []Option
 	logger   *slog.Logger
+	// regOpts adjust the real registry.
+	regOpts []registrytest.Option
 }
 
 func startGateway(t testing.TB, upstreamURL string, tweak func(*Config)) *harness {
@@ -299,6 +301,7 @@ func startGatewayWith(t testing.TB, upstreamURL string, s setup) *harness {
 		if !s.ownRegistryBus {
 			opts = append(opts, registrytest.WithBus(h.bus))
 		}
+		opts = append(opts, s.regOpts...)
 		h.reg = registrytest.Start(t, opts...)
 		h.w = newWorld(t, h.reg, clock, upstreamURL)
 		h.counts = &countingRegistry{Registry: RegistryFromClient(h.reg.GatewayClient())}
@@ -309,6 +312,8 @@ func startGatewayWith(t testing.TB, upstreamURL string, s setup) *harness {
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.MeteringFlush = 20 * time.Millisecond
 	cfg.AccessLog = "off"
+	// The test upstreams listen on loopback, as in dev mode.
+	cfg.UpstreamAllow = []string{"public", "127.0.0.0/8", "::1"}
 	if s.tweak != nil {
 		s.tweak(&cfg)
 	}

@@ -35,6 +35,7 @@ type routeMetrics struct {
 	upUnavailable    prometheus.Counter
 	upCircuitOpen    prometheus.Counter
 	upStatus5xx      prometheus.Counter
+	upForbidden      prometheus.Counter
 }
 
 var (
@@ -56,7 +57,7 @@ func getMetrics() *metrics {
 				Name: "lgsp_gateway_upstream_duration_seconds", Help: "Time spent waiting for upstreams, by API id.", Buckets: buckets,
 			}, []string{"api"}),
 			upstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "lgsp_gateway_upstream_errors_total", Help: "Upstream failures, by API id and kind (timeout, unavailable, circuit_open, status_5xx).",
+				Name: "lgsp_gateway_upstream_errors_total", Help: "Upstream failures, by API id and kind (timeout, unavailable, circuit_open, status_5xx, forbidden_address).",
 			}, []string{"api", "kind"}),
 			meterPublished: prometheus.NewCounter(prometheus.CounterOpts{
 				Name: "lgsp_gateway_metering_published_total", Help: "Metering events acknowledged by JetStream.",
@@ -108,6 +109,7 @@ func (m *metrics) forRoute(api string) *routeMetrics {
 		upUnavailable:    m.upstreamErrors.WithLabelValues(api, "unavailable"),
 		upCircuitOpen:    m.upstreamErrors.WithLabelValues(api, "circuit_open"),
 		upStatus5xx:      m.upstreamErrors.WithLabelValues(api, "status_5xx"),
+		upForbidden:      m.upstreamErrors.WithLabelValues(api, "forbidden_address"),
 	}
 	for i, class := range []string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"} {
 		rm.byClass[i] = m.requests.WithLabelValues(api, class)

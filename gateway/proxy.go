@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
 
@@ -175,6 +176,10 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 		switch {
 		case isDialError(err):
 			ep.downUntil.Store(time.Now().Add(g.cfg.HealthCooldown).UnixNano())
+			if errors.Is(err, netguard.ErrDialDenied) {
+				rt.metrics.upForbidden.Inc()
+				g.logRefusedUpstream(rt, ep, err)
+			}
 			if dialBudget--; dialBudget > 0 || try+1 < attempts {
 				continue
 			}
@@ -228,4 +233,14 @@ func methodString(m []byte) string {
 		return "OPTIONS"
 	}
 	return string(m)
+}
+
+// logRefusedUpstream reports an upstream whose address the policy refused
+// when dialling (its name now resolves elsewhere than at registration), at
+// most once per interval whatever the traffic.
+func (g *Gateway) logRefusedUpstream(rt *route, ep *endpoint, err error) {
+	if ok, held := g.refusedLogs.allow(time.Now()); ok {
+		g.log.Warn("upstream address refused by LGSP_GATEWAY_UPSTREAM_ALLOW; check the endpoint's DNS or the allow-list",
+			"api", rt.id, "endpoint", redactURL(ep.url), "err", err, "similar_refusals_not_logged", held)
+	}
 }

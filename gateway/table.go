@@ -425,7 +425,7 @@ func (b *builder) upstreamAuth(c *registryv1.UpstreamAuthConfig) (upstreamAuth, 
 			if old := b.g.oauth[k]; old != nil {
 				src = old
 			} else {
-				src = newOAuthSource(c.GetTokenUrl(), c.GetClientId(), c.GetClientSecret(), c.GetScope(), b.g.now)
+				src = newOAuthSource(c.GetTokenUrl(), c.GetClientId(), c.GetClientSecret(), c.GetScope(), b.g.now, b.g.guard)
 			}
 			b.oauth[k] = src
 		}
@@ -449,7 +449,7 @@ func (b *builder) endpoint(url string) (*endpoint, error) {
 	ep := b.g.endpoints[url]
 	if ep == nil {
 		var err error
-		if ep, err = newEndpoint(url, &b.g.cfg, b.g.log); err != nil {
+		if ep, err = newEndpoint(url, &b.g.cfg, b.g.guard, b.g.log); err != nil {
 			return nil, err
 		}
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 	"github.com/valyala/fasthttp"
+
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 )
 
 // endpoint is one upstream base URL with its connection pool, circuit
@@ -35,7 +37,10 @@ type endpoint struct {
 
 var errUpstreamFailed = errors.New("upstream failed")
 
-func newEndpoint(raw string, cfg *Config, log *slog.Logger) (*endpoint, error) {
+// newEndpoint builds the endpoint of an upstream base URL. Connections are
+// dialled through guard, so an address outside LGSP_GATEWAY_UPSTREAM_ALLOW
+// is never connected to, whatever the name resolves to by then.
+func newEndpoint(raw string, cfg *Config, guard *netguard.Policy, log *slog.Logger) (*endpoint, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("endpoint %q is not an http(s) URL", raw)
@@ -64,7 +69,7 @@ func newEndpoint(raw string, cfg *Config, log *slog.Logger) (*endpoint, error) {
 		// methods only; the gateway's own retry policy is applied on top.
 		MaxIdemponentCallAttempts: 2,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			return fasthttp.DialTimeout(addr, min(timeout, 5*time.Second))
+			return guard.DialTimeout(addr, min(timeout, 5*time.Second))
 		},
 	}
 	ep.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
 )
 
@@ -35,7 +36,9 @@ func (g *Gateway) authorizeUpstream(ctx *fasthttp.RequestCtx, rt *route) (oauthH
 	case up.oauth != nil:
 		hdr, err := up.oauth.authorization(ctx)
 		if err != nil {
-			g.log.Warn("upstream token", "api", rt.id, "err", err)
+			if ok, held := g.tokenFetchLogs.allow(time.Now()); ok {
+				g.log.Warn("upstream token", "api", rt.id, "err", err, "similar_failures_not_logged", held)
+			}
 			return "", errUpstreamAuth
 		}
 		oauthHeader = hdr
@@ -63,9 +66,25 @@ type oauthToken struct {
 	refreshAt int64 // unix nanoseconds
 }
 
-func newOAuthSource(tokenURL, id, secret, scope string, now func() time.Time) *oauthSource {
+// newOAuthSource builds the token source of one upstream. Its client
+// dials through guard, as the proxy does, follows no redirect (the request
+// carries the client secret, and a redirect's target was never checked) and
+// ignores HTTP(S)_PROXY, which would hide the real destination from guard.
+func newOAuthSource(tokenURL, id, secret, scope string, now func() time.Time, guard *netguard.Policy) *oauthSource {
+	transport := &http.Transport{
+		DialContext:           guard.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 10 * time.Second,
+	}
 	return &oauthSource{url: tokenURL, clientID: id, secret: secret, scope: scope, now: now,
-		client: &http.Client{Timeout: 10 * time.Second}}
+		client: &http.Client{
+			Timeout:       10 * time.Second,
+			Transport:     transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}}
 }
 
 // authorization returns the Authorization header value, fetching a token
@@ -118,6 +137,10 @@ func (s *oauthSource) fetch(ctx context.Context) (*oauthToken, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
 		return nil, fmt.Errorf("upstream token endpoint %s: %w", redactURL(s.url), err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, fmt.Errorf("upstream token endpoint %s answered %d, a redirect to %s: not followed (the request carries the client secret); register the final token URL",
+			redactURL(s.url), resp.StatusCode, redactURL(resp.Header.Get("Location")))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("upstream token endpoint %s answered %d", redactURL(s.url), resp.StatusCode)

@@ -1,6 +1,6 @@
-// Package netguard decides which upstream URLs the gateway may be pointed
-// at, so that nobody registers an API whose upstream is a cloud-metadata
-// service or another internal address by accident.
+// Package netguard decides which upstream addresses LGSP may be pointed at
+// and connect to, so that nobody reaches a cloud-metadata service or another
+// internal address through the platform.
 //
 // A Policy is an allow-list of networks (CIDRs), host names or suffixes, and
 // the keyword "public" (every globally routable unicast address). Some
@@ -8,7 +8,9 @@
 // cloud metadata services live), the known metadata addresses and names,
 // unspecified, multicast and broadcast addresses.
 //
-// Registration checks the URL once; the gateway should also refuse
-// HardDenied addresses when it dials (see Policy.Control), because DNS
-// answers can change after registration.
+// The registry checks an upstream URL once, when it is registered
+// (CheckURL). DNS answers change afterwards, so whoever connects checks
+// again at connect time: Policy.DialContext resolves the name, dials only
+// the addresses the policy admits, and refuses with an *Error when none
+// is. The gateway dials API upstreams and upstream token endpoints this way.
 package netguard

@@ -3,8 +3,10 @@ package netguard
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 // staticResolver answers from a fixed table, so tests do not depend on DNS.
@@ -115,5 +117,85 @@ func TestControl(t *testing.T) {
 	}
 	if err := Control("tcp", "10.0.0.1:80", nil); err != nil {
 		t.Fatalf("Control(private) = %v", err)
+	}
+}
+
+// TestDialContext checks addresses when connecting, whatever the name
+// resolved to at registration.
+func TestDialContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	res := staticResolver{
+		"up.example":     {netip.MustParseAddr("127.0.0.1")},
+		"meta.example":   {netip.MustParseAddr("169.254.169.254")},
+		"mixed.example":  {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("127.0.0.1")},
+		"mapped.example": {netip.MustParseAddr("::ffff:169.254.169.254")},
+		"named.gov.vn":   {netip.MustParseAddr("127.0.0.1")},
+		"evil.gov.vn":    {netip.MustParseAddr("169.254.169.254")},
+	}
+	policy := func(entries ...string) *Policy {
+		p, err := Parse(entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.WithResolver(res)
+	}
+	strict := policy("public")
+	loop := policy("public", "127.0.0.0/8")
+	open := policy("0.0.0.0/0", "::/0")
+	named := policy("public", "*.gov.vn")
+	cases := []struct {
+		name string
+		p    *Policy
+		host string
+		ok   bool
+	}{
+		{"name to loopback, public only", strict, "up.example", false},
+		{"loopback literal, public only", strict, "127.0.0.1", false},
+		{"name to loopback, loopback allowed", loop, "up.example", true},
+		{"name to metadata, everything allowed", open, "meta.example", false},
+		{"mapped metadata, everything allowed", open, "mapped.example", false},
+		{"metadata literal, everything allowed", open, "169.254.169.254", false},
+		{"metadata host name", open, "metadata.google.internal", false},
+		{"mixed answer dials only the allowed address", open, "mixed.example", true},
+		{"named host resolving to loopback", named, "named.gov.vn", true},
+		{"named host resolving to metadata", named, "evil.gov.vn", false},
+		{"unresolvable", open, "nope.example", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := c.p.DialTimeout(net.JoinHostPort(c.host, port), 2*time.Second)
+			if c.ok {
+				if err != nil {
+					t.Fatalf("dial %s: %v", c.host, err)
+				}
+				conn.Close()
+				return
+			}
+			if err == nil {
+				conn.Close()
+				t.Fatalf("dial %s connected to %s, want refused", c.host, conn.RemoteAddr())
+			}
+			var op *net.OpError
+			if !errors.As(err, &op) || op.Op != "dial" {
+				t.Fatalf("dial %s: %v is not a dial error", c.host, err)
+			}
+			if c.host != "nope.example" && !errors.Is(err, ErrDialDenied) {
+				t.Fatalf("dial %s: %v, want ErrDialDenied", c.host, err)
+			}
+		})
 	}
 }
