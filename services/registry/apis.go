@@ -824,6 +824,9 @@ func (s *Service) ImportOpenApi(ctx context.Context, req *registryv1.ImportOpenA
 			return nil, errAPIRetired
 		}
 		a.Resources = resourcesOf(d)
+		if err := checkResources(a.Resources); err != nil {
+			return nil, err
+		}
 		return &doc, nil
 	})
 	if err != nil {
