@@ -21,6 +21,7 @@ const (
 	DropStopped    = "stopped"     // recorded after Stop
 	DropShutdown   = "shutdown"    // not acknowledged by the Stop deadline
 	DropEncode     = "encode"      // the batch could not be encoded
+	DropJournal    = "journal"     // a durable publisher could not write its journal (full, disk error)
 )
 
 // BatcherConfig configures a Batcher.
