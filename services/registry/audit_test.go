@@ -2,6 +2,9 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,8 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry/migrations"
+	"github.com/lgsp-vn/lgsp/services/registry/secretbox"
 )
 
 func TestAuditChainTamperDetection(t *testing.T) {
@@ -139,4 +144,188 @@ func TestAuditAppendOnly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rewriteChain does what someone who can write the database can do to the
+// whole log: edit entry 3, then recompute every hash with hash, relink
+// the entries and move the recorded head.
+func rewriteChain(t *testing.T, db *sqlstore.DB, hash func(auditRow) string) {
+	t.Helper()
+	ctx := context.Background()
+	rows := must(db.QueryContext(ctx, `SELECT `+auditColumns+` FROM registry_audit_log ORDER BY seq`))(t)
+	var all []auditRow
+	for rows.Next() {
+		all = append(all, must(scanAudit(rows))(t))
+	}
+	rows.Close()
+	prev := ""
+	for _, r := range all {
+		if r.Seq == 3 {
+			r.After = `{"name":"forged"}`
+		}
+		r.PrevHash = prev
+		r.Hash = hash(r)
+		must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_audit_log SET after_json = ?, prev_hash = ?, hash = ? WHERE seq = ?`), r.After, r.PrevHash, r.Hash, r.Seq))(t)
+		prev = r.Hash
+	}
+	must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_state SET audit_head = ? WHERE id = 1`), prev))(t)
+}
+
+// Rewriting the whole chain, with the unkeyed hash anyone can compute or
+// with a key that is not the registry's, passes a check of the structure
+// but not a check with the master key's audit key.
+func TestAuditChainRewrite(t *testing.T) {
+	attackerKey := must(AuditKey(secretbox.GenerateKey()))(t)
+	cases := []struct {
+		name string
+		hash func(auditRow) string
+		want string
+	}{
+		{"unkeyed", func(r auditRow) string { return r.computeHash() }, "no entry has a keyed hash"},
+		{"other_key", func(r auditRow) string { return r.keyedHash(attackerKey) }, "keyed hash does not match"},
+	}
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				e := newEnv(t, sqltest.Open(t, engineOf(db)), nil)
+				e.fixture(t)
+				ctx := context.Background()
+				rep := must(VerifyChain(ctx, e.db, e.s.auditKey))(t)
+				if !rep.OK || !rep.Keyed || rep.KeyedFrom != 1 || rep.HeadHash == "" {
+					t.Fatalf("untouched chain: %+v", rep)
+				}
+				rewriteChain(t, e.db, c.hash)
+				structure := must(VerifyChain(ctx, e.db, nil))(t)
+				if !structure.OK || structure.Keyed {
+					t.Fatalf("without the key the rewritten chain's structure is intact, and the report must say the keyed hashes were not checked: %+v", structure)
+				}
+				rep = must(VerifyChain(ctx, e.db, e.s.auditKey))(t)
+				if rep.OK || rep.FirstBrokenSeq != 1 || !strings.Contains(rep.Problem, c.want) {
+					t.Fatalf("rewritten chain checked with the key: %+v, want broken at 1 (%s)", rep, c.want)
+				}
+				r := must(e.s.VerifyAuditChain(adminCtx(), &registryv1.VerifyAuditChainRequest{}))(t)
+				if r.GetOk() || !r.GetKeyed() || r.GetFirstBrokenSeq() != 1 {
+					t.Fatalf("VerifyAuditChain = %v", r)
+				}
+			})
+		}
+	})
+}
+
+// A log written before the chain was keyed keeps verifying; the registry
+// marks the switch with a keyed entry linked to the last unkeyed one, which
+// then protects the older entries.
+func TestAuditChainUpgrade(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		must(0, db.Migrate(ctx, migrations.FS, ServiceName))(t)
+		// The write path as it was: no audit key, unkeyed hashes.
+		legacy := &Service{db: db, log: quietLog(), now: time.Now, metrics: newMetrics()}
+		for i := range 3 {
+			must(legacy.write(ctx, systemActor, func(ctx context.Context, t *wtx) error {
+				t.audit("user", fmt.Sprintf("old-%d", i), "create", nil, nil)
+				return nil
+			}))(t)
+		}
+		old := must(VerifyChain(ctx, db, nil))(t)
+		if !old.OK || old.Entries != 3 || old.KeyedFrom != 0 {
+			t.Fatalf("legacy log: %+v", old)
+		}
+
+		e := newEnv(t, db, nil)
+		rep := must(VerifyChain(ctx, db, e.s.auditKey))(t)
+		if !rep.OK || rep.KeyedFrom != 4 || rep.Entries < 4 {
+			t.Fatalf("upgraded log: %+v, want keyed from entry 4", rep)
+		}
+		marker := must(e.s.ListAuditEntries(adminCtx(), &registryv1.ListAuditEntriesRequest{Action: "key_chain"}))(t).GetEntries()
+		if len(marker) != 1 || marker[0].GetSeq() != 4 || marker[0].GetPrevHash() != old.HeadHash {
+			t.Fatalf("marker entries: %v", marker)
+		}
+		// A restart on the keyed log adds no second marker.
+		newEnv(t, db, nil, func(c *Config) { c.MasterKey = e.cfg.MasterKey })
+		if n := len(must(e.s.ListAuditEntries(adminCtx(), &registryv1.ListAuditEntriesRequest{Action: "key_chain"}))(t).GetEntries()); n != 1 {
+			t.Fatalf("%d markers after a restart", n)
+		}
+		// Another master key does not verify the keyed entries.
+		other := must(AuditKey(secretbox.GenerateKey()))(t)
+		if rep := must(VerifyChain(ctx, db, other))(t); rep.OK || rep.FirstBrokenSeq != 4 {
+			t.Fatalf("checked with another key: %+v", rep)
+		}
+
+		// An old entry edited and the unkeyed entries re-hashed: the
+		// marker's link (and its keyed hash) no longer match.
+		rows := must(db.QueryContext(ctx, `SELECT `+auditColumns+` FROM registry_audit_log WHERE seq <= 3 ORDER BY seq`))(t)
+		var olds []auditRow
+		for rows.Next() {
+			olds = append(olds, must(scanAudit(rows))(t))
+		}
+		rows.Close()
+		prev := ""
+		for _, r := range olds {
+			if r.Seq == 2 {
+				r.Actor = "mallory"
+			}
+			r.PrevHash = prev
+			r.Hash = r.computeHash()
+			must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?`), r.Actor, r.PrevHash, r.Hash, r.Seq))(t)
+			prev = r.Hash
+		}
+		if rep := must(VerifyChain(ctx, db, e.s.auditKey))(t); rep.OK || rep.FirstBrokenSeq != 4 {
+			t.Fatalf("old entry rewritten: %+v, want broken at the marker", rep)
+		}
+		// Relinking the marker means recomputing the unkeyed part of its
+		// hash and of every later one; their HMACs cannot be recomputed
+		// without the key.
+		relinkKeyed(t, db, 4, prev)
+		if rep := must(VerifyChain(ctx, db, nil))(t); !rep.OK {
+			t.Fatalf("test premise: the relinked chain should pass the structural check: %+v", rep)
+		}
+		if rep := must(VerifyChain(ctx, db, e.s.auditKey))(t); rep.OK || rep.FirstBrokenSeq != 4 || !strings.Contains(rep.Problem, "keyed hash") {
+			t.Fatalf("old entry rewritten and the marker relinked: %+v", rep)
+		}
+	})
+}
+
+// relinkKeyed links entry from to prev and recomputes the unkeyed part of
+// the hashes from there on, keeping each entry's HMAC, and moves the head:
+// all that can be done without the audit key.
+func relinkKeyed(t *testing.T, db *sqlstore.DB, from int64, prev string) {
+	t.Helper()
+	ctx := context.Background()
+	rows := must(db.QueryContext(ctx, db.Rebind(`SELECT `+auditColumns+` FROM registry_audit_log WHERE seq >= ? ORDER BY seq`), from))(t)
+	var all []auditRow
+	for rows.Next() {
+		all = append(all, must(scanAudit(rows))(t))
+	}
+	rows.Close()
+	for _, r := range all {
+		mac := r.Hash[strings.LastIndex(r.Hash, ":")+1:]
+		r.PrevHash = prev
+		sum := sha256.Sum256(r.canonV2())
+		r.Hash = keyedPrefix + hex.EncodeToString(sum[:]) + ":" + mac
+		must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_audit_log SET prev_hash = ?, hash = ? WHERE seq = ?`), r.PrevHash, r.Hash, r.Seq))(t)
+		prev = r.Hash
+	}
+	must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_state SET audit_head = ? WHERE id = 1`), prev))(t)
+}
+
+// An entry after the first keyed one cannot go back to an unkeyed hash.
+func TestAuditChainNoDowngrade(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db, nil)
+		e.fixture(t)
+		ctx := context.Background()
+		n := must(VerifyChain(ctx, db, e.s.auditKey))(t).Entries
+		var last auditRow
+		last = must(scanAudit(db.QueryRowContext(ctx, db.Rebind(`SELECT `+auditColumns+` FROM registry_audit_log WHERE seq = ?`), n)))(t)
+		last.Actor = "mallory"
+		last.Hash = last.computeHash()
+		must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_audit_log SET actor = ?, hash = ? WHERE seq = ?`), last.Actor, last.Hash, n))(t)
+		must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_state SET audit_head = ? WHERE id = 1`), last.Hash))(t)
+		for _, key := range [][]byte{nil, e.s.auditKey} {
+			if rep := must(VerifyChain(ctx, db, key))(t); rep.OK || rep.FirstBrokenSeq != n || !strings.Contains(rep.Problem, "unkeyed after keyed") {
+				t.Fatalf("downgraded last entry (key %v): %+v", key != nil, rep)
+			}
+		}
+	})
 }
