@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -86,12 +87,23 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 	return rt, nil, 0
 }
 
-// cleanPath refuses dot segments (plain or percent-encoded) and empty
-// segments, so that the path sent upstream cannot climb out of the API.
+// cleanPath refuses paths an upstream could resolve outside the API:
+// empty segments ("//"), and any segment that is, or decodes to, a dot
+// segment in the eyes of some server. Java and IIS upstreams decode and
+// normalise more than RFC 3986 says, so a segment is refused when, after
+// percent-decoding once, twice or three times (IIS's %uXXXX included) and
+// reading full-width dots and slashes as ASCII (IIS's best fit), a part of
+// it between '/' and '\' (encoded slashes split segments in some servers,
+// backslashes in Windows ones) is made only of dots once cut at ';'
+// (Tomcat's path parameters: "..;x" is ".."). A segment that decodes to a
+// NUL or to an overlong UTF-8 sequence ("%c0%ae" is '.' to a lenient
+// decoder) is refused too: no legitimate client sends one. Dots among other
+// characters ("..b", "b.json") pass.
 func cleanPath(p []byte) bool {
 	if len(p) == 0 || p[0] != '/' {
 		return false
 	}
+	var scratch [256]byte
 	for i := 1; i <= len(p); {
 		j := bytes.IndexByte(p[i:], '/')
 		end := len(p)
@@ -102,7 +114,7 @@ func cleanPath(p []byte) bool {
 		if len(seg) == 0 && end != len(p) {
 			return false // "//"
 		}
-		if isDotSegment(seg) {
+		if !cleanSegment(seg, scratch[:0]) {
 			return false
 		}
 		i = end + 1
@@ -110,21 +122,185 @@ func cleanPath(p []byte) bool {
 	return true
 }
 
-func isDotSegment(s []byte) bool {
-	if len(s) == 0 || len(s) > 6 {
+// maxDecodings is how many times a segment is percent-decoded: servers that
+// decode twice exist; three covers a proxy in between.
+const maxDecodings = 3
+
+// cleanSegment checks one raw path segment (no '/'); scratch is where it is
+// decoded when it holds escapes.
+func cleanSegment(seg, scratch []byte) bool {
+	if plainASCII(seg) {
+		return !hasDotPart(seg) // the common case: nothing to decode
+	}
+	buf := append(scratch, seg...) // on the stack unless the segment is long
+	for pass := 0; ; pass++ {
+		if !validBytes(buf) {
+			return false
+		}
+		buf = buf[:bestFitInPlace(buf)]
+		if hasDotPart(buf) {
+			return false
+		}
+		if pass == maxDecodings || bytes.IndexByte(buf, '%') < 0 {
+			return true
+		}
+		n, changed := unescapeInPlace(buf)
+		if !changed {
+			return true
+		}
+		buf = buf[:n]
+	}
+}
+
+// plainASCII reports whether s has no escape, no NUL and no byte above
+// ASCII, so that it reads the same to every server.
+func plainASCII(s []byte) bool {
+	for _, c := range s {
+		if c == '%' || c == 0 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// bestFitInPlace rewrites the full-width and small forms of '.', '/' and
+// '\' as ASCII, as IIS's best-fit mapping does, and returns the new length.
+func bestFitInPlace(b []byte) int {
+	w := 0
+	for r := 0; r < len(b); {
+		if r+2 < len(b) {
+			if c := bestFit(b[r], b[r+1], b[r+2]); c != 0 {
+				b[w] = c
+				w++
+				r += 3
+				continue
+			}
+		}
+		b[w] = b[r]
+		w++
+		r++
+	}
+	return w
+}
+
+func bestFit(a, b, c byte) byte {
+	switch {
+	case a == 0xef && b == 0xbc && c == 0x8e, // U+FF0E FULLWIDTH FULL STOP
+		a == 0xef && b == 0xb9 && c == 0x92, // U+FE52 SMALL FULL STOP
+		a == 0xe2 && b == 0x80 && c == 0xa4: // U+2024 ONE DOT LEADER
+		return '.'
+	case a == 0xef && b == 0xbc && c == 0x8f, // U+FF0F FULLWIDTH SOLIDUS
+		a == 0xe2 && b == 0x88 && c == 0x95: // U+2215 DIVISION SLASH
+		return '/'
+	case a == 0xef && b == 0xbc && c == 0xbc, // U+FF3C FULLWIDTH REVERSE SOLIDUS
+		a == 0xef && b == 0xb9 && c == 0xa8: // U+FE68 SMALL REVERSE SOLIDUS
+		return '\\'
+	}
+	return 0
+}
+
+// hasDotPart reports whether s, split at '/' and '\', has a part made only
+// of dots once cut at ';' (see onlyDots).
+func hasDotPart(s []byte) bool {
+	if bytes.IndexByte(s, '.') < 0 {
 		return false
 	}
-	// Decode "%2e" / "%2E" to '.' and compare.
-	var d [6]byte
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && s[i+1] == '2' && (s[i+2] == 'e' || s[i+2] == 'E') {
-			d[n] = '.'
-			i += 2
-		} else {
-			d[n] = s[i]
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '/' && s[i] != '\\' {
+			continue
 		}
-		n++
+		part := s[start:i]
+		if k := bytes.IndexByte(part, ';'); k >= 0 {
+			part = part[:k]
+		}
+		if onlyDots(part) {
+			return true
+		}
+		start = i + 1
 	}
-	return (n == 1 && d[0] == '.') || (n == 2 && d[0] == '.' && d[1] == '.')
+	return false
+}
+
+// onlyDots reports whether s is one or more dots, ignoring trailing spaces,
+// which Windows drops from path components.
+func onlyDots(s []byte) bool {
+	s = bytes.TrimRight(s, " ")
+	if len(s) == 0 {
+		return false
+	}
+	for _, c := range s {
+		if c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// validBytes refuses NUL and overlong UTF-8 encodings (C0/C1 leads, and
+// E0/F0 leads followed by a byte that makes the sequence overlong): they are
+// never valid UTF-8, and lenient decoders turn them into '.', '/' or '\'.
+func validBytes(s []byte) bool {
+	for i, c := range s {
+		switch {
+		case c == 0:
+			return false
+		case c < 0xc0:
+		case c == 0xc0 || c == 0xc1:
+			return false
+		case c == 0xe0:
+			if i+1 < len(s) && s[i+1] < 0xa0 {
+				return false
+			}
+		case c == 0xf0:
+			if i+1 < len(s) && s[i+1] < 0x90 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// unescapeInPlace decodes %XX and %uXXXX in b, leaving malformed escapes
+// as they are, and returns the new length and whether anything changed.
+// Decoding never lengthens, so it is done in place.
+func unescapeInPlace(b []byte) (int, bool) {
+	w := 0
+	changed := false
+	for r := 0; r < len(b); {
+		if b[r] == '%' {
+			if r+2 < len(b) && isHex(b[r+1]) && isHex(b[r+2]) {
+				b[w] = unhex(b[r+1])<<4 | unhex(b[r+2])
+				w++
+				r += 3
+				changed = true
+				continue
+			}
+			if r+5 < len(b) && (b[r+1] == 'u' || b[r+1] == 'U') && isHex(b[r+2]) && isHex(b[r+3]) && isHex(b[r+4]) && isHex(b[r+5]) {
+				cp := rune(unhex(b[r+2]))<<12 | rune(unhex(b[r+3]))<<8 | rune(unhex(b[r+4]))<<4 | rune(unhex(b[r+5]))
+				w += utf8.EncodeRune(b[w:], cp) // at most 3 bytes for 6 read
+				r += 6
+				changed = true
+				continue
+			}
+		}
+		b[w] = b[r]
+		w++
+		r++
+	}
+	return w, changed
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }

@@ -37,7 +37,7 @@ func (e *gwError) withMessage(en, vi string) *gwError {
 var (
 	errRouteNotFound       = newErr(404, "route_not_found", "no API is published at this path", "không có API nào được công bố tại đường dẫn này")
 	errMethodNotAllowed    = newErr(405, "method_not_allowed", "the API does not offer this method on this resource", "API không hỗ trợ phương thức này cho tài nguyên này")
-	errInvalidPath         = newErr(400, "invalid_path", "the path contains dot segments or empty segments", "đường dẫn chứa đoạn '.' hoặc '..' hoặc đoạn rỗng")
+	errInvalidPath         = newErr(400, "invalid_path", "the path contains empty segments or dot segments, plain or encoded", "đường dẫn chứa đoạn rỗng hoặc đoạn '.', '..' (kể cả dạng mã hoá)")
 	errMissingCredential   = newErr(401, "missing_credential", "a credential is required: Bearer token, API key, signed headers or client certificate", "cần thông tin xác thực: Bearer token, API key, header có chữ ký hoặc chứng thư số máy khách")
 	errMethodNotEnabled    = newErr(401, "auth_method_not_allowed", "this API does not accept the credential type presented", "API này không chấp nhận loại thông tin xác thực đã gửi")
 	errInvalidToken        = newErr(401, "invalid_token", "the access token is malformed, badly signed or not for this platform", "access token sai định dạng, sai chữ ký hoặc không dành cho nền tảng này")

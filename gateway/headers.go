@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/valyala/fasthttp"
@@ -11,11 +12,35 @@ import (
 )
 
 // Request headers never forwarded, by fasthttp's canonical name: hop-by-hop
-// headers (RFC 9110 §7.6.1), the consumer's credentials, and X-LGSP-*
-// headers only the gateway may set.
-var dropRequestHeaders = canonicalSet("Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+// headers (RFC 9110 §7.6.1), the consumer's credentials, and headers that
+// upstreams commonly take as the client's identity, which only a proxy in
+// front of them may set: its verified client certificate and the client's
+// address. Every X-LGSP-* header goes too (see isGatewayHeader); the
+// gateway sets its own afterwards.
+var dropRequestHeaders = canonicalSet(identityHeaderNames...)
+
+var identityHeaderNames = []string{
+	"Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 	"Authorization", "Apikey", "X-Api-Key", signedheader.HeaderHash, signedheader.HeaderSign, signedheader.HeaderSignKey,
-	"X-Lgsp-Consumer", "X-Lgsp-Agency", "X-Lgsp-Error")
+	// Client certificates as TLS-terminating proxies pass them on.
+	"X-Client-Cert", "X-Client-Verify", "X-Client-Dn", "X-Ssl-Client-Cert", "X-Ssl-Client-Verify", "X-Ssl-Client-Dn", "X-Ssl-Client-S-Dn",
+	"X-Forwarded-Client-Cert", "Ssl-Client-Cert", "Ssl-Client-Verify", "Ssl-Client-S-Dn", "X-Arr-Clientcert",
+	// Client addresses other than X-Forwarded-For and Forwarded, which the
+	// gateway rewrites.
+	"X-Real-Ip", "True-Client-Ip", "X-Client-Ip", "X-Cluster-Client-Ip", "Cf-Connecting-Ip",
+}
+
+// underscoreSpelled holds, lower-cased, the names above and those the
+// gateway sets. Some servers read "X_Forwarded_For" as X-Forwarded-For (CGI
+// maps both to HTTP_X_FORWARDED_FOR; nginx and others may be configured
+// to), so a spelling with underscores is dropped too.
+var underscoreSpelled = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range append(identityHeaderNames, "X-Forwarded-For", "Forwarded", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Request-Id", "Traceparent") {
+		m[strings.ToLower(n)] = true
+	}
+	return m
+}()
 
 // Response headers never passed back: hop-by-hop, and the gateway's error
 // marker (only the gateway speaks with it).
@@ -70,15 +95,16 @@ func (g *Gateway) rewriteHeaders(ctx *fasthttp.RequestCtx, ev *event, reqID stri
 	}
 	// One pass to find what must go; most requests carry only their
 	// Authorization among these.
-	var drop [16]string
-	n := 0
+	var dropBuf [16]string
+	drop := dropBuf[:0]
 	for k := range h.All() {
-		if name, ok := dropRequestHeaders[string(k)]; ok && n < len(drop) {
-			drop[n] = name
-			n++
+		if name, ok := dropRequestHeaders[string(k)]; ok {
+			drop = append(drop, name)
+		} else if isGatewayHeader(k) || isUnderscoreSpelling(k) {
+			drop = append(drop, string(k)) // rare: only a client probing sends these
 		}
 	}
-	for _, name := range drop[:n] {
+	for _, name := range drop {
 		h.Del(name)
 	}
 	h.SetCanonical(kRequestID, s2b(reqID))
@@ -154,18 +180,56 @@ func cleanResponse(resp *fasthttp.Response, reqID string, req *fasthttp.RequestH
 	} else {
 		h.SetProtocol(req.Protocol())
 	}
-	var drop [8]string
-	n := 0
+	var dropBuf [8]string
+	drop := dropBuf[:0]
 	for k := range h.All() {
-		if name, ok := dropResponseHeaders[string(k)]; ok && n < len(drop) {
-			drop[n] = name
-			n++
+		if name, ok := dropResponseHeaders[string(k)]; ok {
+			drop = append(drop, name)
 		}
 	}
-	for _, name := range drop[:n] {
+	for _, name := range drop {
 		h.Del(name)
 	}
 	h.SetCanonical(kRequestID, s2b(reqID))
+}
+
+// isGatewayHeader reports whether name is X-LGSP-* in any case, with '-' or
+// '_' after each word.
+func isGatewayHeader(name []byte) bool {
+	const prefix = "x-lgsp-"
+	if len(name) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := name[i] | 0x20 // lower case; '_' (0x5f) becomes 0x7f
+		if prefix[i] == '-' {
+			if name[i] != '-' && name[i] != '_' {
+				return false
+			}
+		} else if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isUnderscoreSpelling reports whether name, with '_' read as '-', is one of
+// the headers the gateway strips or sets.
+func isUnderscoreSpelling(name []byte) bool {
+	if bytes.IndexByte(name, '_') < 0 || len(name) > 64 {
+		return false
+	}
+	var buf [64]byte
+	for i, c := range name {
+		switch {
+		case c == '_':
+			c = '-'
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return underscoreSpelled[string(buf[:len(name)])]
 }
 
 func (g *Gateway) requestID(ctx *fasthttp.RequestCtx, ev *event) string {
