@@ -131,3 +131,104 @@ func TestTraversalVariantsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPHygiene: an unknown HTTP version is answered 505, a header block
+// with bare LF line endings 400 at once, and the upstream's Connection
+// header never reaches the client.
+func TestHTTPHygiene(t *testing.T) {
+	// A raw upstream, so that its Connection header is exactly this.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: secret\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\n{}")
+				}
+			}(c)
+		}
+	}()
+	h := startGateway(t, "http://"+ln.Addr().String(), func(c *Config) { c.ReadTimeout = 20 * time.Second })
+
+	resp, body, _ := h.rawExchange("GET /dmdc/1.0/x HTTP/1.1\r\nHost: gw.example.vn\r\n\r\n", 5*time.Second)
+	if resp.StatusCode != 200 || string(body) != "{}" {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if v := resp.Header.Values("Connection"); len(v) != 0 || resp.Header.Get("X-Upstream-Hop") != "" || resp.Header.Get("Keep-Alive") != "" {
+		t.Errorf("upstream hop-by-hop headers reached the client: %v", resp.Header)
+	}
+
+	for _, version := range []string{"HTTP/9.9", "HTTP/2.0", "HTTP/1.2"} {
+		resp, body, _ = h.rawExchange("GET /dmdc/1.0/x "+version+"\r\nHost: gw.example.vn\r\n\r\n", 5*time.Second)
+		if resp.StatusCode != 505 || !strings.Contains(string(body), "http_version_not_supported") {
+			t.Errorf("%s: %d %s, want 505", version, resp.StatusCode, body)
+		}
+	}
+
+	for _, raw := range []string{
+		"GET /dmdc/1.0/x HTTP/1.1\nHost: gw.example.vn\n\n",
+		"GET /dmdc/1.0/x HTTP/1.1\r\nHost: gw.example.vn\r\n\n",
+		"GET /dmdc/1.0/x HTTP/1.1\r\nHost: gw.example.vn\n\r\n",
+		"POST /dmdc/1.0/x HTTP/1.1\nHost: gw.example.vn\nContent-Length: 2\n\n{}",
+	} {
+		resp, body, took := h.rawExchange(raw, 5*time.Second)
+		if resp.StatusCode != 400 || took > 2*time.Second {
+			t.Errorf("%q: %d %s after %s, want 400 at once", raw, resp.StatusCode, body, took)
+		}
+	}
+}
+
+// TestConnectionsPerAddressCapped: connections beyond max_conns_per_ip
+// from one address are answered 429 and closed.
+func TestConnectionsPerAddressCapped(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, up.url, func(c *Config) { c.MaxConnsPerIP = 2 })
+	h.client.CloseIdleConnections()
+	addr := strings.TrimPrefix(h.url, "http://")
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		held = append(held, c)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 429 {
+		t.Fatalf("third connection: %v %v, want 429", resp, err)
+	}
+	// Closing one lets a new one in.
+	held[0].Close()
+	time.Sleep(100 * time.Millisecond)
+	resp2, body, _ := h.rawExchange("GET /healthz HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n", 5*time.Second)
+	if resp2.StatusCode != 200 {
+		t.Fatalf("after one closed: %d %s", resp2.StatusCode, body)
+	}
+}

@@ -58,6 +58,7 @@ var (
 	errBodyTooLarge        = newErr(413, "body_too_large", "the request body exceeds the API's limit", "nội dung yêu cầu vượt quá giới hạn của API")
 	errHeaderTooLarge      = newErr(431, "header_too_large", "the request headers are too large", "phần header của yêu cầu quá lớn")
 	errBadRequest          = newErr(400, "bad_request", "the request could not be read", "không đọc được yêu cầu")
+	errHTTPVersion         = newErr(505, "http_version_not_supported", "the gateway speaks HTTP/1.1 and HTTP/1.0 only", "cổng kết nối chỉ hỗ trợ HTTP/1.1 và HTTP/1.0")
 	errUpstreamTimeout     = newErr(504, "upstream_timeout", "the API's backend did not answer in time", "hệ thống cung cấp API không phản hồi kịp thời")
 	errUpstreamUnavailable = newErr(502, "upstream_unavailable", "the API's backend could not be reached", "không kết nối được hệ thống cung cấp API")
 	errUpstreamBusy        = newErr(503, "upstream_unavailable", "the API's backend has no free connection", "hệ thống cung cấp API đang quá tải")

@@ -240,6 +240,7 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if g.tlsConf != nil {
 		ln = tls.NewListener(ln, g.tlsConf)
 	}
+	ln = edgeListener{ln}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- g.server.Serve(ln) }()
 	g.log.Info("gateway listening", "addr", ln.Addr().String(), "tls", g.tlsConf != nil, "instance", g.instance)

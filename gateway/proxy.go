@@ -14,6 +14,14 @@ import (
 // handle is the public listener's entry point. The gateway's own paths are
 // matched first, so that no API context can shadow them.
 func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
+	if h := &ctx.Request.Header; !h.IsHTTP11() && string(h.Protocol()) != "HTTP/1.0" {
+		// fasthttp reads any HTTP/x.y; forwarding "HTTP/9.9" would let the
+		// upstream guess what it means.
+		writeError(ctx, errHTTPVersion, g.idPrefix+"e"+randomID(4))
+		ctx.SetConnectionClose()
+		g.unknown.count(errHTTPVersion.status)
+		return
+	}
 	switch string(ctx.Path()) {
 	case "/token", "/oauth2/token":
 		g.serveToken(ctx)
