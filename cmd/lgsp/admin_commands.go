@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -23,9 +28,11 @@ var (
 	agencyTable = table(&registryv1.Agency{}, "code name parentCode status successorCode")
 	apiTable    = table(&registryv1.Api{}, "id context version name ownerAgency lifecycle visibility approvalMode endpoints")
 	apiDetail   = detail(&registryv1.Api{}, "id name context version description ownerAgency lifecycle visibility approvalMode "+
-		"anonymousAccess endpoints upstreamAuth resources maxBodyBytes timeoutMs sunsetTime")
+		"anonymousAccess authMethods endpoints upstreamAuth resources maxBodyBytes timeoutMs sunsetTime")
+	apiAuth   = detail(&registryv1.Api{}, "id context version authMethods")
 	tierTable = table(&registryv1.Tier{}, "name ratePerSecond burst monthlyQuota description").with("monthlyQuota", unlimitedIfZero)
 	appTable  = table(&registryv1.Application{}, "id name agencyCode state createTime")
+	appCert   = detail(&registryv1.Application{}, "id name agencyCode state certFingerprint updateTime")
 	credTable = table(&registryv1.Credential{}, "id type keyId state expireTime createTime")
 	subTable  = table(&registryv1.Subscription{}, "id applicationId applicationAgency apiId tier state decidedBy updateTime")
 	userTable = table(&registryv1.User{}, "username displayName role agencyCode disabled")
@@ -97,6 +104,7 @@ var adminGroups = []group{
 				flag("anonymous", "api.anonymous_access", "serve without any credential (open data)"),
 				flag("max-body", "api.max_body_bytes", "maximum request body in bytes (0: platform default)"),
 				flag("timeout", "api.timeout_ms", "upstream timeout (0: platform default)").as(millis),
+				authFlag,
 				flag("openapi", "openapi_document", "OpenAPI 3 / Swagger 2 file (JSON or YAML) defining the resources").as(fileContents),
 			}, upstreamFlags...),
 			prepare: placeUpstreamSecret,
@@ -128,9 +136,24 @@ var adminGroups = []group{
 			show: apiTable,
 		},
 		{
+			use:   "set-auth ID --auth METHOD [--auth METHOD ...]",
+			short: "Replace the ways consumers may authenticate to an API: jwt, api-key, signed-header, mtls",
+			example: `  lgsp admin apis set-auth api_… --auth mtls
+  lgsp admin apis set-auth api_… --auth jwt --auth mtls`,
+			rpc: "UpdateApi", route: "PATCH /admin/v1/apis/{api.id}", body: "api", mask: true,
+			args:  []param{arg("ID", "api.id")},
+			flags: []param{authFlag.require()},
+			show:  apiAuth,
+		},
+		{
 			use:   "set-upstream ID --upstream URL [--upstream-auth TYPE ...]",
 			short: "Replace an API's upstream endpoints, and its upstream authentication when --upstream-auth is given",
-			rpc:   "UpdateApi", route: "PATCH /admin/v1/apis/{api.id}", body: "api", mask: true,
+			long: "Replace an API's upstream endpoints, and its upstream authentication when --upstream-auth is given.\n\n" +
+				"A stored upstream secret never follows a new address: when the endpoints, the auth type, the token URL or the\n" +
+				"system id change, give the secret again (--upstream-auth with --upstream-secret-file or $LGSP_UPSTREAM_SECRET).\n" +
+				"An upstream whose secret a platform admin set can only be changed by a platform admin.\n\n" +
+				"Bí mật upstream không đi theo địa chỉ mới: khi đổi endpoint, kiểu xác thực, token URL hoặc system id, hãy gửi lại bí mật.",
+			rpc: "UpdateApi", route: "PATCH /admin/v1/apis/{api.id}", body: "api", mask: true,
 			args:  []param{arg("ID", "api.id")},
 			flags: upstreamFlags, prepare: placeUpstreamSecret,
 			show: apiTable,
@@ -159,8 +182,34 @@ var adminGroups = []group{
 				flag("agency", "application.agency_code", "owner agency code (default: a developer's own agency)"),
 				flag("description", "application.description", "description"),
 				flag("cert-fingerprint", "application.cert_fingerprint", "SHA-256 fingerprint of the client certificate, for mTLS"),
+				certFlag,
+			},
+			prepare: func(cmd *cobra.Command, req proto.Message) error {
+				return certFingerprint(cmd, req.(*registryv1.CreateApplicationRequest).GetApplication())
 			},
 			show: appTable,
+		},
+		{
+			use:   "set-certificate ID (--cert FILE | --fingerprint SHA256 | --clear)",
+			short: "Bind, replace or clear (revoke) an application's client certificate for mTLS",
+			long: "Bind an application's client certificate for mTLS, replace it, or clear it.\n\n" +
+				"The gateway identifies the application by the SHA-256 fingerprint of the certificate a client presents\n" +
+				"(the API must accept mtls: lgsp admin apis set-auth). A certificate belongs to one application only.\n" +
+				"--cert reads a PEM or DER certificate and sends only its fingerprint; --clear revokes the binding, and\n" +
+				"the gateway then refuses the certificate.\n\n" +
+				"Gắn, thay hoặc gỡ (thu hồi) chứng thư số của ứng dụng cho mTLS; mỗi chứng thư chỉ thuộc một ứng dụng.",
+			example: `  lgsp admin apps set-certificate app_… --cert client.pem
+  lgsp admin apps set-certificate app_… --fingerprint 3F:A2:…:9C
+  lgsp admin apps set-certificate app_… --clear`,
+			rpc: "UpdateApplication", route: "PATCH /admin/v1/applications/{application.id}", body: "application",
+			args: []param{arg("ID", "application.id")},
+			flags: []param{
+				flag("fingerprint", "application.cert_fingerprint", "SHA-256 fingerprint of the DER certificate, hex with or without ':'"),
+				certFlag,
+			},
+			switches: []param{flag("clear", "", "remove the certificate: the gateway refuses it from the next snapshot")},
+			prepare:  setCertificate,
+			show:     appCert,
 		},
 		{
 			use: "list", short: "List applications", rpc: "ListApplications", route: "GET /admin/v1/applications",
@@ -280,6 +329,87 @@ var upstreamFlags = []param{
 	flag("upstream-scope", "api.upstream_auth.scope", "oauth2: scope"),
 	flag("upstream-secret-file", "api.upstream_auth.password", "file holding the upstream secret (password, bearer token, client secret "+
 		"or HMAC secret); default: $LGSP_UPSTREAM_SECRET").as(fileContents),
+}
+
+// authFlag names the ways consumers may authenticate to an API.
+var authFlag = flag("auth", "api.auth_methods",
+	"how consumers authenticate, repeatable: jwt, api-key, signed-header or mtls (default: jwt and api-key)").
+	withAliases("apikey", "api_key", "signed", "signed_header", "tls", "mtls")
+
+// certFlag reads a client certificate; certFingerprint turns it into the
+// fingerprint the registry stores, so the certificate itself is never sent.
+var certFlag = flag("cert", "application.cert_fingerprint", "client certificate file (PEM or DER), for mTLS: its SHA-256 fingerprint is sent").
+	as(fileContents)
+
+// certFingerprint replaces the certificate read by --cert with its
+// fingerprint.
+func certFingerprint(cmd *cobra.Command, a *registryv1.Application) error {
+	f := cmd.Flags()
+	if !f.Changed("cert") {
+		return nil
+	}
+	for _, other := range []string{"fingerprint", "cert-fingerprint"} {
+		if f.Lookup(other) != nil && f.Changed(other) {
+			return fmt.Errorf("give --cert or --%s, not both / chỉ dùng một trong --cert và --%s", other, other)
+		}
+	}
+	fp, err := fingerprintOf([]byte(a.GetCertFingerprint()))
+	if err != nil {
+		return err
+	}
+	a.CertFingerprint = fp
+	return nil
+}
+
+// fingerprintOf is the lower-case hex SHA-256 of a DER certificate, given
+// as DER or as PEM (the first CERTIFICATE block; other blocks, such as a
+// private key in the same file, are skipped and never sent).
+func fingerprintOf(b []byte) (string, error) {
+	der := b
+	for rest, sawPEM := b, false; ; {
+		block, next := pem.Decode(rest)
+		if block == nil {
+			if sawPEM {
+				return "", errors.New("--cert: the PEM file holds no CERTIFICATE block / tệp PEM không có khối CERTIFICATE")
+			}
+			break
+		}
+		sawPEM, rest = true, next
+		if block.Type == "CERTIFICATE" {
+			der = block.Bytes
+			break
+		}
+	}
+	if _, err := x509.ParseCertificate(der); err != nil {
+		return "", fmt.Errorf("--cert: not an X.509 certificate in PEM or DER / không phải chứng thư X.509 (PEM hoặc DER): %v", err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// setCertificate takes exactly one of --cert, --fingerprint and --clear,
+// and names cert_fingerprint in the update mask (an empty value clears it).
+func setCertificate(cmd *cobra.Command, req proto.Message) error {
+	r := req.(*registryv1.UpdateApplicationRequest)
+	f := cmd.Flags()
+	clear, _ := f.GetBool("clear")
+	given := 0
+	for _, set := range []bool{f.Changed("cert"), f.Changed("fingerprint"), clear} {
+		if set {
+			given++
+		}
+	}
+	if given != 1 {
+		return errors.New("give one of --cert, --fingerprint or --clear / cần đúng một trong --cert, --fingerprint hoặc --clear")
+	}
+	if err := certFingerprint(cmd, r.GetApplication()); err != nil {
+		return err
+	}
+	if clear {
+		r.Application.CertFingerprint = ""
+	}
+	r.UpdateMask = &fieldmaskpb.FieldMask{Paths: []string{"cert_fingerprint"}}
+	return nil
 }
 
 func placeUpstreamSecret(_ *cobra.Command, req proto.Message) error {

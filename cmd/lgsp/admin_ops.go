@@ -41,6 +41,9 @@ type op struct {
 
 	args  []param // positional arguments, in order
 	flags []param
+	// switches are boolean flags bound to no request field; prepare reads
+	// them with cmd.Flags().GetBool.
+	switches []param
 	// password adds --password-stdin for the request's password; without
 	// it the password comes from passwordEnv, when named, or a prompt.
 	password    bool
@@ -146,6 +149,9 @@ func (o *adminOptions) command(spec op) *cobra.Command {
 		if p.required {
 			_ = cmd.MarkFlagRequired(p.name)
 		}
+	}
+	for _, p := range spec.switches {
+		f.Bool(p.name, false, p.usage)
 	}
 	var stdin bool
 	if spec.password {

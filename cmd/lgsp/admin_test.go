@@ -3,16 +3,27 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/spf13/cobra"
@@ -244,4 +255,137 @@ func TestAdminCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeClientCert writes a self-signed client certificate (PEM, with its
+// private key first, as many tools write them) and returns the file and
+// the certificate's SHA-256 fingerprint.
+func writeClientCert(t *testing.T, cn string) (file, fingerprint string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(t.TempDir(), cn+".pem")
+	data := append(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(der)
+	return file, hex.EncodeToString(sum[:])
+}
+
+// TestAdminCLIMutualTLS: mTLS has the same CLI as the other credentials:
+// an API accepts it with --auth mtls, an application's certificate is
+// bound from its file or fingerprint, refused on a second application, and
+// cleared (revoked).
+func TestAdminCLIMutualTLS(t *testing.T) {
+	for _, engine := range sqltest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+			t.Setenv(envAdminToken, "")
+			t.Setenv(envAdminPass, "")
+			s := startAdminAPI(t, sqltest.URL(t, engine))
+			if _, err := runCLI(t, cliAdminPassword+"\n", "admin", "login", "-u", "admin", "--password-stdin"); err != nil {
+				t.Fatal(err)
+			}
+			mustCLI(t, "admin", "agencies", "create", "--code", "000.00.00.H30", "--name", "UBND tỉnh")
+			mustCLI(t, "admin", "agencies", "create", "--code", "000.00.01.H30", "--name", "Sở Tư pháp")
+
+			out := mustCLI(t, "admin", "apis", "create", "--name", "Hộ tịch", "--context", "hotich", "--version", "1.0",
+				"--owner", "000.00.00.H30", "--upstream", "http://127.0.0.1:9/hotich", "--auth", "mtls", "--auth", "jwt", "-o", "json")
+			apiID := jsonPath(t, out, "api.id")
+			authOf := func() []registryv1.AuthMethod {
+				a, err := s.GetApi(adminPrincipal(), &registryv1.GetApiRequest{Id: apiID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a.GetApi().GetAuthMethods()
+			}
+			if got := authOf(); len(got) != 2 || got[0] != registryv1.AuthMethod_AUTH_METHOD_MTLS || got[1] != registryv1.AuthMethod_AUTH_METHOD_JWT {
+				t.Fatalf("auth methods after create: %v", got)
+			}
+			if out := mustCLI(t, "admin", "apis", "set-auth", apiID, "--auth", "mtls"); !strings.Contains(out, "mtls") || strings.Contains(out, "jwt") {
+				t.Fatalf("apis set-auth: %s", out)
+			}
+			if got := authOf(); len(got) != 1 || got[0] != registryv1.AuthMethod_AUTH_METHOD_MTLS {
+				t.Fatalf("auth methods after set-auth: %v", got)
+			}
+			if out := mustCLI(t, "admin", "apis", "get", apiID); !strings.Contains(out, "mtls") {
+				t.Fatalf("apis get does not show the auth methods: %s", out)
+			}
+			if _, err := runCLI(t, "", "admin", "apis", "set-auth", apiID, "--auth", "kerberos"); err == nil || !strings.Contains(err.Error(), "mtls") {
+				t.Fatalf("unknown auth method: %v", err)
+			}
+
+			certFile, fp := writeClientCert(t, "motcua")
+			appA := jsonPath(t, mustCLI(t, "admin", "apps", "create", "--name", "Một cửa", "--agency", "000.00.00.H30", "--cert", certFile, "-o", "json"), "application.id")
+			appB := jsonPath(t, mustCLI(t, "admin", "apps", "create", "--name", "Cổng dịch vụ công", "--agency", "000.00.01.H30", "-o", "json"), "application.id")
+			certOf := func(id string) string {
+				snap, err := s.LocalGatewayClient().GetSnapshot(context.Background(), &registryv1.GetSnapshotRequest{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range snap.GetSnapshot().GetApplications() {
+					if a.GetId() == id {
+						return a.GetCertFingerprint()
+					}
+				}
+				t.Fatalf("no application %s in the snapshot", id)
+				return ""
+			}
+			if got := certOf(appA); got != fp {
+				t.Fatalf("fingerprint from --cert = %q, want %q", got, fp)
+			}
+			// Another agency's application cannot take it, in any spelling.
+			colons := strings.ToUpper(fp[:2])
+			for i := 2; i < len(fp); i += 2 {
+				colons += ":" + strings.ToUpper(fp[i:i+2])
+			}
+			for _, args := range [][]string{{"--cert", certFile}, {"--fingerprint", colons}} {
+				_, err := runCLI(t, "", append([]string{"admin", "apps", "set-certificate", appB}, args...)...)
+				if err == nil || !strings.Contains(err.Error(), "duplicate_cert_fingerprint") || !strings.Contains(err.Error(), "chứng thư") {
+					t.Fatalf("second application with the same certificate (%v): %v", args, err)
+				}
+			}
+			// One of --cert, --fingerprint or --clear, and a real certificate.
+			notCert := filepath.Join(t.TempDir(), "key.pem")
+			if err := os.WriteFile(notCert, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{}, {"--clear", "--fingerprint", fp}, {"--cert", certFile, "--fingerprint", fp}, {"--cert", notCert}} {
+				if _, err := runCLI(t, "", append([]string{"admin", "apps", "set-certificate", appA}, args...)...); err == nil {
+					t.Fatalf("set-certificate %v succeeded", args)
+				}
+			}
+			// Cleared, the certificate no longer names the application, and
+			// another application may bind it.
+			if out := mustCLI(t, "admin", "apps", "set-certificate", appA, "--clear"); !regexp.MustCompile(`certFingerprint:\s+-\n`).MatchString(out) {
+				t.Fatalf("set-certificate --clear: %s", out)
+			}
+			if got := certOf(appA); got != "" {
+				t.Fatalf("fingerprint after --clear = %q", got)
+			}
+			if out := mustCLI(t, "admin", "apps", "set-certificate", appB, "--fingerprint", colons); !strings.Contains(out, fp) {
+				t.Fatalf("set-certificate --fingerprint: %s", out)
+			}
+			if got := certOf(appB); got != fp {
+				t.Fatalf("fingerprint from --fingerprint = %q", got)
+			}
+		})
+	}
+}
+
+func adminPrincipal() context.Context {
+	return authn.WithPrincipal(context.Background(), authn.Principal{Subject: "admin", Role: authn.RolePlatformAdmin})
 }
