@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -81,58 +82,92 @@ func BearerFromHeader(v string) string {
 	return ""
 }
 
+// Option adjusts Middleware, UnaryInterceptor and StreamInterceptor.
+type Option func(*options)
+
+type options struct {
+	proxies Proxies
+}
+
+// WithTrustedProxies names the proxies whose X-Forwarded-For is believed
+// when the middleware or an interceptor records the caller's address
+// (Principal.Source, SourceFrom). Without it the address is the socket
+// peer's.
+func WithTrustedProxies(p Proxies) Option { return func(o *options) { o.proxies = p } }
+
+func optionsOf(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
 // Middleware authenticates HTTP requests whose path is not public. It reads
-// the bearer token or, for the console, the session cookie. Requests without
-// a valid credential get 401 from onError. Public requests pass through
-// unauthenticated; handlers behind them must not need a principal.
-func Middleware(a Authenticator, public func(r *http.Request) bool, onError func(w http.ResponseWriter, r *http.Request, err error)) func(http.Handler) http.Handler {
+// the bearer token or, for the console, the session cookie; a request that
+// changes something (not GET, HEAD or OPTIONS) and is authenticated by the
+// cookie must also show it comes from the console (see sameOrigin), or it
+// gets ErrCrossOrigin. Requests without a valid credential get 401 from
+// onError. Public requests pass through unauthenticated, with their
+// address in the context (SourceFrom); handlers behind them must not need
+// a principal. Refusals are counted and logged (Refused).
+func Middleware(a Authenticator, public func(r *http.Request) bool, onError func(w http.ResponseWriter, r *http.Request, err error), opts ...Option) func(http.Handler) http.Handler {
+	o := optionsOf(opts)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			src := o.proxies.ClientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
+			ctx := WithSource(r.Context(), src)
 			if public != nil && public(r) {
-				next.ServeHTTP(w, r)
+				next.ServeHTTP(w, r.WithContext(ctx))
 				return
 			}
+			call := r.Method + " " + r.URL.Path
 			token := BearerFromHeader(r.Header.Get("Authorization"))
+			fromCookie := false
 			if token == "" {
 				if c, err := r.Cookie(SessionCookie); err == nil {
-					token = c.Value
+					token, fromCookie = c.Value, true
 				}
 			}
 			if token == "" {
+				Refused(ctx, RefusedUnauthenticated, call)
 				onError(w, r, ErrUnauthenticated)
 				return
 			}
-			p, err := a.Authenticate(r.Context(), token)
+			p, err := a.Authenticate(ctx, token)
 			if err != nil {
+				if errors.Is(err, ErrUnauthenticated) {
+					Refused(ctx, RefusedUnauthenticated, call)
+				}
 				onError(w, r, err)
 				return
 			}
-			p.Source = clientAddr(r)
-			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+			p.Source = src
+			ctx = WithPrincipal(ctx, p)
+			if fromCookie && !safeMethod(r.Method) && !sameOrigin(r) {
+				Refused(ctx, RefusedCrossOrigin, call)
+				onError(w, r, ErrCrossOrigin)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
-}
-
-func clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }
 
 // UnaryInterceptor authenticates gRPC calls from the "authorization"
 // metadata, except the full method names listed as public. A principal that
 // is already in the context (in-process calls through grpc-gateway) is kept.
-func UnaryInterceptor(a Authenticator, public map[string]bool) grpc.UnaryServerInterceptor {
+func UnaryInterceptor(a Authenticator, public map[string]bool, opts ...Option) grpc.UnaryServerInterceptor {
+	o := optionsOf(opts)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if public[info.FullMethod] {
-			return handler(ctx, req)
-		}
 		if _, ok := From(ctx); ok {
 			return handler(ctx, req)
 		}
-		ctx, err := authenticateMD(ctx, a)
+		ctx = withPeerSource(ctx, o.proxies)
+		if public[info.FullMethod] {
+			return handler(ctx, req)
+		}
+		ctx, err := authenticateMD(ctx, a, info.FullMethod)
 		if err != nil {
 			return nil, err
 		}
@@ -141,12 +176,14 @@ func UnaryInterceptor(a Authenticator, public map[string]bool) grpc.UnaryServerI
 }
 
 // StreamInterceptor is UnaryInterceptor for streaming calls.
-func StreamInterceptor(a Authenticator, public map[string]bool) grpc.StreamServerInterceptor {
+func StreamInterceptor(a Authenticator, public map[string]bool, opts ...Option) grpc.StreamServerInterceptor {
+	o := optionsOf(opts)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx := withPeerSource(ss.Context(), o.proxies)
 		if public[info.FullMethod] {
-			return handler(srv, ss)
+			return handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
 		}
-		ctx, err := authenticateMD(ss.Context(), a)
+		ctx, err := authenticateMD(ctx, a, info.FullMethod)
 		if err != nil {
 			return err
 		}
@@ -154,7 +191,18 @@ func StreamInterceptor(a Authenticator, public map[string]bool) grpc.StreamServe
 	}
 }
 
-func authenticateMD(ctx context.Context, a Authenticator) (context.Context, error) {
+// withPeerSource records the caller's address: the gRPC peer, or the
+// x-forwarded-for metadata when the peer is a trusted proxy.
+func withPeerSource(ctx context.Context, proxies Proxies) context.Context {
+	var addr string
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		addr = p.Addr.String()
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	return WithSource(ctx, proxies.ClientAddr(addr, md.Get("x-forwarded-for")))
+}
+
+func authenticateMD(ctx context.Context, a Authenticator, method string) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	var token string
 	for _, v := range md.Get("authorization") {
@@ -164,12 +212,17 @@ func authenticateMD(ctx context.Context, a Authenticator) (context.Context, erro
 		}
 	}
 	if token == "" {
+		Refused(ctx, RefusedUnauthenticated, method)
 		return nil, status.Error(codes.Unauthenticated, "missing bearer credential / thiếu thông tin xác thực")
 	}
 	p, err := a.Authenticate(ctx, token)
 	if err != nil {
+		if errors.Is(err, ErrUnauthenticated) {
+			Refused(ctx, RefusedUnauthenticated, method)
+		}
 		return nil, status.Error(codes.Unauthenticated, "invalid or expired credential / thông tin xác thực không hợp lệ hoặc đã hết hạn")
 	}
+	p.Source = SourceFrom(ctx)
 	return WithPrincipal(ctx, p), nil
 }
 

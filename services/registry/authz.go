@@ -128,14 +128,13 @@ type caller struct {
 func authorize(ctx context.Context, method string) (caller, error) {
 	p, ok := authn.From(ctx)
 	if !ok {
+		authn.Refused(ctx, authn.RefusedUnauthenticated, method)
 		return caller{}, errUnauthenticated
 	}
 	a := permissions[method][p.Role]
-	if a == deny {
-		return caller{}, errForbidden
-	}
-	if a == own && p.Agency == "" {
+	if a == deny || (a == own && p.Agency == "") {
 		// An agency role without an agency can own nothing.
+		authn.Refused(ctx, authn.RefusedForbidden, method)
 		return caller{}, errForbidden
 	}
 	return caller{Principal: p, access: a}, nil
@@ -149,6 +148,7 @@ func (c caller) owns(agency string) bool {
 // requireOwn is owns as an error.
 func (c caller) requireOwn(agency string) error {
 	if !c.owns(agency) {
+		authn.Refused(authn.WithPrincipal(context.Background(), c.Principal), authn.RefusedForbidden, "a resource of another agency")
 		return errForbidden
 	}
 	return nil

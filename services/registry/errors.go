@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -297,6 +298,15 @@ var (
 	errUserExists      = conflict("user_exists", "a user with this name already exists", "tên người dùng đã tồn tại")
 	errLastAdmin       = precondition("last_admin", "this is the last enabled platform admin", "đây là quản trị nền tảng cuối cùng đang hoạt động")
 )
+
+// errLoginBackoff answers a login attempted before the wait that earlier
+// failures from its address or for its user impose (throttle.go).
+func errLoginBackoff(wait time.Duration) *apierr.Error {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return apierr.New(codes.ResourceExhausted, "too_many_login_attempts",
+		fmt.Sprintf("too many failed logins from this address or for this user; try again in %d seconds", secs),
+		fmt.Sprintf("đăng nhập sai quá nhiều lần từ địa chỉ này hoặc cho tài khoản này; hãy thử lại sau %d giây", secs))
+}
 
 func errWeakPassword(field string) *apierr.Error {
 	return apierr.Invalid(field, "weak_password",

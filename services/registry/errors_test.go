@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -125,6 +126,7 @@ var catalogue = map[string]*apierr.Error{
 
 	"errBadLogin":        errBadLogin,
 	"errLoginThrottled":  errLoginThrottled,
+	"errLoginBackoff":    errLoginBackoff(90 * time.Second),
 	"errBadSession":      errBadSession,
 	"errWrongPassword":   errWrongPassword,
 	"errUsername":        errUsername,

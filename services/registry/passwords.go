@@ -20,7 +20,8 @@ const (
 	argonSaltLen = 16
 )
 
-// hashPassword returns a PHC-format argon2id hash.
+// hashPassword returns a PHC-format argon2id hash. Callers check the
+// password policy (checkPasswordPolicy, which bounds the length) first.
 func hashPassword(pw string) string {
 	salt := make([]byte, argonSaltLen)
 	_, _ = rand.Read(salt)
@@ -31,8 +32,12 @@ func hashPassword(pw string) string {
 }
 
 // checkPassword verifies pw against a hash made by hashPassword, with the
-// parameters recorded in the hash.
+// parameters recorded in the hash. A password longer than any the policy
+// admits is refused before hashing: argon2 would read all of it.
 func checkPassword(hash, pw string) bool {
+	if len(pw) > maxPasswordLen {
+		return false
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false

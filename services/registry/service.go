@@ -48,7 +48,7 @@ type Service struct {
 	snapAt  time.Time
 	gateway gatewayServer
 
-	logins loginThrottle
+	logins *loginThrottle
 
 	// publishTimeout bounds the wait for JetStream's acknowledgement of a
 	// change event.
@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 		guard:    guard,
 		metrics:  newMetrics(),
 		auditKey: auditKey,
+		logins:   newLoginThrottle(),
 		keyByID:  map[string]*rsa.PrivateKey{},
 
 		publishTimeout: 3 * time.Second,

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
 	"github.com/lgsp-vn/lgsp/platform/authn"
@@ -97,16 +96,14 @@ func checkUserRole(ctx context.Context, db *sqlstore.DB, q querier, role authn.R
 	return errRole
 }
 
-// sourceOf returns the caller's address: the principal's when
-// authenticated, else what grpc-gateway or the gRPC peer says.
+// sourceOf returns the caller's address as the admin listener's
+// middleware or interceptor established it (authn.SourceFrom: the socket
+// peer, or the X-Forwarded-For client when the peer is a trusted proxy),
+// else the gRPC peer. X-Forwarded-For is never read here: without knowing
+// whether the peer is a trusted proxy, it is whatever the caller wrote.
 func sourceOf(ctx context.Context) string {
-	if p, ok := authn.From(ctx); ok && p.Source != "" {
-		return p.Source
-	}
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("x-forwarded-for"); len(v) > 0 {
-			return strings.TrimSpace(strings.Split(v[0], ",")[0])
-		}
+	if src := authn.SourceFrom(ctx); src != "" {
+		return src
 	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		if h, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
@@ -120,12 +117,22 @@ func sourceOf(ctx context.Context) string {
 // Login checks a username and password and opens a session.
 func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*registryv1.LoginResponse, error) {
 	src := sourceOf(ctx)
-	if s.logins.blocked(req.GetUsername(), s.now()) {
+	name, pw := req.GetUsername(), req.GetPassword()
+	if wait := s.logins.wait(name, src, s.now()); wait > 0 {
 		s.metrics.loginFailures.Inc()
-		s.log.WarnContext(ctx, "admin login refused: too many failures", "username", req.GetUsername(), "source", src)
-		return nil, errLoginThrottled
+		s.log.WarnContext(ctx, "admin login refused: too many failures", "username", truncateID(name), "source", src,
+			"retry_after", wait.Round(time.Second).String())
+		return nil, errLoginBackoff(wait)
 	}
-	u, err := getUser(ctx, s.db, s.db.DB, req.GetUsername())
+	// Sizes are checked before any lookup or hashing: argon2 reads the
+	// whole password.
+	if len(pw) > maxPasswordLen || !reUsername.MatchString(name) {
+		s.metrics.loginFailures.Inc()
+		s.logins.fail("", src, s.now())
+		s.log.WarnContext(ctx, "admin login refused: malformed user name or oversized password", "username", truncateID(name), "source", src)
+		return nil, errBadLogin
+	}
+	u, err := getUser(ctx, s.db, s.db.DB, name)
 	if err != nil && !isNotFound(err) {
 		return nil, s.internalErr(ctx, "login", err)
 	}
@@ -134,11 +141,15 @@ func (s *Service) Login(ctx context.Context, req *registryv1.LoginRequest) (*reg
 	if !known {
 		hash = dummyHash
 	}
-	ok := checkPassword(hash, req.GetPassword())
-	if !known || !ok || u.Disabled || len(req.GetPassword()) > maxPasswordLen {
+	ok := checkPassword(hash, pw)
+	if !known || !ok || u.Disabled {
 		s.metrics.loginFailures.Inc()
-		s.logins.fail(req.GetUsername(), s.now())
-		s.log.WarnContext(ctx, "admin login refused", "username", req.GetUsername(), "source", src,
+		failed := ""
+		if known {
+			failed = u.Username
+		}
+		s.logins.fail(failed, src, s.now())
+		s.log.WarnContext(ctx, "admin login refused", "username", name, "source", src,
 			"known_user", known, "disabled", u.Disabled)
 		return nil, errBadLogin
 	}
@@ -216,7 +227,7 @@ func (s *Service) ChangePassword(ctx context.Context, req *registryv1.ChangePass
 	if err != nil {
 		return nil, s.internalErr(ctx, "change password", err)
 	}
-	if !checkPassword(u.PasswordHash, req.GetCurrentPassword()) {
+	if len(req.GetCurrentPassword()) > maxPasswordLen || !checkPassword(u.PasswordHash, req.GetCurrentPassword()) {
 		return nil, errWrongPassword
 	}
 	hash := hashPassword(req.GetNewPassword())
