@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
 
 // rawExchange writes raw on a new connection to the gateway and reads one
@@ -230,5 +232,59 @@ func TestConnectionsPerAddressCapped(t *testing.T) {
 	resp2, body, _ := h.rawExchange("GET /healthz HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n", 5*time.Second)
 	if resp2.StatusCode != 200 {
 		t.Fatalf("after one closed: %d %s", resp2.StatusCode, body)
+	}
+}
+
+// TestBodyRefusedBeforeReading sends only the headers of requests whose
+// bodies are over a limit: the answer must come without the body being
+// sent, from the global cap, the route's own limit or the missing
+// credential.
+func TestBodyRefusedBeforeReading(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, up.url, nil)
+	h.updateAPI1(&registryv1.Api{MaxBodyBytes: 1000}, "max_body_bytes")
+	tok := "Authorization: Bearer " + h.w.tokens["app1"] + "\r\n"
+	const mb60 = "62914560"
+	cases := []struct {
+		name, raw string
+		status    int
+		code      string
+	}{
+		{"unknown route", "POST /khongco/1.0/x HTTP/1.1\r\nHost: gw\r\nContent-Length: " + mb60 + "\r\n\r\n", 413, "body_too_large"},
+		{"unauthenticated", "POST /apiCSDLDKDN/1.0/doanhnghiep HTTP/1.1\r\nHost: gw\r\nContent-Length: " + mb60 + "\r\n\r\n", 401, "missing_credential"},
+		{"public API over the default", "POST /dmdc/1.0/x HTTP/1.1\r\nHost: gw\r\nContent-Length: " + mb60 + "\r\n\r\n", 413, "body_too_large"},
+		{"the route's own limit", "POST /apiCSDLDKDN/1.0/doanhnghiep HTTP/1.1\r\nHost: gw\r\n" + tok + "Content-Length: 1001\r\n\r\n", 413, "body_too_large"},
+		{"token endpoint", "POST /token HTTP/1.1\r\nHost: gw\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1048576\r\n\r\n", 413, "body_too_large"},
+		{"absolute form", "POST http://gw/khongco/1.0/x HTTP/1.1\r\nHost: gw\r\nContent-Length: " + mb60 + "\r\n\r\n", 413, "body_too_large"},
+	}
+	for _, c := range cases {
+		resp, body, took := h.rawExchange(c.raw, 5*time.Second)
+		if resp.StatusCode != c.status || !strings.Contains(string(body), `"`+c.code+`"`) || took > 2*time.Second {
+			t.Errorf("%s: %d %s after %s, want %d %s at once", c.name, resp.StatusCode, body, took, c.status, c.code)
+		}
+	}
+
+	// Expect: 100-continue over the limit gets the final answer, not 100.
+	resp, _, took := h.rawExchange("POST /khongco/1.0/x HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: "+mb60+"\r\n\r\n", 5*time.Second)
+	if resp.StatusCode != 413 || took > 2*time.Second {
+		t.Errorf("Expect: 100-continue: %d after %s, want 413", resp.StatusCode, took)
+	}
+
+	// A chunked body is read only up to the route's limit.
+	chunk := strings.Repeat("a", 600)
+	resp, body, _ := h.rawExchange("POST /apiCSDLDKDN/1.0/doanhnghiep HTTP/1.1\r\nHost: gw\r\n"+tok+"Transfer-Encoding: chunked\r\n\r\n258\r\n"+chunk+"\r\n258\r\n"+chunk+"\r\n", 5*time.Second)
+	if resp.StatusCode != 413 {
+		t.Errorf("chunked over the route's limit: %d %s", resp.StatusCode, body)
+	}
+	// Within the limit, both pass.
+	resp, body, _ = h.rawExchange("POST /apiCSDLDKDN/1.0/doanhnghiep HTTP/1.1\r\nHost: gw\r\n"+tok+"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n258\r\n"+chunk+"\r\n0\r\n\r\n", 5*time.Second)
+	if resp.StatusCode != 200 {
+		t.Errorf("chunked within the limit: %d %s", resp.StatusCode, body)
+	}
+	if r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", h.w.bearerOf("app1"), strings.Repeat("b", 1000)); r.status != 200 {
+		t.Errorf("body at the limit: %d %s", r.status, r.body)
+	}
+	if n := up.hits.Load(); n != 2 {
+		t.Errorf("upstream hits %d, want 2", n)
 	}
 }

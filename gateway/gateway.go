@@ -177,6 +177,8 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		ReadBufferSize:               cfg.MaxHeaderBytes,
 		WriteBufferSize:              16 << 10,
 		MaxRequestBodySize:           int(cfg.BodyCapBytes),
+		HeaderReceived:               g.headerReceived,
+		ExpectHandler:                g.expectContinue,
 		DisablePreParseMultipartForm: true,
 		CloseOnShutdown:              true,
 		SecureErrorLogMessage:        true,

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -147,8 +148,11 @@ func (g *Gateway) serveReady(ctx *fasthttp.RequestCtx) {
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	id := g.idPrefix + "e" + randomID(4)
 	switch {
-	case err == fasthttp.ErrBodyTooLarge:
-		writeError(ctx, errBodyTooLarge, id)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		// The refusal bodyLimit chose: 413, or 401 for a request that
+		// presents no credential to an API that needs one.
+		_, refusal := g.bodyLimit(&ctx.Request.Header)
+		writeError(ctx, refusal, id)
 	case strings.Contains(err.Error(), "small read buffer") || strings.Contains(err.Error(), "too big"):
 		writeError(ctx, errHeaderTooLarge, id)
 	default:
