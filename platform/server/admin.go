@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
 )
 
 // Listener is an HTTP listener with graceful shutdown.
@@ -40,7 +43,16 @@ type ListenerOptions struct {
 	// TLSCert and TLSKey enable TLS.
 	TLSCert, TLSKey string
 	Log             *slog.Logger
+	// MaxBodyBytes bounds the body of every request that is not gRPC: 0
+	// means DefaultMaxBodyBytes, a negative value no limit.
+	MaxBodyBytes int64
 }
+
+// DefaultMaxBodyBytes bounds request bodies on a listener, so that a
+// public endpoint (the admin login) cannot be fed without limit. The
+// largest legitimate body is an API's OpenAPI document, which the registry
+// takes up to 2 MiB, escaped inside JSON.
+const DefaultMaxBodyBytes = 4 << 20
 
 // NewListener binds the address now, so that a port conflict fails at start
 // with a clear message, and returns a listener ready to Serve.
@@ -52,6 +64,13 @@ func NewListener(o ListenerOptions) (*Listener, error) {
 	h := o.Handler
 	if o.GRPC != nil {
 		h = grpcOrHTTP(o.GRPC, o.Handler)
+	}
+	maxBody := o.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	if maxBody > 0 {
+		h = limitBody(maxBody, h)
 	}
 	h = requestID(h)
 	srv := &http.Server{
@@ -116,6 +135,35 @@ func grpcOrHTTP(g *grpc.Server, h http.Handler) http.Handler {
 			return
 		}
 		h.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses request bodies over max: at once, without reading
+// them, when Content-Length announces one, and when reading passes max
+// otherwise (http.MaxBytesReader, which also closes the connection). gRPC
+// keeps its own per-message limit.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			_ = json.NewEncoder(w).Encode(apierr.Body{
+				Code:      "body_too_large",
+				Message:   fmt.Sprintf("the request body exceeds %d bytes", max),
+				MessageVI: fmt.Sprintf("nội dung yêu cầu vượt quá %d byte", max),
+				RequestID: w.Header().Get("X-Request-Id"),
+			})
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
