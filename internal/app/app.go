@@ -374,10 +374,13 @@ func (a *App) mount(ctx context.Context) error {
 			publicREST = append(publicREST, p.IsPublicREST)
 		}
 	}
+	// Validate has checked the list.
+	proxies, _ := authn.ParseProxies(a.cfg.TrustedProxies)
+	trusted := authn.WithTrustedProxies(proxies)
 	g := grpc.NewServer(
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
-		grpc.ChainUnaryInterceptor(authn.UnaryInterceptor(authr, public)),
-		grpc.ChainStreamInterceptor(authn.StreamInterceptor(authr, public)),
+		grpc.ChainUnaryInterceptor(authn.UnaryInterceptor(authr, public, trusted)),
+		grpc.ChainStreamInterceptor(authn.StreamInterceptor(authr, public, trusted)),
 	)
 	rest := runtime.NewServeMux(
 		runtime.WithErrorHandler(apierr.GatewayErrorHandler),
@@ -390,7 +393,7 @@ func (a *App) mount(ctx context.Context) error {
 		}),
 	)
 	protected := http.NewServeMux()
-	protected.Handle("GET /metrics", a.tel.Handler())
+	protected.Handle("GET /metrics", metricsReaders(a.tel.Handler()))
 	for _, n := range a.instances {
 		if s, ok := n.inst.(service.GRPCService); ok {
 			s.RegisterGRPC(g)
@@ -421,7 +424,7 @@ func (a *App) mount(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", server.LiveHandler())
 	mux.Handle("GET /readyz", a.health.ReadyHandler())
-	auth := authn.Middleware(authr, isPublic, apierr.WriteJSON)(protected)
+	auth := authn.Middleware(authr, isPublic, apierr.WriteJSON, trusted)(protected)
 	mux.Handle("/", auth)
 	if a.cfg.MetricsToken != "" {
 		metrics, token := a.tel.Handler(), []byte(a.cfg.MetricsToken)
@@ -522,6 +525,23 @@ func writeFile(path, body string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(body), 0o600)
+}
+
+// metricsReaders lets platform admins, auditors and other LGSP processes
+// (the internal token) read /metrics; the scraper's token is checked
+// before authentication. Agency users may not: the series name every
+// agency's APIs.
+func metricsReaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := authn.From(r.Context())
+		switch p.Role {
+		case authn.RolePlatformAdmin, authn.RoleAuditor, authn.RoleService:
+			h.ServeHTTP(w, r)
+		default:
+			authn.Refused(r.Context(), authn.RefusedForbidden, r.Method+" "+r.URL.Path)
+			apierr.WriteJSON(w, r, apierr.ErrForbidden)
+		}
+	})
 }
 
 // denyAll authenticates nobody.

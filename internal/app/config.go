@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/config"
 )
 
@@ -24,6 +25,8 @@ type Process struct {
 	RegistryTLS   bool   `yaml:"registry_tls" env:"LGSP_REGISTRY_TLS" check:"any" help:"call the registry over TLS"`
 	AdminTLSCert  string `yaml:"admin_tls_cert" env:"LGSP_ADMIN_TLS_CERT" check:"any" help:"PEM certificate: serve the admin listener over TLS (with admin_tls_key)"`
 	AdminTLSKey   string `yaml:"admin_tls_key" env:"LGSP_ADMIN_TLS_KEY" check:"any" help:"PEM private key of admin_tls_cert"`
+	// Empty trusts nobody: the caller's address is the socket peer.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"LGSP_TRUSTED_PROXIES" check:"custom" help:"CIDRs or addresses of the reverse proxies in front of the admin listener, whose X-Forwarded-For gives the caller's address (logins, audit log); empty believes no X-Forwarded-For"`
 
 	LogLevel     string `yaml:"log_level" env:"LGSP_LOG_LEVEL" check:"oneof=debug|info|warn|error" help:"least severe log level written"`
 	LogFormat    string `yaml:"log_format" env:"LGSP_LOG_FORMAT" check:"oneof=json|text" help:"json (one object a line, for journald and collectors) or text (dev mode default)"`
@@ -117,6 +120,9 @@ func LoadConfig(o LoadOptions) (*Config, config.Result, error) {
 func (c *Config) Validate(dev bool, services []string) error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return &config.Invalid{Setting: "LGSP_DATABASE_URL", Reason: "want sqlite:/path/to/file.db or postgres://user:pass@host/db"}
+	}
+	if _, err := authn.ParseProxies(c.TrustedProxies); err != nil {
+		return &config.Invalid{Setting: "LGSP_TRUSTED_PROXIES", Reason: err.Error()}
 	}
 	if (c.AdminTLSCert == "") != (c.AdminTLSKey == "") {
 		return &config.Invalid{Setting: "LGSP_ADMIN_TLS_CERT", Reason: "LGSP_ADMIN_TLS_CERT and LGSP_ADMIN_TLS_KEY go together"}

@@ -16,6 +16,7 @@ import (
 var customBad = map[string]string{
 	"LGSP_NATS_URL":                  "", // checked by mode, see TestServeNeedsSettings
 	"LGSP_DATABASE_URL":              "mysql://x",
+	"LGSP_TRUSTED_PROXIES":           "10.0.0.0/33",
 	"LGSP_MASTER_KEY":                "not-base64",
 	"LGSP_TOKEN_ISSUER":              " ",
 	"LGSP_TOKEN_AUDIENCE":            " ",

@@ -25,10 +25,12 @@ func reportScope(ctx context.Context) (scope, error) {
 		return scope{all: true}, nil
 	case authn.RoleAgencyPublisher, authn.RoleAgencyDeveloper:
 		if p.Agency == "" {
+			authn.Refused(ctx, authn.RefusedForbidden, "metering report")
 			return scope{}, errForbidden
 		}
 		return scope{agency: p.Agency}, nil
 	}
+	authn.Refused(ctx, authn.RefusedForbidden, "metering report")
 	return scope{}, errForbidden
 }
 
