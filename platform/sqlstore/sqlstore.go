@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -87,6 +88,9 @@ type DB struct {
 //	                             settings (search_path=...) may be added to the
 //	                             query
 //
+// A SQLite database's folder is created with mode 0700, and the database
+// file and its -wal and -shm files are private to their owner (0600).
+//
 // SQLite connections run in WAL mode with foreign_keys=on, synchronous=NORMAL
 // and a busy timeout, and transactions begin IMMEDIATE (they take the write
 // lock up front, so two writers never deadlock upgrading a read lock).
@@ -138,9 +142,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 				EnvURL, redact("sqlite:"+path), acceptedForms)
 		}
 		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("sqlstore: create directory for SQLite database: %w", err)
 			}
+		}
+		if err := privateFiles(path); err != nil {
+			return nil, fmt.Errorf("sqlstore: SQLite database file: %w", err)
 		}
 		// A file: URI keeps unusual characters in the path intact.
 		u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath()}
@@ -179,6 +186,36 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// privateFiles creates the SQLite database file with mode 0600 when it
+// does not exist, and takes group and other permissions away from an
+// existing one and from its -wal, -shm and -journal files. SQLite creates
+// those companions with the database file's permissions, so they are 0600
+// too. The files hold password and secret hashes, sealed secrets and the
+// audit log. A permission that cannot be changed (a file of another owner)
+// is logged, not fatal: the database may still be usable.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	_ = f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&0o700); err != nil {
+				slog.Default().Warn("sqlstore: cannot make a SQLite file private to its owner", "file", p, "mode", perm.String(), "err", err)
+			}
+		}
+	}
+	return nil
 }
 
 // sqliteParams returns the modernc.org/sqlite DSN parameters applied to every
