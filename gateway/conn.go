@@ -86,5 +86,5 @@ type lfGuardTLS struct {
 	tc *tls.Conn
 }
 
-func (c *lfGuardTLS) Handshake() error                    { return c.tc.Handshake() }
+func (c *lfGuardTLS) Handshake() error                     { return c.tc.Handshake() }
 func (c *lfGuardTLS) ConnectionState() tls.ConnectionState { return c.tc.ConnectionState() }

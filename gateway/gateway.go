@@ -52,6 +52,9 @@ type Gateway struct {
 	refusedLogs *logEvery
 	// tokenFetchLogs bounds the lines of failing upstream token requests.
 	tokenFetchLogs *logEvery
+	// throttle and tokenLogs guard /token against secret guessing.
+	throttle  *tokenThrottle
+	tokenLogs *logEvery
 
 	quota      sync.Map // subscription id → *quotaEntry (exhausted ones only)
 	quotaCount atomic.Int64
@@ -136,6 +139,8 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 	g.guard = guard
 	g.refusedLogs = newLogEvery(10 * time.Second)
 	g.tokenFetchLogs = newLogEvery(10 * time.Second)
+	g.throttle = newTokenThrottle()
+	g.tokenLogs = newLogEvery(10 * time.Second)
 	g.instance = cfg.InstanceID
 	if g.instance == "" {
 		g.instance = "gw" + randomID(6)

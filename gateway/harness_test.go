@@ -158,9 +158,11 @@ type countingRegistry struct {
 	Registry
 	fetches     atomic.Int64
 	tokenSource atomic.Value // string
+	tokenCalls  atomic.Int64
 }
 
 func (c *countingRegistry) IssueToken(ctx context.Context, req *registryv1.IssueTokenRequest) (*registryv1.IssueTokenResponse, error) {
+	c.tokenCalls.Add(1)
 	c.tokenSource.Store(req.GetSourceAddress())
 	return c.Registry.IssueToken(ctx, req)
 }

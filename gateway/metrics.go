@@ -22,6 +22,9 @@ type metrics struct {
 	meterPending     prometheus.Gauge
 	revision         prometheus.Gauge
 	reloads          *prometheus.CounterVec // result
+	tokenFailures    *prometheus.CounterVec // reason
+	tokenInvalid     prometheus.Counter
+	tokenThrottled   prometheus.Counter
 
 	mu     sync.Mutex
 	routes map[string]*routeMetrics
@@ -77,10 +80,15 @@ func getMetrics() *metrics {
 			reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "lgsp_gateway_reloads_total", Help: "Registry snapshot fetches, by result (applied, not_modified, error).",
 			}, []string{"result"}),
+			tokenFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "lgsp_gateway_token_failures_total", Help: "Token requests refused at /token, by reason (invalid_client: unknown client or wrong secret; throttled: refused after too many of those).",
+			}, []string{"reason"}),
 			routes: map[string]*routeMetrics{},
 		}
+		m.tokenInvalid = m.tokenFailures.WithLabelValues("invalid_client")
+		m.tokenThrottled = m.tokenFailures.WithLabelValues("throttled")
 		m.meterDroppedFull = m.meterDropped.WithLabelValues("buffer_full")
-		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.revision, m.reloads} {
+		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.revision, m.reloads, m.tokenFailures} {
 			if err := prometheus.DefaultRegisterer.Register(c); err != nil {
 				// Registered already by someone else under the same name:
 				// keep ours unregistered rather than fail.

@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,17 +49,31 @@ func (g *Gateway) serveToken(ctx *fasthttp.RequestCtx) {
 		oauthError(ctx, 401, "invalid_client", "client authentication is required (HTTP Basic or client_id and client_secret)", "cần xác thực ứng dụng (HTTP Basic hoặc client_id và client_secret)")
 		return
 	}
+	src, now := g.clientAddr(ctx), g.now()
+	if wait := g.throttle.wait(id, src, now); wait > 0 {
+		secs := int64((wait + time.Second - 1) / time.Second)
+		g.metrics.tokenThrottled.Inc()
+		g.logTokenFailure(id, src, "throttled")
+		ctx.Response.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+		oauthError(ctx, 429, "slow_down",
+			fmt.Sprintf("too many failed attempts for this client from this address; retry in %d seconds", secs),
+			fmt.Sprintf("xác thực sai quá nhiều lần cho ứng dụng này từ địa chỉ này; hãy thử lại sau %d giây", secs))
+		return
+	}
 	rctx, cancel := context.WithTimeout(context.Background(), g.cfg.RegistryTimeout)
 	defer cancel()
 	resp, err := g.reg.IssueToken(rctx, &registryv1.IssueTokenRequest{
 		ClientId:      id,
 		ClientSecret:  secret,
 		Scope:         string(form.Peek("scope")),
-		SourceAddress: g.clientAddr(ctx).String(),
+		SourceAddress: src.String(),
 	})
 	if err != nil {
 		switch status.Code(err) {
 		case codes.Unauthenticated, codes.PermissionDenied, codes.NotFound:
+			g.throttle.fail(id, src, now)
+			g.metrics.tokenInvalid.Inc()
+			g.logTokenFailure(id, src, "invalid_client")
 			if viaBasic {
 				ctx.Response.Header.Set("WWW-Authenticate", `Basic realm="lgsp"`)
 			}
@@ -73,6 +90,7 @@ func (g *Gateway) serveToken(ctx *fasthttp.RequestCtx) {
 		}
 		return
 	}
+	g.throttle.succeed(id, src)
 	typ := resp.GetTokenType()
 	if typ == "" {
 		typ = "Bearer"
@@ -85,6 +103,19 @@ func (g *Gateway) serveToken(ctx *fasthttp.RequestCtx) {
 	}{resp.GetAccessToken(), resp.GetScope(), typ, resp.GetExpiresIn()})
 	ctx.SetContentType("application/json")
 	ctx.SetBody(body)
+}
+
+// logTokenFailure reports refused token requests, one line per interval
+// whatever their number (each is counted in lgsp_gateway_token_failures_total;
+// the registry logs the ones it refuses).
+func (g *Gateway) logTokenFailure(clientID string, src netip.Addr, reason string) {
+	if ok, held := g.tokenLogs.allow(time.Now()); ok {
+		if len(clientID) > 64 {
+			clientID = clientID[:64]
+		}
+		g.log.Warn("token request refused", "reason", reason, "client_id", clientID, "source", src.String(),
+			"similar_refusals_not_logged", held)
+	}
 }
 
 // basicAuth reads RFC 6749 §2.3.1 client credentials from HTTP Basic (each
