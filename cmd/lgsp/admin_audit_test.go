@@ -87,8 +87,8 @@ func rewriteUnkeyed(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	type row struct {
-		seq, at                                                    int64
-		actor, role, action, kind, id, before, after, source, hash string
+		seq, at                                              int64
+		actor, role, action, kind, id, before, after, source string
 	}
 	var all []row
 	for rows.Next() {

@@ -316,8 +316,7 @@ func TestAuditChainNoDowngrade(t *testing.T) {
 		e.fixture(t)
 		ctx := context.Background()
 		n := must(VerifyChain(ctx, db, e.s.auditKey))(t).Entries
-		var last auditRow
-		last = must(scanAudit(db.QueryRowContext(ctx, db.Rebind(`SELECT `+auditColumns+` FROM registry_audit_log WHERE seq = ?`), n)))(t)
+		last := must(scanAudit(db.QueryRowContext(ctx, db.Rebind(`SELECT `+auditColumns+` FROM registry_audit_log WHERE seq = ?`), n)))(t)
 		last.Actor = "mallory"
 		last.Hash = last.computeHash()
 		must(db.ExecContext(ctx, db.Rebind(`UPDATE registry_audit_log SET actor = ?, hash = ? WHERE seq = ?`), last.Actor, last.Hash, n))(t)
