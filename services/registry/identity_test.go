@@ -318,6 +318,8 @@ func TestTextFieldsRefuseUnsafeCharacters(t *testing.T) {
 		f := e.fixture(t)
 		sub := must(e.s.CreateSubscription(adminCtx(), &registryv1.CreateSubscriptionRequest{ApplicationId: f.appB.GetId(), ApiId: f.publicAPI.GetId(), Tier: "Gold"}))(t).GetSubscription()
 		apiWith := func(mod func(a *registryv1.Api)) *registryv1.CreateApiRequest { return apiReq(f.a, mod) }
+		must(e.s.CreateUser(adminCtx(), &registryv1.CreateUserRequest{User: &registryv1.User{Username: "auditor1", DisplayName: "Thanh tra Sở",
+			Role: registryv1.UserRole_USER_ROLE_AUDITOR}, Password: "a-long-password-1"}))(t)
 		for _, bad := range []string{"Sở Tư pháp\x00", "Sở\x1b]0;pwned\x07", "Sở \u202eTư pháp", "Sở\u200bTư pháp", "Sở\u2066Tư\u2069"} {
 			for field, call := range map[string]func() error{
 				"agency.name": func() error {
@@ -351,6 +353,13 @@ func TestTextFieldsRefuseUnsafeCharacters(t *testing.T) {
 				},
 				"application.name": func() error {
 					return ignore(e.s.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{Name: bad, AgencyCode: f.a}}))
+				},
+				"user.display_name": func() error {
+					return ignore(e.s.CreateUser(adminCtx(), &registryv1.CreateUserRequest{User: &registryv1.User{Username: "auditor2", DisplayName: bad,
+						Role: registryv1.UserRole_USER_ROLE_AUDITOR}, Password: "a-long-password-1"}))
+				},
+				"user.display_name/update": func() error {
+					return ignore(e.s.UpdateUser(adminCtx(), &registryv1.UpdateUserRequest{User: &registryv1.User{Username: "auditor1", DisplayName: bad}, UpdateMask: mask("display_name")}))
 				},
 				"application.name/update": func() error {
 					return ignore(e.s.UpdateApplication(adminCtx(), &registryv1.UpdateApplicationRequest{Application: &registryv1.Application{Id: f.appA.GetId(), Name: bad}, UpdateMask: mask("name")}))

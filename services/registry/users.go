@@ -361,6 +361,9 @@ func (s *Service) CreateUser(ctx context.Context, req *registryv1.CreateUserRequ
 	if len([]rune(in.GetDisplayName())) > maxNameLen {
 		return nil, errDisplayName
 	}
+	if err := checkText("user.display_name", strings.TrimSpace(in.GetDisplayName()), ruleName); err != nil {
+		return nil, err
+	}
 	role := roleFromProto(in.GetRole())
 	if role == "" {
 		return nil, errRole
@@ -459,6 +462,9 @@ func (s *Service) UpdateUser(ctx context.Context, req *registryv1.UpdateUserRequ
 		if paths["display_name"] {
 			if len([]rune(in.GetDisplayName())) > maxNameLen {
 				return errDisplayName
+			}
+			if err := checkText("user.display_name", strings.TrimSpace(in.GetDisplayName()), ruleName); err != nil {
+				return err
 			}
 			out.DisplayName = strings.TrimSpace(in.GetDisplayName())
 		}
