@@ -44,6 +44,7 @@ type Gateway struct {
 
 	jwtCache *jwtCache
 	signed   *signedheader.Verifier
+	replay   *sharedReplay
 
 	// guard is LGSP_GATEWAY_UPSTREAM_ALLOW: every upstream connection
 	// (APIs and their token endpoints) is checked against it when dialled.
@@ -158,8 +159,9 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		},
 		Window: cfg.SignedHeaderWindow,
 		Now:    func() time.Time { return g.now() },
-		Replay: signedheader.NewReplayCache(cfg.ReplayCacheSize),
 	}
+	g.replay = newSharedReplay(signedheader.NewReplayCache(cfg.ReplayCacheSize), g.instance, g.log, g.metrics)
+	g.signed.Replay = g.replay
 	m, err := newMeter(&g.cfg, bus, g.instance, g.log, g.metrics)
 	if err != nil {
 		return nil, err
@@ -238,7 +240,8 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if err := g.Reload(bg); err != nil {
 		g.log.Warn("initial registry snapshot failed; retrying in the background", "err", err)
 	}
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); g.declareReplayBucket(bg) }()
 	go func() { defer wg.Done(); g.reloadLoop(bg) }()
 	go func() { defer wg.Done(); g.watchQuota(bg) }()
 	go func() { defer wg.Done(); g.watchTracing(bg) }()

@@ -25,6 +25,7 @@ type metrics struct {
 	tokenFailures    *prometheus.CounterVec // reason
 	tokenInvalid     prometheus.Counter
 	tokenThrottled   prometheus.Counter
+	replayChecks     *prometheus.CounterVec // result
 
 	mu     sync.Mutex
 	routes map[string]*routeMetrics
@@ -83,12 +84,15 @@ func getMetrics() *metrics {
 			tokenFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "lgsp_gateway_token_failures_total", Help: "Token requests refused at /token, by reason (invalid_client: unknown client or wrong secret; throttled: refused after too many of those).",
 			}, []string{"reason"}),
+			replayChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "lgsp_gateway_signed_replay_checks_total", Help: "Signed-header replay checks, by result (fresh, replayed_local, replayed_shared: refused as replays; local_only: NATS did not answer and only this gateway's memory was checked).",
+			}, []string{"result"}),
 			routes: map[string]*routeMetrics{},
 		}
 		m.tokenInvalid = m.tokenFailures.WithLabelValues("invalid_client")
 		m.tokenThrottled = m.tokenFailures.WithLabelValues("throttled")
 		m.meterDroppedFull = m.meterDropped.WithLabelValues("buffer_full")
-		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.revision, m.reloads, m.tokenFailures} {
+		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.revision, m.reloads, m.tokenFailures, m.replayChecks} {
 			if err := prometheus.DefaultRegisterer.Register(c); err != nil {
 				// Registered already by someone else under the same name:
 				// keep ours unregistered rather than fail.

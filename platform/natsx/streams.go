@@ -25,6 +25,12 @@ const (
 	// Quota state per subscription; value lgsp.metering.v1.QuotaState.
 	// Owner: metering.
 	QuotaBucket = "LGSP_QUOTA"
+
+	// Signed-header signatures the gateways have accepted, so that a
+	// captured request is refused by every gateway, also after a restart;
+	// key: hex SHA-256 of the system id and the signature, value: the
+	// accepting gateway's instance id. Owner: gateway.
+	ReplayBucket = "LGSP_SIGNED_REPLAY"
 )
 
 // StreamOptions tunes the platform's streams for the deployment.
@@ -95,6 +101,50 @@ func EnsureQuotaBucket(ctx context.Context, js jetstream.JetStream, o StreamOpti
 		return js.KeyValue(ctx, QuotaBucket)
 	}
 	return kv, err
+}
+
+// EnsureReplayBucket declares the signed-header replay bucket, whose keys
+// live ttl: the gateway passes the whole time a signature stays acceptable.
+// An existing bucket keeps a longer TTL and never loses replicas, so
+// gateways configured with different windows all stay covered.
+func EnsureReplayBucket(ctx context.Context, js jetstream.JetStream, o StreamOptions, ttl time.Duration) (jetstream.KeyValue, error) {
+	cfg := jetstream.KeyValueConfig{
+		Bucket:      ReplayBucket,
+		Description: "Signed-header signatures accepted by the gateways, kept while they could be replayed",
+		History:     1,
+		TTL:         ttl,
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+	}
+	kv, err := js.KeyValue(ctx, ReplayBucket)
+	switch {
+	case err == nil:
+		st, err := kv.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("replay bucket: %w", err)
+		}
+		if st.TTL() >= ttl {
+			return kv, nil
+		}
+		if info, ok := st.(*jetstream.KeyValueBucketStatus); ok && info.StreamInfo().Config.Replicas > cfg.Replicas {
+			cfg.Replicas = info.StreamInfo().Config.Replicas
+		}
+		kv, err = js.UpdateKeyValue(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("replay bucket: %w", err)
+		}
+		return kv, nil
+	case !errors.Is(err, jetstream.ErrBucketNotFound):
+		return nil, fmt.Errorf("replay bucket: %w", err)
+	}
+	kv, err = js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		return js.KeyValue(ctx, ReplayBucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("replay bucket: %w", err)
+	}
+	return kv, nil
 }
 
 // ensureStream creates the stream or updates it to cfg. An existing stream

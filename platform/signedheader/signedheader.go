@@ -68,7 +68,15 @@ type Verifier struct {
 	Now func() time.Time
 	// Replay remembers signatures already accepted; nil disables the replay
 	// check (the timestamp window still applies).
-	Replay *ReplayCache
+	Replay Replay
+}
+
+// Replay remembers accepted signatures. *ReplayCache is one, in memory; a
+// caller may share the memory between processes.
+type Replay interface {
+	// Seen reports whether key was already recorded and is not expired;
+	// if not, it records key until expiry.
+	Seen(key string, expiry, now time.Time) bool
 }
 
 // Result is what a verified request proved.
