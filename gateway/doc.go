@@ -13,8 +13,16 @@
 //
 // The routing table is built once per registry snapshot and swapped with an
 // atomic pointer, so a reload never blocks or drops a request in flight. The
-// request path takes no lock except inside the JWT verification cache and the
-// circuit breaker of the chosen endpoint.
+// request path takes no lock except inside the JWT verification cache, the
+// circuit breaker of the chosen endpoint and, for signed headers, the replay
+// memory (which also asks JetStream, so that every gateway refuses a replay).
+//
+// What is refused at the edge, before anything is forwarded, is listed in
+// docs/security.md: bodies over the route's limit (decided from the headers,
+// before the body is read), paths that decode to dot segments, HTTP versions
+// other than 1.1 and 1.0, upstream addresses outside
+// LGSP_GATEWAY_UPSTREAM_ALLOW when dialling, and headers only the gateway
+// may set.
 //
 // The public listener also serves the OAuth2 token endpoint (/token and
 // /oauth2/token, delegated to the registry), the JWKS
@@ -22,13 +30,16 @@
 // before API routes, so no API can shadow them.
 //
 // Where things are: proxy.go is the request flow and the upstream call with
-// its retries; admit.go routing, lifecycle, subscription, rate limit and
-// quota; auth.go the consumer's credentials (jwt.go the access tokens);
+// its retries; admit.go routing, path checks, lifecycle, subscription, rate
+// limit and quota; bodylimit.go the body limit chosen from the headers;
+// conn.go the connection guard; auth.go the consumer's credentials (jwt.go
+// the access tokens, replay.go the shared signed-header replay check);
+// token.go the token endpoint and tokenthrottle.go its failure limiter;
 // headers.go header hygiene and request ids; forwarded.go the client
 // address; upstreamauth.go the upstream's credentials; upstream.go
-// endpoints, balancing and circuit breaking; tracing.go, accesslog.go,
-// metering.go and metrics.go what is observed; table.go and gateway.go the
-// routing table and its reloads.
+// endpoints, balancing, circuit breaking and the guarded dialler;
+// tracing.go, accesslog.go, metering.go, metrics.go and loglimit.go what is
+// observed; table.go and gateway.go the routing table and its reloads.
 //
 // The server and upstream client are fasthttp: on a 2-core machine
 // net/http's ReverseProxy reached about a third of nginx's throughput, a
