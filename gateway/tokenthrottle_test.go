@@ -65,13 +65,12 @@ func TestTokenThrottle(t *testing.T) {
 		}
 	}
 	calls := h.counts.tokenCalls.Load()
-	st, hdr := post(id, "wrong")
-	if st != 401 {
+	if st, _ := post(id, "wrong"); st != 401 {
 		t.Fatalf("first failure past the free ones: %d", st)
 	}
 	// Now refused for throttleBase, even with the right secret, without
 	// the registry being asked.
-	st, hdr = post(id, secret)
+	st, hdr := post(id, secret)
 	if st != 429 || hdr.Get("Retry-After") == "" {
 		t.Fatalf("during the wait: %d Retry-After %q", st, hdr.Get("Retry-After"))
 	}
