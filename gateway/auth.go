@@ -12,7 +12,9 @@ import (
 )
 
 // authenticate finds the application behind the credential the request
-// presents, among the methods the API enables.
+// presents, among the methods the API enables. presentsCredential
+// (bodylimit.go) must know every credential header read here: a request
+// without any gets no body read.
 func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, now int64) (*application, *gwError) {
 	h := &ctx.Request.Header
 	presented := false
