@@ -59,8 +59,12 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 		presented = true
 		if rt.auth&authMTLS != 0 {
 			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			app := t.certs[hex.EncodeToString(sum[:])]
+			fp := hex.EncodeToString(sum[:])
+			app := t.certs[fp]
 			if app == nil {
+				if _, revoked := t.revoked["cert:"+fp]; revoked {
+					return nil, errCredentialRevoked
+				}
 				return nil, errInvalidCert
 			}
 			return app, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/valyala/fasthttp"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
@@ -320,6 +321,18 @@ func TestMTLSAuthentication(t *testing.T) {
 		t.Fatalf("api key over TLS: %d", r.status)
 	}
 	h.expectError(h.do("GET", "/mtls/1.0/x", h.w.apiKey(), ""), 401, "auth_method_not_allowed")
+
+	// A certificate cleared from its application is revoked, answered as
+	// any revoked credential is.
+	if _, err := h.reg.Service.UpdateApplication(h.reg.Admin(), &registryv1.UpdateApplicationRequest{
+		Application: &registryv1.Application{Id: h.w.app1.GetId(), CertFingerprint: ""},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"cert_fingerprint"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.reload()
+	withCert(&clientCert)
+	h.expectError(h.do("GET", "/mtls/1.0/x", nil, ""), 401, "credential_revoked")
 }
 
 func TestConfig(t *testing.T) {

@@ -501,6 +501,12 @@ func (b *builder) carryRevoked(t *table) {
 			t.revoked["key:"+hex.EncodeToString(h[:])] = struct{}{}
 		}
 	}
+	// A client certificate cleared from its application is revoked too.
+	for fp := range b.prev.certs {
+		if _, still := t.certs[fp]; !still && len(t.revoked) < maxRevoked {
+			t.revoked["cert:"+fp] = struct{}{}
+		}
+	}
 	// A credential that came back is no longer revoked.
 	for id := range t.creds {
 		delete(t.revoked, "cid:"+id)
@@ -510,5 +516,8 @@ func (b *builder) carryRevoked(t *table) {
 	}
 	for id := range t.systems {
 		delete(t.revoked, "sys:"+id)
+	}
+	for fp := range t.certs {
+		delete(t.revoked, "cert:"+fp)
 	}
 }

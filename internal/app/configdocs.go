@@ -41,7 +41,7 @@ metering:
   edited and passed back with ` + "`--config`" + `; ` + "`lgsp config print --dev`" + ` shows what ` + "`lgsp dev`" + ` uses.
 - Defaults below are those of ` + "`lgsp serve`" + `. ` + "`lgsp dev`" + ` differs only in: listeners on loopback
   (` + "`127.0.0.1:8080`, `127.0.0.1:8081`" + `), text logs, simulators and demo data on, and loopback
-  added to ` + "`registry.upstream_allow`" + `.
+  added to ` + "`registry.upstream_allow`" + ` and ` + "`gateway.upstream_allow`" + `.
 - Secrets (marked ` + "`(none)`" + ` below) are never printed; set them in the environment (systemd
   ` + "`EnvironmentFile`" + `, a Kubernetes Secret) or in a file readable by the service user only.
 `)

@@ -244,7 +244,7 @@ func TestRefusalsCountedAndLogged(t *testing.T) {
 	buf := captureLog(t)
 	// A fresh limiter: earlier tests spent this second's lines.
 	prev := refusals
-	refusals = &refusalLog{perSecond: refusalLinesPerSecond, now: time.Now}
+	refusals = newRefusalLog(refusalLinesPerSecond, time.Now)
 	t.Cleanup(func() { refusals = prev })
 	before := testutil.ToFloat64(refusedTotal.WithLabelValues(RefusedUnauthenticated))
 	beforeCSRF := testutil.ToFloat64(refusedTotal.WithLabelValues(RefusedCrossOrigin))
@@ -296,7 +296,7 @@ func TestRefusalsCountedAndLogged(t *testing.T) {
 	var logBuf syncBuffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
-	l := &refusalLog{perSecond: 10, now: func() time.Time { return now }}
+	l := newRefusalLog(10, func() time.Time { return now })
 	for range 25 {
 		l.record(context.Background(), log, RefusedForbidden, "GET /metrics")
 	}

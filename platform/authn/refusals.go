@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lgsp-vn/lgsp/platform/logging"
 )
 
 // Reasons an admin call is refused, the reason label of
@@ -50,36 +51,18 @@ var refusedTotal = func() *prometheus.CounterVec {
 // left out is given on the next line written.
 const refusalLinesPerSecond = 10
 
-// refusalLog writes at most perSecond lines in each second.
+// refusalLog writes at most a bounded number of refusal lines a second.
 type refusalLog struct {
-	perSecond int
-	now       func() time.Time
-
-	mu         sync.Mutex
-	window     time.Time
-	written    int
-	suppressed int64
+	lines logging.Limiter
 }
 
-var refusals = &refusalLog{perSecond: refusalLinesPerSecond, now: time.Now}
+var refusals = newRefusalLog(refusalLinesPerSecond, time.Now)
 
-// allow reports whether a line may be written now and, if so, how many
-// were left out since the last one written.
-func (l *refusalLog) allow() (ok bool, suppressed int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if now.Sub(l.window) >= time.Second {
-		l.window, l.written = now, 0
-	}
-	if l.written >= l.perSecond {
-		l.suppressed++
-		return false, 0
-	}
-	l.written++
-	suppressed, l.suppressed = l.suppressed, 0
-	return true, suppressed
+func newRefusalLog(perSecond int, now func() time.Time) *refusalLog {
+	return &refusalLog{lines: logging.Limiter{PerSecond: perSecond, Now: now}}
 }
+
+func (l *refusalLog) allow() (ok bool, suppressed int64) { return l.lines.Allow() }
 
 func (l *refusalLog) record(ctx context.Context, log *slog.Logger, reason, call string) {
 	refusedTotal.WithLabelValues(reason).Inc()

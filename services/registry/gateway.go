@@ -313,9 +313,12 @@ func (s *Service) issueToken(ctx context.Context, req *registryv1.IssueTokenRequ
 	clientID, secret := req.GetClientId(), req.GetClientSecret()
 	fail := func(reason string) error {
 		s.metrics.tokenFailures.WithLabelValues(reason).Inc()
-		// The client id is an identifier, not a secret; the secret is never logged.
-		s.log.WarnContext(ctx, "token request refused", "client_id", truncateID(clientID), "reason", reason,
-			"source", req.GetSourceAddress())
+		// The client id is an identifier, not a secret; the secret is never
+		// logged. Lines are bounded: a guessing client must not fill the disk.
+		if ok, suppressed := s.tokenRefusals.Allow(); ok {
+			s.log.WarnContext(ctx, "token request refused", "client_id", truncateID(clientID), "reason", reason,
+				"source", req.GetSourceAddress(), "refusals_not_logged", suppressed)
+		}
 		return ErrInvalidClient
 	}
 	refuse := func(reason string) error {

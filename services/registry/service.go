@@ -13,6 +13,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 
+	"github.com/lgsp-vn/lgsp/platform/logging"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
@@ -49,6 +50,8 @@ type Service struct {
 	gateway gatewayServer
 
 	logins *loginThrottle
+	// tokenRefusals bounds the log lines of refused token requests.
+	tokenRefusals logging.Limiter
 
 	// publishTimeout bounds the wait for JetStream's acknowledgement of a
 	// change event.
@@ -97,6 +100,8 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *
 		auditKey: auditKey,
 		logins:   newLoginThrottle(),
 		keyByID:  map[string]*rsa.PrivateKey{},
+
+		tokenRefusals: logging.Limiter{PerSecond: 10},
 
 		publishTimeout: 3 * time.Second,
 	}

@@ -142,6 +142,8 @@ func runGateway(natsURL, registryAddr, addr, instance string) error {
 	cfg.Addr = addr
 	cfg.InstanceID = instance
 	cfg.AccessLog = "errors"
+	// The upstream nginx listens on loopback, as the simulators do in dev.
+	cfg.UpstreamAllow = append(cfg.UpstreamAllow, "127.0.0.0/8")
 	g, err := gateway.New(cfg, gateway.RegistryFromClient(reg), bus, log)
 	if err != nil {
 		return err
