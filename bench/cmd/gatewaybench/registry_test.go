@@ -43,7 +43,7 @@ func TestBenchRegistryServesTheGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	cfg := gateway.DefaultConfig()
+	cfg := benchGatewayConfig()
 	cfg.ShutdownTimeout = 5 * time.Second
 	g, err := gateway.New(cfg, gateway.RegistryFromClient(client), bus, slog.Default())
 	if err != nil {
