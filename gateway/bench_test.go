@@ -26,7 +26,9 @@ func BenchmarkAdmit(b *testing.B) {
 	var tick atomic.Int64
 	clock := func() time.Time { return base.Add(time.Duration(tick.Add(int64(time.Microsecond)))) }
 	reg.UpdateTier(&registryv1.Tier{Name: "gold", RatePerSecond: 1e6}, "rate_per_second")
-	g, err := New(DefaultConfig(), RegistryFromClient(reg.GatewayClient()), bus, quietLogger(), WithClock(clock))
+	cfg := DefaultConfig()
+	cfg.MeteringJournalDir = b.TempDir()
+	g, err := New(cfg, RegistryFromClient(reg.GatewayClient()), bus, quietLogger(), WithClock(clock))
 	if err != nil {
 		b.Fatal(err)
 	}

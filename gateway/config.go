@@ -64,6 +64,12 @@ type Config struct {
 	MeteringBuffer     int           `yaml:"metering_buffer" env:"LGSP_GATEWAY_METERING_BUFFER" check:"min=1" help:"metering events buffered in memory while NATS is slow or down"`
 	MeteringMaxPending int           `yaml:"metering_max_pending" env:"LGSP_GATEWAY_METERING_MAX_PENDING" check:"min=1" help:"batches awaiting JetStream's acknowledgement at once"`
 	MeteringAckTimeout time.Duration `yaml:"metering_ack_timeout" env:"LGSP_GATEWAY_METERING_ACK_TIMEOUT" check:"min=1ms" help:"wait for JetStream's acknowledgement before a batch is re-sent"`
+	// Durable: every answered call is counted, whatever happens to the
+	// process (docs/decisions.md D17).
+	MeteringMode            string `yaml:"metering_mode" env:"LGSP_GATEWAY_METERING_MODE" check:"oneof=durable|async" help:"durable: a call is answered only once its metering event is fsynced in the local journal, which is shipped to JetStream; async: events wait in memory (metering_buffer) and a killed process loses them"`
+	MeteringJournalDir      string `yaml:"metering_journal_dir" env:"LGSP_GATEWAY_METERING_JOURNAL_DIR" check:"any" help:"directory of the durable metering journal; empty means <data_dir>/metering-journal. Keep it on local disk and give each gateway its own"`
+	MeteringJournalMaxBytes int64  `yaml:"metering_journal_max_bytes" env:"LGSP_GATEWAY_METERING_JOURNAL_MAX_BYTES" check:"min=1048576" help:"bound on metering events waiting on disk (JetStream slow or down); past it metering_on_failure applies"`
+	MeteringOnFailure       string `yaml:"metering_on_failure" env:"LGSP_GATEWAY_METERING_ON_FAILURE" check:"oneof=reject|serve" help:"when an event cannot be stored durably (journal full, disk error): reject answers 503 metering_unavailable and leaves the load balancer (not ready); serve answers and counts the loss in lgsp_gateway_metering_dropped_total{reason=\"journal\"}"`
 
 	AccessLog       string  `yaml:"access_log" env:"LGSP_GATEWAY_ACCESS_LOG" check:"oneof=all|errors|off" help:"which requests are logged: all, errors (status >= 400) or off"`
 	AccessLogSample float64 `yaml:"access_log_sample" env:"LGSP_GATEWAY_ACCESS_LOG_SAMPLE" check:"min=0,max=1" help:"fraction of successful requests logged when access_log is all"`
@@ -81,35 +87,38 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		Addr:               ":8080",
-		ReadTimeout:        60 * time.Second,
-		WriteTimeout:       90 * time.Second,
-		IdleTimeout:        90 * time.Second,
-		MaxConnsPerIP:      1024,
-		MaxHeaderBytes:     16 << 10,
-		MaxBodyBytes:       10 << 20,
-		BodyCapBytes:       64 << 20,
-		MaxResponseBytes:   64 << 20,
-		UpstreamAllow:      []string{netguard.KeywordPublic},
-		UpstreamTimeout:    30 * time.Second,
-		UpstreamMaxConns:   1024,
-		BreakerFailures:    5,
-		BreakerOpen:        10 * time.Second,
-		HealthCooldown:     5 * time.Second,
-		JWTCacheSize:       20_000,
-		SignedHeaderWindow: 5 * time.Minute,
-		ReplayCacheSize:    100_000,
-		PollInterval:       5 * time.Second,
-		RegistryTimeout:    5 * time.Second,
-		MeteringBatch:      256,
-		MeteringFlush:      100 * time.Millisecond,
-		MeteringBuffer:     1 << 17,
-		MeteringMaxPending: 1024,
-		MeteringAckTimeout: 5 * time.Second,
-		ShutdownTimeout:    8 * time.Second,
-		StreamReplicas:     1,
-		AccessLog:          "all",
-		AccessLogSample:    1,
+		Addr:                    ":8080",
+		ReadTimeout:             60 * time.Second,
+		WriteTimeout:            90 * time.Second,
+		IdleTimeout:             90 * time.Second,
+		MaxConnsPerIP:           1024,
+		MaxHeaderBytes:          16 << 10,
+		MaxBodyBytes:            10 << 20,
+		BodyCapBytes:            64 << 20,
+		MaxResponseBytes:        64 << 20,
+		UpstreamAllow:           []string{netguard.KeywordPublic},
+		UpstreamTimeout:         30 * time.Second,
+		UpstreamMaxConns:        1024,
+		BreakerFailures:         5,
+		BreakerOpen:             10 * time.Second,
+		HealthCooldown:          5 * time.Second,
+		JWTCacheSize:            20_000,
+		SignedHeaderWindow:      5 * time.Minute,
+		ReplayCacheSize:         100_000,
+		PollInterval:            5 * time.Second,
+		RegistryTimeout:         5 * time.Second,
+		MeteringBatch:           256,
+		MeteringFlush:           100 * time.Millisecond,
+		MeteringBuffer:          1 << 17,
+		MeteringMaxPending:      1024,
+		MeteringAckTimeout:      5 * time.Second,
+		MeteringMode:            "durable",
+		MeteringJournalMaxBytes: 1 << 30,
+		MeteringOnFailure:       "reject",
+		ShutdownTimeout:         8 * time.Second,
+		StreamReplicas:          1,
+		AccessLog:               "all",
+		AccessLogSample:         1,
 	}
 }
 

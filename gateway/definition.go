@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 
 	"github.com/lgsp-vn/lgsp/platform/server"
 	"github.com/lgsp-vn/lgsp/platform/service"
@@ -30,6 +31,9 @@ var Definition = service.Definition{
 		c := *cfg.(*Config)
 		c.StreamReplicas = d.Replicas
 		c.ShutdownTimeout = d.StopBound
+		if c.MeteringJournalDir == "" && d.DataDir != "" {
+			c.MeteringJournalDir = filepath.Join(d.DataDir, "metering-journal")
+		}
 		if d.Registry.Gateway == nil {
 			return nil, errors.New("gateway: a registry is required")
 		}

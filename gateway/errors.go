@@ -65,6 +65,7 @@ var (
 	errUpstreamAuth        = newErr(502, "upstream_auth_failed", "the gateway could not obtain the backend's credentials", "cổng kết nối không lấy được thông tin xác thực của hệ thống cung cấp API")
 	errCircuitOpen         = newErr(503, "circuit_open", "the API's backend is failing; calls are paused briefly", "hệ thống cung cấp API đang lỗi; tạm ngừng chuyển yêu cầu trong giây lát")
 	errNoEndpoint          = newErr(503, "upstream_unavailable", "the API has no upstream endpoint", "API chưa có địa chỉ hệ thống cung cấp")
+	errMeteringUnavailable = newErr(503, "metering_unavailable", "the call cannot be recorded for metering now, so it is not served; try again shortly", "hiện không ghi nhận được lượt gọi để đo đếm nên yêu cầu không được phục vụ; vui lòng thử lại sau")
 	errNotReady            = newErr(503, "not_ready", "the gateway has not loaded its routing table yet", "cổng kết nối chưa nạp xong bảng định tuyến")
 )
 

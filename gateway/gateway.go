@@ -60,9 +60,12 @@ type Gateway struct {
 	quota      sync.Map // subscription id → *quotaEntry (exhausted ones only)
 	quotaCount atomic.Int64
 
-	meter   *meter
-	metrics *metrics
-	unknown *routeMetrics
+	meter meter
+	// rejectUnmetered answers 503 rather than serve a call whose metering
+	// event cannot be stored (LGSP_GATEWAY_METERING_ON_FAILURE=reject).
+	rejectUnmetered bool
+	metrics         *metrics
+	unknown         *routeMetrics
 
 	tracer     trace.Tracer
 	propagator propagation.TextMapPropagator
@@ -167,6 +170,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		return nil, err
 	}
 	g.meter = m
+	g.rejectUnmetered = cfg.MeteringOnFailure == "reject"
 	if cfg.TLSCertFile != "" {
 		if g.tlsConf, err = loadTLS(&cfg); err != nil {
 			return nil, err
@@ -284,8 +288,15 @@ func (g *Gateway) Ready(ctx context.Context) error {
 		return errors.New("no registry snapshot loaded yet")
 	}
 	// NATS is deliberately not a condition: without it the gateway keeps
-	// routing with the table it holds and buffers metering events (see
-	// meter), which beats every gateway leaving the load balancer at once.
+	// routing with the table it holds and keeps metering events in its
+	// journal (see meter), which beats every gateway leaving the load
+	// balancer at once. A journal too full to take more is: such a gateway
+	// refuses every call.
+	if g.rejectUnmetered {
+		if err := g.meter.Healthy(); err != nil {
+			return fmt.Errorf("metering: %w", err)
+		}
+	}
 	return nil
 }
 

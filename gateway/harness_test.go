@@ -314,6 +314,7 @@ func startGatewayWith(t testing.TB, upstreamURL string, s setup) *harness {
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.MeteringFlush = 20 * time.Millisecond
 	cfg.AccessLog = "off"
+	cfg.MeteringJournalDir = t.TempDir()
 	// The test upstreams listen on loopback, as in dev mode.
 	cfg.UpstreamAllow = []string{"public", "127.0.0.0/8", "::1"}
 	if s.tweak != nil {

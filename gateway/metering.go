@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/lgsp-vn/lgsp/platform/journal"
 	"github.com/lgsp-vn/lgsp/platform/meterpub"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
@@ -28,13 +32,27 @@ type event struct {
 	client            netip.Addr
 }
 
-// meter publishes the gateway's metering events through meterpub's
-// batcher, whose comment states the overflow policy; the buffer, batch,
-// flush, pending and acknowledgement settings are LGSP_GATEWAY_METERING_*.
-type meter = meterpub.Batcher[event]
+// meter records one metering event per answered call. Two modes
+// (LGSP_GATEWAY_METERING_MODE):
+//
+//   - durable (default): Record returns once the event is fsynced in the
+//     gateway's local journal, and the call is answered only then; a
+//     shipper publishes the journal to JetStream, across NATS outages and
+//     restarts (meterpub.Durable). A killed gateway loses no answered call.
+//   - async: Record copies the event into memory and returns at once
+//     (meterpub.Batcher); a killed gateway loses what JetStream has not
+//     acknowledged, shown live by lgsp_gateway_metering_at_risk_events.
+type meter interface {
+	Record(*event) error
+	Run()
+	Stop(context.Context) error
+	Published() int64
+	// Healthy is nil while events can be stored durably.
+	Healthy() error
+}
 
-func newMeter(cfg *Config, bus *natsx.Bus, instance string, log *slog.Logger, m *metrics) (*meter, error) {
-	return meterpub.NewBatcher(bus.Conn, meterpub.BatcherConfig{
+func newMeter(cfg *Config, bus *natsx.Bus, instance string, log *slog.Logger, m *metrics) (meter, error) {
+	bc := meterpub.BatcherConfig{
 		Source:     meterpub.SourceGateway,
 		Instance:   instance,
 		Batch:      cfg.MeteringBatch,
@@ -53,9 +71,77 @@ func newMeter(cfg *Config, bus *natsx.Bus, instance string, log *slog.Logger, m 
 				m.meterDropped.WithLabelValues(reason).Add(float64(n))
 			},
 			Republish: m.meterRetries.Inc,
-			Pending:   func(n int) { m.meterPending.Set(float64(n)) },
 		},
-	}, encodeEvent)
+	}
+	if cfg.MeteringMode == "async" {
+		a := &asyncMeter{}
+		bc.Hooks.Pending = func(n int) {
+			m.meterPending.Set(float64(n))
+			m.meterAtRisk.Set(float64(a.AtRisk()))
+		}
+		b, err := meterpub.NewBatcher(bus.Conn, bc, encodeEvent)
+		if err != nil {
+			return nil, err
+		}
+		a.Batcher = b
+		return a, nil
+	}
+	if cfg.MeteringJournalDir == "" {
+		return nil, errors.New("gateway: LGSP_GATEWAY_METERING_JOURNAL_DIR is required in durable metering mode")
+	}
+	j, left, damaged, err := journal.Open(journal.Options{Dir: cfg.MeteringJournalDir, MaxBytes: cfg.MeteringJournalMaxBytes})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: metering journal (LGSP_GATEWAY_METERING_JOURNAL_DIR=%s): %w", cfg.MeteringJournalDir, err)
+	}
+	if damaged > 0 {
+		log.Error("metering journal: damaged records discarded", "dir", cfg.MeteringJournalDir, "bytes", damaged)
+		m.meterDropped.WithLabelValues("journal_damaged").Add(1)
+	}
+	if len(left) > 0 {
+		log.Info("metering journal: shipping batches left by the previous run", "batches", len(left))
+	}
+	bc.Hooks.Pending = func(n int) {
+		m.meterPending.Set(float64(n))
+		m.meterJournal.Set(float64(j.Unacked()))
+	}
+	d, err := meterpub.NewDurable(bus.Conn, j, bc, encodeEvent)
+	if err != nil {
+		_ = j.Close()
+		return nil, err
+	}
+	return &durableMeter{Durable: d, j: j, max: cfg.MeteringJournalMaxBytes}, nil
+}
+
+// asyncMeter never refuses: a full buffer drops and counts.
+type asyncMeter struct{ *meterpub.Batcher[event] }
+
+func (a *asyncMeter) Record(e *event) error { a.Batcher.Record(e); return nil }
+func (a *asyncMeter) Healthy() error        { return nil }
+
+// durableMeter owns its journal.
+type durableMeter struct {
+	*meterpub.Durable[event]
+	j   *journal.Journal
+	max int64
+}
+
+// Healthy reports a journal too full to take another batch, so that the
+// gateway refuses calls before it forwards them rather than after.
+func (d *durableMeter) Healthy() error {
+	if d.max > 0 && d.j.Unacked() >= d.max-int64(64<<10) {
+		return journal.ErrFull
+	}
+	return nil
+}
+
+// Stop ships what it can within ctx, then closes the journal: what is
+// left is shipped at the next start.
+func (d *durableMeter) Stop(ctx context.Context) error {
+	err := d.Durable.Stop(ctx)
+	if cerr := d.j.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // encodeEvent converts a recorded request to its metering event, on the

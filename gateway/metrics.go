@@ -20,6 +20,8 @@ type metrics struct {
 	meterDroppedFull prometheus.Counter
 	meterRetries     prometheus.Counter
 	meterPending     prometheus.Gauge
+	meterAtRisk      prometheus.Gauge // async mode: events held in memory only
+	meterJournal     prometheus.Gauge // durable mode: bytes waiting in the journal
 	revision         prometheus.Gauge
 	reloads          *prometheus.CounterVec // result
 	tokenFailures    *prometheus.CounterVec // reason
@@ -67,13 +69,19 @@ func getMetrics() *metrics {
 				Name: "lgsp_gateway_metering_published_total", Help: "Metering events acknowledged by JetStream.",
 			}),
 			meterDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "lgsp_gateway_metering_dropped_total", Help: "Metering events lost, by reason (buffer_full, shutdown, stopped, encode).",
+				Name: "lgsp_gateway_metering_dropped_total", Help: "Metering events lost, by reason (buffer_full, shutdown, stopped, encode; journal: not stored durably and served anyway with metering_on_failure=serve).",
 			}, []string{"reason"}),
 			meterRetries: prometheus.NewCounter(prometheus.CounterOpts{
 				Name: "lgsp_gateway_metering_republished_total", Help: "Metering batches re-sent after a failed or missing acknowledgement.",
 			}),
 			meterPending: prometheus.NewGauge(prometheus.GaugeOpts{
 				Name: "lgsp_gateway_metering_pending_batches", Help: "Metering batches waiting for a JetStream acknowledgement.",
+			}),
+			meterAtRisk: prometheus.NewGauge(prometheus.GaugeOpts{
+				Name: "lgsp_gateway_metering_at_risk_events", Help: "Async metering mode: events answered but held only in memory, lost if the process dies now (always 0 in durable mode).",
+			}),
+			meterJournal: prometheus.NewGauge(prometheus.GaugeOpts{
+				Name: "lgsp_gateway_metering_journal_bytes", Help: "Durable metering mode: bytes of events in the local journal not yet acknowledged by JetStream.",
 			}),
 			revision: prometheus.NewGauge(prometheus.GaugeOpts{
 				Name: "lgsp_gateway_snapshot_revision", Help: "Registry revision of the routing table in use.",
@@ -92,7 +100,7 @@ func getMetrics() *metrics {
 		m.tokenInvalid = m.tokenFailures.WithLabelValues("invalid_client")
 		m.tokenThrottled = m.tokenFailures.WithLabelValues("throttled")
 		m.meterDroppedFull = m.meterDropped.WithLabelValues("buffer_full")
-		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.revision, m.reloads, m.tokenFailures, m.replayChecks} {
+		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.meterAtRisk, m.meterJournal, m.revision, m.reloads, m.tokenFailures, m.replayChecks} {
 			if err := prometheus.DefaultRegisterer.Register(c); err != nil {
 				// Registered already by someone else under the same name:
 				// keep ours unregistered rather than fail.

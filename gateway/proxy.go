@@ -60,6 +60,11 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	if rt != nil {
 		rm = rt.metrics
 	}
+	if gerr == nil && g.rejectUnmetered && g.meter.Healthy() != nil {
+		// Refuse before the upstream acts on a call that could not be
+		// counted.
+		gerr = errMeteringUnavailable
+	}
 	if gerr == nil {
 		gerr = g.forward(ctx, rt, &ev, reqID, &upstreamNs)
 	}
@@ -91,8 +96,12 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	if upstreamNs > 0 {
 		rm.upstreamDuration.Observe(float64(upstreamNs) / 1e9)
 	}
+	// The answer leaves only once its event is stored (durable mode).
+	if err := g.meter.Record(&ev); err != nil && g.rejectUnmetered {
+		writeError(ctx, errMeteringUnavailable, reqID)
+		ev.status, ev.errCode = int32(errMeteringUnavailable.status), errMeteringUnavailable.code
+	}
 	g.access(ctx, &ev, reqID, rt, lat, client)
-	g.meter.Record(&ev)
 }
 
 // forward sends the request upstream and leaves the upstream's answer in

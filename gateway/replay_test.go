@@ -17,6 +17,7 @@ func (h *harness) startSecondGateway() *harness {
 	h.t.Helper()
 	cfg := h.gw.cfg
 	cfg.InstanceID = "gw-b"
+	cfg.MeteringJournalDir = h.t.TempDir() // each gateway has its own journal
 	gw, err := New(cfg, h.counts, h.bus, quietLogger())
 	if err != nil {
 		h.t.Fatal(err)

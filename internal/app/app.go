@@ -281,10 +281,7 @@ func (a *App) build(ctx context.Context) error {
 	stop := a.cfg.ShutdownTimeout - 2*time.Second
 	for _, d := range a.defs {
 		deps := service.Deps{
-			Dev: a.dev, Log: a.log, Bus: a.bus, Replicas: a.cfg.NATSReplicas, StopBound: stop,
-		}
-		if a.dev {
-			deps.DataDir = a.cfg.DataDir
+			Dev: a.dev, Log: a.log, Bus: a.bus, Replicas: a.cfg.NATSReplicas, StopBound: stop, DataDir: a.cfg.DataDir,
 		}
 		if d.Needs.Database {
 			db, err := a.openDB(ctx, d.Name)

@@ -12,7 +12,7 @@ import (
 // Process holds the process-wide settings, at the top level of the
 // configuration file. Each service's own settings are in its section.
 type Process struct {
-	DataDir   string `yaml:"data_dir" env:"LGSP_DATA_DIR" check:"any" help:"dev mode: where the embedded NATS store, SQLite files and generated secrets live (lgsp dev --data)"`
+	DataDir   string `yaml:"data_dir" env:"LGSP_DATA_DIR" check:"any" help:"local state: in dev mode the embedded NATS store, SQLite files and generated secrets (lgsp dev --data); in every mode the gateway's metering journal"`
 	AdminAddr string `yaml:"admin_addr" env:"LGSP_ADMIN_ADDR" check:"hostport" help:"admin REST API, gRPC, health and /metrics listener (dev mode default 127.0.0.1:8081)"`
 	// Empty in dev mode starts an embedded server.
 	NATSURL      string `yaml:"nats_url" env:"LGSP_NATS_URL" check:"custom" help:"NATS cluster URLs, comma-separated (nats://user:pass@nats-1:4222,…); required by lgsp serve, embedded in dev mode"`

@@ -93,6 +93,9 @@ type Batcher[T any] struct {
 	pending   []*pendingBatch
 	lastWarn  atomic.Int64
 	published atomic.Int64
+	// inMemory counts events recorded and not yet acknowledged or dropped:
+	// what a crash now would lose.
+	inMemory atomic.Int64
 }
 
 type pendingBatch struct {
@@ -148,6 +151,7 @@ func (b *Batcher[T]) Record(e *T) {
 	}
 	select {
 	case b.ch <- *e:
+		b.inMemory.Add(1)
 	default:
 		b.dropped(DropBufferFull, 1)
 		if now := time.Now().UnixNano(); now-b.lastWarn.Load() > int64(10*time.Second) {
@@ -326,7 +330,12 @@ func (b *Batcher[T]) reap(wait bool) {
 	b.pendingChanged()
 }
 
+// AtRisk is the number of events recorded but not yet acknowledged by
+// JetStream: what the process would lose if it died now.
+func (b *Batcher[T]) AtRisk() int64 { return b.inMemory.Load() }
+
 func (b *Batcher[T]) acked(p *pendingBatch) {
+	b.inMemory.Add(-int64(p.events))
 	b.published.Add(int64(p.events))
 	if h := b.cfg.Hooks.Published; h != nil {
 		h(p.events)
@@ -334,6 +343,9 @@ func (b *Batcher[T]) acked(p *pendingBatch) {
 }
 
 func (b *Batcher[T]) dropped(reason string, n int) {
+	if reason == DropShutdown || reason == DropEncode {
+		b.inMemory.Add(-int64(n))
+	}
 	if h := b.cfg.Hooks.Dropped; h != nil && n > 0 {
 		h(reason, n)
 	}

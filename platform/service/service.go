@@ -77,7 +77,9 @@ type Deps struct {
 	Registry Registry
 	// PeerToken is set when Needs.PeerToken.
 	PeerToken string
-	// DataDir is the dev-mode data directory ("" in serve mode).
+	// DataDir is the process's data directory (LGSP_DATA_DIR): the
+	// embedded engines in dev mode, and local state such as the gateway's
+	// metering journal in both modes.
 	DataDir string
 }
 

@@ -141,6 +141,12 @@ func runGateway(natsURL, registryAddr, addr, instance string) error {
 	cfg := benchGatewayConfig()
 	cfg.Addr = addr
 	cfg.InstanceID = instance
+	journalDir, err := os.MkdirTemp("", "lgsp-bench-journal-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(journalDir)
+	cfg.MeteringJournalDir = journalDir
 	g, err := gateway.New(cfg, gateway.RegistryFromClient(reg), bus, log)
 	if err != nil {
 		return err

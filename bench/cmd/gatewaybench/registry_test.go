@@ -45,6 +45,7 @@ func TestBenchRegistryServesTheGateway(t *testing.T) {
 	defer conn.Close()
 	cfg := benchGatewayConfig()
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.MeteringJournalDir = t.TempDir()
 	g, err := gateway.New(cfg, gateway.RegistryFromClient(client), bus, slog.Default())
 	if err != nil {
 		t.Fatal(err)
