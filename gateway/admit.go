@@ -48,10 +48,12 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 	}
 	now := g.now().UnixNano()
 	app, gerr := g.authenticate(ctx, t, rt, now)
+	if app != nil {
+		ev.app, ev.agency = app.id, app.agency
+	}
 	if gerr != nil {
 		return rt, gerr, 0
 	}
-	ev.app, ev.agency = app.id, app.agency
 	if !app.active {
 		return rt, errAppSuspended, 0
 	}

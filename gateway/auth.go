@@ -12,9 +12,12 @@ import (
 )
 
 // authenticate finds the application behind the credential the request
-// presents, among the methods the API enables. presentsCredential
-// (bodylimit.go) must know every credential header read here: a request
-// without any gets no body read.
+// presents, among the methods the API enables. When it refuses a caller it
+// could still identify (a revoked or expired credential of a known
+// application), it returns that application with the error, so that the
+// refused call is metered to it. presentsCredential (bodylimit.go) must
+// know every credential header read here: a request without any gets no
+// body read.
 func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, now int64) (*application, *gwError) {
 	h := &ctx.Request.Header
 	presented := false
@@ -23,6 +26,9 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 		if rt.auth&authJWT != 0 {
 			c, e := g.authJWT(t, bytes.TrimSpace(a[7:]), now)
 			if e != nil {
+				if c != nil {
+					return c.app, e
+				}
 				return nil, e
 			}
 			return c.app, nil
@@ -44,7 +50,7 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 				return nil, errInvalidAPIKey
 			}
 			if c.expire != 0 && now >= c.expire {
-				return nil, errCredentialExpired
+				return c.app, errCredentialExpired
 			}
 			return c.app, nil
 		}
@@ -94,7 +100,7 @@ func (g *Gateway) authSigned(ctx *fasthttp.RequestCtx, t *table, now int64) (*ap
 		return nil, errCredentialRevoked
 	}
 	if c.expire != 0 && now >= c.expire {
-		return nil, errCredentialExpired
+		return c.app, errCredentialExpired
 	}
 	if hf, ok := res.Get(signedheader.NameHashFile); ok && hf != "" && !signedheader.HashFileMatches(hf, ctx.Request.Body()) {
 		return nil, errInvalidSignature.withMessage("hash-file does not match the request body", "hash-file không khớp với nội dung yêu cầu")

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -11,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/lgsp-vn/lgsp/platform/accesstoken"
+	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
+	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
@@ -174,6 +179,49 @@ func TestRevocationTakesEffectOnReload(t *testing.T) {
 	h.expectError(h.do("GET", p, key, ""), 401, "credential_revoked")
 	// A key that never existed is merely invalid.
 	h.expectError(h.do("GET", p, map[string]string{"apikey": "never"}, ""), 401, "invalid_api_key")
+
+	// The refused token call is still metered to its application: the
+	// token names it.
+	var found *meteringv1.Event
+	waitFor(t, 5*time.Second, "metering event of the revoked token's call", func() bool {
+		for _, e := range streamEvents(t, h) {
+			if e.ErrorCode == "credential_revoked" && e.ApplicationId != "" {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
+	if found.ApplicationId != h.w.app1.GetId() || found.AgencyCode == "" {
+		t.Fatalf("refused call metered to %q (agency %q), want %s", found.ApplicationId, found.AgencyCode, h.w.app1.GetId())
+	}
+}
+
+// streamEvents reads every metering event the gateway has published.
+func streamEvents(t *testing.T, h *harness) []*meteringv1.Event {
+	t.Helper()
+	ctx := context.Background()
+	stream, err := h.bus.JS.Stream(ctx, natsx.MeteringStream)
+	if err != nil {
+		return nil
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*meteringv1.Event
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		msg, err := stream.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		var b meteringv1.EventBatch
+		if err := proto.Unmarshal(msg.Data, &b); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b.Events...)
+	}
+	return out
 }
 
 func TestSignedHeaderAuthentication(t *testing.T) {

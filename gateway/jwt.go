@@ -110,7 +110,9 @@ func (c *jwtCache) put(h uint64, v *verified, now int64) {
 	s.m[h] = v
 }
 
-// authJWT verifies a bearer token and returns its credential.
+// authJWT verifies a bearer token and returns its credential. With a
+// revoked or expired credential it returns the error and, when the
+// token's application is known, a credential naming it (for metering).
 func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwError) {
 	k := t.jwt
 	if k == nil || k.verifier == nil || k.verifier.Keys() == 0 {
@@ -134,14 +136,18 @@ func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwErro
 	c := t.creds[v.cid]
 	if c == nil {
 		// The registry signed this token, so the credential existed: it was
-		// revoked (or its application deleted) since.
-		return nil, errCredentialRevoked
+		// revoked (or its application deleted) since. The token still names
+		// its application.
+		if app := t.apps[v.sub]; app != nil {
+			return &credential{app: app}, errCredentialRevoked
+		}
+		return &credential{app: &application{id: v.sub}}, errCredentialRevoked
 	}
 	if c.app.id != v.sub || c.typ != registryv1.CredentialType_CREDENTIAL_TYPE_OAUTH2_CLIENT {
 		return nil, errInvalidToken
 	}
 	if c.expire != 0 && now >= c.expire {
-		return nil, errCredentialExpired
+		return c, errCredentialExpired
 	}
 	return c, nil
 }
