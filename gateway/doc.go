@@ -13,9 +13,10 @@
 //
 // The routing table is built once per registry snapshot and swapped with an
 // atomic pointer, so a reload never blocks or drops a request in flight. The
-// request path takes no lock except inside the JWT verification cache, the
-// circuit breaker of the chosen endpoint and, for signed headers, the replay
-// memory (which also asks JetStream, so that every gateway refuses a replay).
+// request path takes no lock except inside the JWT verification cache and,
+// for signed headers, the replay memory (which also asks JetStream, so that
+// every gateway refuses a replay); the circuit breakers are atomic state
+// machines.
 //
 // What is refused at the edge, before anything is forwarded, is listed in
 // docs/security.md: bodies over the route's limit (decided from the headers,
@@ -37,7 +38,8 @@
 // token.go the token endpoint and tokenthrottle.go its failure limiter;
 // headers.go header hygiene and request ids; forwarded.go the client
 // address; upstreamauth.go the upstream's credentials; upstream.go
-// endpoints, balancing, circuit breaking and the guarded dialler;
+// endpoints, balancing and the guarded dialler, breaker.go their circuit
+// breakers;
 // tracing.go, accesslog.go, metering.go, metrics.go and loglimit.go what is
 // observed; table.go and gateway.go the routing table and its reloads.
 //

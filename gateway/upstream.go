@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sony/gobreaker/v2"
 	"github.com/valyala/fasthttp"
 
 	"github.com/lgsp-vn/lgsp/platform/netguard"
@@ -27,10 +26,7 @@ type endpoint struct {
 	host     string // Host header and TLS server name
 	basePath string // without trailing slash
 	client   *fasthttp.HostClient
-	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
-	// openUntil is set while the breaker is open, so that selection can
-	// skip the endpoint without taking the breaker's lock.
-	openUntil atomic.Int64
+	breaker  *breaker
 	// downUntil is set when a connection failed (passive health check).
 	downUntil atomic.Int64
 }
@@ -72,28 +68,17 @@ func newEndpoint(raw string, cfg *Config, guard *netguard.Policy, log *slog.Logg
 			return guard.DialTimeout(addr, min(timeout, 5*time.Second))
 		},
 	}
-	ep.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-		Name:        raw,
-		MaxRequests: 1,
-		Timeout:     cfg.BreakerOpen,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(cfg.BreakerFailures) },
-		OnStateChange: func(_ string, from, to gobreaker.State) {
-			if to == gobreaker.StateOpen {
-				ep.openUntil.Store(time.Now().Add(cfg.BreakerOpen).UnixNano())
-			} else {
-				ep.openUntil.Store(0)
-			}
-			if log != nil {
-				log.Warn("upstream circuit", "endpoint", redactURL(raw), "from", from.String(), "to", to.String())
-			}
-		},
+	ep.breaker = newBreaker(cfg.BreakerFailures, cfg.BreakerOpen, func(from, to string) {
+		if log != nil {
+			log.Warn("upstream circuit", "endpoint", redactURL(raw), "from", from, "to", to)
+		}
 	})
 	return ep, nil
 }
 
 // usable reports whether selection should consider the endpoint now.
 func (ep *endpoint) usable(now int64) bool {
-	return ep.openUntil.Load() <= now && ep.downUntil.Load() <= now
+	return ep.breaker.ready(now) && ep.downUntil.Load() <= now
 }
 
 // pick chooses an endpoint by weight, preferring usable ones and avoiding
