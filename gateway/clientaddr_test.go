@@ -89,7 +89,7 @@ func TestAccessLogClientAddress(t *testing.T) {
 			var sink syncBuffer
 			h := startGatewayWith(t, up.url, setup{
 				logger: slog.New(slog.NewJSONHandler(&sink, nil)),
-				tweak:  func(cfg *Config) { cfg.AccessLog = "all"; cfg.TrustForwarded = c.trust },
+				tweak:  func(cfg *Config) { cfg.AccessLog, cfg.AccessLogSample = "all", 1; cfg.TrustForwarded = c.trust },
 			})
 			if r := h.do("GET", "/dmdc/1.0/x", c.hdr, ""); r.status != 200 {
 				t.Fatalf("%d %s", r.status, r.body)

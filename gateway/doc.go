@@ -13,10 +13,10 @@
 //
 // The routing table is built once per registry snapshot and swapped with an
 // atomic pointer, so a reload never blocks or drops a request in flight. The
-// request path takes no lock except inside the JWT verification cache and,
-// for signed headers, the replay memory (which also asks JetStream, so that
-// every gateway refuses a replay); the circuit breakers are atomic state
-// machines.
+// request path takes no lock except inside the JWT verification cache, the
+// access log's buffer (to append one line) and, for signed headers, the
+// replay memory (which also asks JetStream, so that every gateway refuses a
+// replay); the circuit breakers are atomic state machines.
 //
 // What is refused at the edge, before anything is forwarded, is listed in
 // docs/security.md: bodies over the route's limit (decided from the headers,
