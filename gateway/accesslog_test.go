@@ -367,3 +367,38 @@ func BenchmarkAccessLog(b *testing.B) {
 		}
 	})
 }
+
+// The gateway's access lines wait in memory and are all written when it
+// stops.
+func TestGatewayAccessLogWrittenAtStop(t *testing.T) {
+	up := startUpstream(t)
+	var sink lineSink
+	h := startGatewayWith(t, up.url, setup{
+		logger: quietInfoLogger(),
+		opts:   []Option{WithAccessLog(&sink)},
+		tweak: func(c *Config) {
+			c.AccessLog, c.AccessLogSample, c.AccessLogFlush = "all", 1, 10*time.Second
+		},
+	})
+	key := h.w.apiKey()
+	for range 3 {
+		if r := h.do("GET", p1, key, ""); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	h.expectError(h.do("GET", "/nowhere/1.0/x", nil, ""), 404, "route_not_found")
+	if n := len(sink.lines(t)); n != 0 {
+		t.Fatalf("%d lines written before the flush interval", n)
+	}
+	h.stop()
+	lines := sink.lines(t)
+	if len(lines) != 4 {
+		t.Fatalf("%d lines after stop, want 4", len(lines))
+	}
+	if l := lines[3]; l["status"] != 404.0 || l["error"] != "route_not_found" || l["service"] != "gateway" {
+		t.Fatalf("last line %v", l)
+	}
+	if l := lines[0]; l["route"] != "/apiCSDLDKDN/1.0" || l["application"] == nil {
+		t.Fatalf("first line %v", l)
+	}
+}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -88,7 +89,8 @@ func TestAccessLogClientAddress(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var sink syncBuffer
 			h := startGatewayWith(t, up.url, setup{
-				logger: slog.New(slog.NewJSONHandler(&sink, nil)),
+				logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+				opts:   []Option{WithAccessLog(&sink)},
 				tweak:  func(cfg *Config) { cfg.AccessLog, cfg.AccessLogSample = "all", 1; cfg.TrustForwarded = c.trust },
 			})
 			if r := h.do("GET", "/dmdc/1.0/x", c.hdr, ""); r.status != 200 {

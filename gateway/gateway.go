@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -71,12 +72,13 @@ type Gateway struct {
 	propagator propagation.TextMapPropagator
 	tracingOn  atomic.Bool
 
-	instance  string
-	idPrefix  string
-	seq       atomic.Uint64
-	accessAll bool
-	accessErr bool
-	sample    float64
+	instance string
+	idPrefix string
+	seq      atomic.Uint64
+	// accessLog is nil when nothing is logged; it writes to accessOut
+	// (WithAccessLog), standard error when nil.
+	accessLog *accessLog
+	accessOut io.Writer
 
 	server  *fasthttp.Server
 	tlsConf *tls.Config
@@ -126,13 +128,11 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		metrics:    getMetrics(),
 		tracer:     otel.Tracer("github.com/lgsp-vn/lgsp/gateway"),
 		propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
-		accessAll:  cfg.AccessLog == "all",
-		accessErr:  cfg.AccessLog == "all" || cfg.AccessLog == "errors",
-		sample:     cfg.AccessLogSample,
 	}
 	for _, o := range opts {
 		o(g)
 	}
+	g.accessLog = newAccessLog(&cfg, g.log, g.accessOut)
 	guard, err := netguard.Parse(cfg.UpstreamAllow)
 	if err != nil {
 		return nil, fmt.Errorf("LGSP_GATEWAY_UPSTREAM_ALLOW: %w", err)
@@ -222,10 +222,10 @@ func loadTLS(cfg *Config) (*tls.Config, error) {
 }
 
 // RunListener serves on ln until ctx is cancelled. It then stops accepting,
-// lets requests in flight finish, publishes every metering event and waits
-// for JetStream's acknowledgements, all within cfg.ShutdownTimeout (the
-// process's LGSP_SHUTDOWN_TIMEOUT less two seconds). TLS is added when
-// configured.
+// lets requests in flight finish, writes the waiting access log lines,
+// publishes every metering event and waits for JetStream's
+// acknowledgements, all within cfg.ShutdownTimeout (the process's
+// LGSP_SHUTDOWN_TIMEOUT less two seconds). TLS is added when configured.
 func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	if !g.running.CompareAndSwap(false, true) {
 		ln.Close()
@@ -271,6 +271,9 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if serr := g.server.ShutdownWithContext(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
 		g.log.Warn("gateway shutdown", "err", serr)
+	}
+	if aerr := g.accessLog.Close(sctx); aerr != nil {
+		g.log.Warn("gateway shutdown: access log lines not all written", "err", aerr)
 	}
 	if merr := g.meter.Stop(sctx); merr != nil {
 		g.log.Error("gateway shutdown", "err", merr)
