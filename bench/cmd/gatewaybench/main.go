@@ -202,7 +202,14 @@ func runScenario(ctx context.Context, s settings, dir string, sc scenario, natsU
 	defer reg.Close()
 	log.Printf("  registry with %d APIs and %d applications ready in %s", sc.apis, sc.apps, time.Since(t0).Round(time.Millisecond))
 	child := exec.Command(os.Args[0], "-role", "gateway", "-nats", natsURL, "-registry", reg.addr, "-addr", "127.0.0.1:0", "-instance", instance)
-	child.Stderr = os.Stderr
+	// The gateway's own log (its access log included, as it ships) goes to
+	// a file, as it would to journald.
+	gwLog, err := os.Create(filepath.Join(dir, "gateway-"+sc.name+".log"))
+	if err != nil {
+		return o, err
+	}
+	defer gwLog.Close()
+	child.Stderr = gwLog
 	child.Env = append(os.Environ(), sc.env...)
 	if sc.gomaxprocs > 0 {
 		child.Env = append(child.Env, "GOMAXPROCS="+strconv.Itoa(sc.gomaxprocs))
