@@ -90,21 +90,12 @@ type Batcher[T any] struct {
 	done     chan struct{}
 
 	seq       uint64
-	pending   []*pendingBatch
+	flight    inFlight
 	lastWarn  atomic.Int64
 	published atomic.Int64
 	// inMemory counts events recorded and not yet acknowledged or dropped:
 	// what a crash now would lose.
 	inMemory atomic.Int64
-}
-
-type pendingBatch struct {
-	id        string
-	msg       *nats.Msg
-	events    int
-	fut       jetstream.PubAckFuture
-	attempts  int
-	nextRetry time.Time
 }
 
 // NewBatcher prepares a batcher on nc; Run starts it. encode fills dst
@@ -132,12 +123,14 @@ func NewBatcher[T any](nc *nats.Conn, cfg BatcherConfig, encode func(dst *meteri
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Batcher[T]{
+	b := &Batcher[T]{
 		cfg: cfg, encode: encode, js: js, log: log,
 		ch:     make(chan T, cfg.Buffer),
 		stopCh: make(chan struct{}),
 		done:   make(chan struct{}),
-	}, nil
+	}
+	b.flight = inFlight{js: js, log: log, hooks: &b.cfg.Hooks}
+	return b, nil
 }
 
 // Published is the number of events JetStream has acknowledged.
@@ -169,7 +162,7 @@ func (b *Batcher[T]) Run() {
 	defer tick.Stop()
 	for {
 		in := b.ch
-		if len(b.pending) >= b.cfg.MaxPending {
+		if len(b.flight.pending) >= b.cfg.MaxPending {
 			in = nil // backpressure: leave events in the buffer
 		}
 		select {
@@ -184,7 +177,7 @@ func (b *Batcher[T]) Run() {
 				b.send(batch)
 				batch = batch[:0]
 			}
-			b.reap(false)
+			b.flight.reap(false, b.acked)
 		case <-b.stopCh:
 			b.drain(b.stopCtx, batch)
 			return
@@ -223,19 +216,16 @@ func (b *Batcher[T]) drain(ctx context.Context, batch []T) {
 	if len(batch) > 0 {
 		b.send(batch)
 	}
-	for len(b.pending) > 0 {
-		b.reap(true)
-		if len(b.pending) == 0 {
+	for len(b.flight.pending) > 0 {
+		b.flight.reap(true, b.acked)
+		if len(b.flight.pending) == 0 {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			lost := 0
-			for _, p := range b.pending {
-				lost += p.events
-			}
+			lost := b.flight.events()
 			b.dropped(DropShutdown, lost)
-			b.log.Error("metering: events not acknowledged before the shutdown deadline", "source", b.cfg.Source, "events", lost, "batches", len(b.pending))
+			b.log.Error("metering: events not acknowledged before the shutdown deadline", "source", b.cfg.Source, "events", lost, "batches", len(b.flight.pending))
 			return
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -261,73 +251,7 @@ func (b *Batcher[T]) send(batch []T) {
 		b.dropped(DropEncode, len(batch))
 		return
 	}
-	p := &pendingBatch{id: id, msg: msg, events: len(batch)}
-	b.publish(p)
-	b.pending = append(b.pending, p)
-	b.pendingChanged()
-}
-
-func (b *Batcher[T]) publish(p *pendingBatch) {
-	p.attempts++
-	fut, err := b.js.PublishMsgAsync(p.msg)
-	if err != nil {
-		p.fut = nil
-		p.nextRetry = time.Now().Add(backoff(p.attempts))
-		return
-	}
-	p.fut = fut
-}
-
-// reap removes acknowledged batches and re-publishes failed ones. With
-// wait, it gives each outstanding batch a moment to complete.
-func (b *Batcher[T]) reap(wait bool) {
-	now := time.Now()
-	kept := b.pending[:0]
-	for _, p := range b.pending {
-		if p.fut == nil {
-			if !now.Before(p.nextRetry) {
-				b.publish(p)
-			}
-			kept = append(kept, p)
-			continue
-		}
-		var timer <-chan time.Time
-		if wait {
-			timer = time.After(5 * time.Millisecond)
-		}
-		select {
-		case <-p.fut.Ok():
-			b.acked(p)
-			continue
-		case err := <-p.fut.Err():
-			if p.attempts == 1 || p.attempts%20 == 0 {
-				b.log.Warn("metering: batch not acknowledged, will re-send", "batch", p.id, "attempt", p.attempts, "err", err)
-			}
-			if h := b.cfg.Hooks.Republish; h != nil {
-				h()
-			}
-			p.fut = nil
-			p.nextRetry = now.Add(backoff(p.attempts))
-		default:
-			if timer != nil {
-				select {
-				case <-p.fut.Ok():
-					b.acked(p)
-					continue
-				case <-p.fut.Err():
-					p.fut = nil
-					p.nextRetry = now
-				case <-timer:
-				}
-			}
-		}
-		kept = append(kept, p)
-	}
-	for i := len(kept); i < len(b.pending); i++ {
-		b.pending[i] = nil
-	}
-	b.pending = kept
-	b.pendingChanged()
+	b.flight.add(&pendingBatch{id: id, msg: msg, events: len(batch)})
 }
 
 // AtRisk is the number of events recorded but not yet acknowledged by
@@ -349,15 +273,4 @@ func (b *Batcher[T]) dropped(reason string, n int) {
 	if h := b.cfg.Hooks.Dropped; h != nil && n > 0 {
 		h(reason, n)
 	}
-}
-
-func (b *Batcher[T]) pendingChanged() {
-	if h := b.cfg.Hooks.Pending; h != nil {
-		h(len(b.pending))
-	}
-}
-
-func backoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << min(attempt, 6)
-	return min(d, 5*time.Second)
 }

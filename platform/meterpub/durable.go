@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -58,6 +59,7 @@ type Durable[T any] struct {
 
 	prefix    string
 	seq       uint64
+	flight    inFlight
 	published atomic.Int64
 	failures  atomic.Int64
 }
@@ -107,6 +109,7 @@ func NewDurable[T any](nc *nats.Conn, j *journal.Journal, cfg BatcherConfig, enc
 		prefix:    cfg.Instance + "-" + hex.EncodeToString(run[:]) + "-",
 	}
 	d.pool.New = func() any { return &waiter[T]{done: make(chan error, 1)} }
+	d.flight = inFlight{js: js, log: log, hooks: &d.cfg.Hooks}
 	return d, nil
 }
 
@@ -228,6 +231,9 @@ func (d *Durable[T]) write(batch []*waiter[T], evs []meteringv1.Event) {
 		if evs[i].Time == nil {
 			evs[i].Time = timestamppb.Now()
 		}
+		if evs[i].Source == "" {
+			evs[i].Source = d.cfg.Source
+		}
 		out.Events[i] = &evs[i]
 	}
 	data, err := proto.Marshal(out)
@@ -251,24 +257,26 @@ func (d *Durable[T]) write(batch []*waiter[T], evs []meteringv1.Event) {
 func (d *Durable[T]) ship() {
 	tail := d.j.Tail(d.j.Acked() + 1)
 	defer tail.Close()
-	var pending []*pendingRecord
 	for {
-		stopping := d.stopping.Load()
-		if stopping {
+		if d.stopping.Load() {
 			select {
 			case <-d.committed:
-				if len(pending) == 0 && d.j.Unacked() == 0 {
+				if len(d.flight.pending) == 0 && d.j.Unacked() == 0 {
 					return
 				}
 			default:
 			}
 			if d.stopCtx != nil && d.stopCtx.Err() != nil {
-				d.shutdownLost(pending)
+				d.shutdownLost()
 				return
 			}
 		}
-		pending = d.reap(pending, len(pending) >= d.cfg.MaxPending)
-		if len(pending) >= d.cfg.MaxPending {
+		full := len(d.flight.pending) >= d.cfg.MaxPending
+		d.flight.reap(full, d.acked)
+		if full {
+			if len(d.flight.pending) >= d.cfg.MaxPending && d.flight.pending[0].fut == nil {
+				time.Sleep(10 * time.Millisecond) // every slot waits for a retry: do not spin
+			}
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -284,106 +292,36 @@ func (d *Durable[T]) ship() {
 			}
 			continue
 		}
-		var b meteringv1.EventBatch
-		if err := proto.Unmarshal(rec.Data, &b); err != nil {
-			d.log.Error("metering: journal record is not an event batch; skipped", "seq", rec.Seq, "err", err)
+		// The record is the EventBatch as it will be published, validated
+		// when written: read only its id and event count.
+		id, events, err := batchHeader(rec.Data)
+		if err != nil || id == "" || len(rec.Data) > MaxBatchBytes {
+			d.log.Error("metering: journal record is not a publishable event batch; skipped", "seq", rec.Seq, "err", err)
 			_ = d.j.Ack(rec.Seq)
 			continue
 		}
-		msg, err := Message(d.cfg.Source, &b)
-		if err != nil {
-			d.log.Error("metering: journal record cannot be published; skipped", "seq", rec.Seq, "err", err)
-			_ = d.j.Ack(rec.Seq)
-			continue
-		}
-		p := &pendingRecord{seq: rec.Seq, pb: pendingBatch{id: b.BatchId, msg: msg, events: len(b.Events)}}
-		d.publish(&p.pb)
-		pending = append(pending, p)
-		d.pendingChanged(len(pending))
+		msg := nats.NewMsg(Subject(d.cfg.Source))
+		msg.Data = rec.Data
+		msg.Header.Set(jetstream.MsgIDHeader, id)
+		d.flight.add(&pendingBatch{id: id, msg: msg, events: events, seq: rec.Seq})
 	}
 }
 
-type pendingRecord struct {
-	seq uint64
-	pb  pendingBatch
-}
-
-func (d *Durable[T]) publish(p *pendingBatch) {
-	p.attempts++
-	fut, err := d.js.PublishMsgAsync(p.msg)
-	if err != nil {
-		p.fut = nil
-		p.nextRetry = time.Now().Add(backoff(p.attempts))
-		return
-	}
-	p.fut = fut
-}
-
-// reap acknowledges shipped records and re-publishes failed ones; with
-// wait it gives outstanding ones a moment.
-func (d *Durable[T]) reap(pending []*pendingRecord, wait bool) []*pendingRecord {
-	now := time.Now()
-	kept := pending[:0]
-	for _, r := range pending {
-		p := &r.pb
-		if p.fut == nil {
-			if !now.Before(p.nextRetry) {
-				d.publish(p)
-			}
-			kept = append(kept, r)
-			continue
-		}
-		var timer <-chan time.Time
-		if wait {
-			timer = time.After(5 * time.Millisecond)
-		}
-		select {
-		case <-p.fut.Ok():
-			d.acked(r)
-			continue
-		case err := <-p.fut.Err():
-			d.retry(p, err, now)
-		case <-timer:
-		}
-		kept = append(kept, r)
-	}
-	for i := len(kept); i < len(pending); i++ {
-		pending[i] = nil
-	}
-	if wait && len(kept) > 0 && kept[0].pb.fut == nil {
-		// Every slot is waiting for a retry: do not spin.
-		time.Sleep(10 * time.Millisecond)
-	}
-	d.pendingChanged(len(kept))
-	return kept
-}
-
-func (d *Durable[T]) retry(p *pendingBatch, err error, now time.Time) {
-	if p.attempts == 1 || p.attempts%20 == 0 {
-		d.log.Warn("metering: batch not acknowledged, will re-send from the journal", "batch", p.id, "attempt", p.attempts, "err", err)
-	}
-	if h := d.cfg.Hooks.Republish; h != nil {
-		h()
-	}
-	p.fut = nil
-	p.nextRetry = now.Add(backoff(p.attempts))
-}
-
-func (d *Durable[T]) acked(r *pendingRecord) {
-	if err := d.j.Ack(r.seq); err != nil {
+func (d *Durable[T]) acked(p *pendingBatch) {
+	if err := d.j.Ack(p.seq); err != nil {
 		d.log.Warn("metering: journal acknowledgement", "err", err)
 	}
-	d.published.Add(int64(r.pb.events))
+	d.published.Add(int64(p.events))
 	if h := d.cfg.Hooks.Published; h != nil {
-		h(r.pb.events)
+		h(p.events)
 	}
 }
 
 // shutdownLost reports what stays unshipped at a stop: not lost, it is in
 // the journal for the next start.
-func (d *Durable[T]) shutdownLost(pending []*pendingRecord) {
+func (d *Durable[T]) shutdownLost() {
 	if n := d.j.Unacked(); n > 0 {
-		d.log.Warn("metering: events left in the journal at stop; they are shipped at the next start", "source", d.cfg.Source, "bytes", n, "batches_in_flight", len(pending))
+		d.log.Warn("metering: events left in the journal at stop; they are shipped at the next start", "source", d.cfg.Source, "bytes", n, "batches_in_flight", len(d.flight.pending))
 	}
 }
 
@@ -393,8 +331,32 @@ func (d *Durable[T]) dropped(reason string, n int) {
 	}
 }
 
-func (d *Durable[T]) pendingChanged(n int) {
-	if h := d.cfg.Hooks.Pending; h != nil {
-		h(n)
+// batchHeader reads an encoded EventBatch's batch_id (field 1) and counts
+// its events (field 2) without decoding them.
+func batchHeader(b []byte) (id string, events int, err error) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", 0, protowire.ParseError(n)
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return "", 0, protowire.ParseError(m)
+			}
+			id, b = string(v), b[m:]
+		default:
+			if num == 2 && typ == protowire.BytesType {
+				events++
+			}
+			m := protowire.ConsumeFieldValue(num, typ, b)
+			if m < 0 {
+				return "", 0, protowire.ParseError(m)
+			}
+			b = b[m:]
+		}
 	}
+	return id, events, nil
 }
