@@ -189,7 +189,9 @@ func TestBreakerLostProbe(t *testing.T) {
 		t.Fatal("a second probe within the period")
 	}
 	b.clock.Add(1)
-	if !b.call(nil) || !b.call(nil) {
+	first := b.call(nil)
+	second := b.call(nil)
+	if !first || !second {
 		t.Fatal("the replacement probe should have closed the circuit")
 	}
 }
@@ -266,7 +268,9 @@ func TestBreakerConcurrent(t *testing.T) {
 	wg.Wait()
 	// Whatever state it ended in, it recovers.
 	b.clock.Add(int64(2 * time.Second))
-	if !b.call(nil) || !b.call(nil) {
+	probe := b.call(nil)
+	after := b.call(nil)
+	if !probe || !after {
 		t.Fatalf("breaker did not recover; state %d", b.state.Load())
 	}
 }
