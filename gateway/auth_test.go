@@ -254,6 +254,11 @@ func TestSignedHeaderAuthentication(t *testing.T) {
 		t.Fatalf("logical header dropped: %s", got.Header.String())
 	}
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", good, body), 401, "invalid_signature") // replay
+	// The national SDK sends the file followed by CRLF and hashes the file
+	// alone.
+	if r := h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now(), signedheader.JavaHex(sha(body))), body+"\r\n"); r.status != 200 {
+		t.Fatalf("SDK body with a trailing CRLF: %d %s", r.status, r.body)
+	}
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs("wrong", time.Now(), ""), body), 401, "invalid_signature")
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now().Add(-time.Hour), ""), body), 401, "invalid_signature")
 	h.expectError(h.do("POST", "/apiCSDLDKDN/1.0/doanhnghiep", hdrs(sysSecret, time.Now(), strings.Repeat("0", 64)), body), 401, "invalid_signature")

@@ -20,9 +20,27 @@ func JavaHex(b []byte) string {
 }
 
 // HashFileMatches reports whether v, a hash-file header, is the SHA-256 of
-// body.
+// body, or of body without one trailing CRLF (see HashedBody).
 func HashFileMatches(v string, body []byte) bool {
-	return MatchHashFile(v, sha256.Sum256(body))
+	_, ok := HashedBody(v, body)
+	return ok
+}
+
+// HashedBody returns the bytes of body that hash-file v covers: body
+// itself, or body without one trailing CRLF. The national SDK writes the
+// file followed by CRLF but computes hash-file over the file alone, so
+// without this every send from existing software would be refused. A
+// receiver stores the hashed bytes.
+func HashedBody(v string, body []byte) ([]byte, bool) {
+	if MatchHashFile(v, sha256.Sum256(body)) {
+		return body, true
+	}
+	if n := len(body); n >= 2 && body[n-2] == '\r' && body[n-1] == '\n' {
+		if trimmed := body[:n-2]; MatchHashFile(v, sha256.Sum256(trimmed)) {
+			return trimmed, true
+		}
+	}
+	return nil, false
 }
 
 // MatchHashFile reports whether v spells sum in one of the forms clients

@@ -275,6 +275,27 @@ func TestHashFile(t *testing.T) {
 	}
 }
 
+// The national SDK writes the file followed by CRLF and hashes the file
+// alone: the body is accepted, and the hashed bytes are what counts.
+func TestHashFileWithTrailingCRLF(t *testing.T) {
+	file := []byte("<?xml version=\"1.0\"?><edXML/>")
+	sum := sha256.Sum256(file)
+	hf := signedheader.JavaHex(sum[:])
+	sent := append(append([]byte{}, file...), '\r', '\n')
+	got, ok := signedheader.HashedBody(hf, sent)
+	if !ok || string(got) != string(file) {
+		t.Fatalf("body with a trailing CRLF: %q %v, want the file without it", got, ok)
+	}
+	if got, ok := signedheader.HashedBody(hf, file); !ok || string(got) != string(file) {
+		t.Fatalf("exact body: %q %v", got, ok)
+	}
+	for _, body := range [][]byte{append(append([]byte{}, sent...), '\r', '\n'), append(append([]byte{}, file...), '\n'), []byte("\r\n")} {
+		if signedheader.HashFileMatches(hf, body) {
+			t.Fatalf("%q should not match: only one trailing CRLF is forgiven", body)
+		}
+	}
+}
+
 func FuzzVerify(f *testing.F) {
 	good := toHTTP(signedheader.Sign("sys-01", "s3cret", now, sendEdocHeaders()))
 	f.Add(good.Get(signedheader.HeaderSign), good.Get(signedheader.HeaderHash), "sys-01", good.Get("XroadVnpt-timestamp"), good.Get("XroadVnpt-to"))
