@@ -680,10 +680,12 @@ func (p *Package) SignerInfo() SignerInfo             { return p.doc.SignerInfo 
 func (p *Package) DueDate() string                    { return p.doc.DueDate }
 func (p *Package) Priority() string                   { return p.doc.OtherInfo.Priority }
 func (p *Package) SteeringType() string               { return p.doc.SteeringType }
-func (p *Package) ResponseFor() []ResponseFor         { return append([]ResponseFor(nil), p.doc.ResponseFor...) }
-func (p *Package) Business() Business                 { return p.doc.clone().Business }
-func (p *Package) BusinessDocType() BusinessDocType   { return p.doc.Business.BussinessDocType }
-func (p *Package) Attachments() []Attachment          { return append([]Attachment(nil), p.doc.Attachments...) }
+func (p *Package) ResponseFor() []ResponseFor {
+	return append([]ResponseFor(nil), p.doc.ResponseFor...)
+}
+func (p *Package) Business() Business               { return p.doc.clone().Business }
+func (p *Package) BusinessDocType() BusinessDocType { return p.doc.Business.BussinessDocType }
+func (p *Package) Attachments() []Attachment        { return append([]Attachment(nil), p.doc.Attachments...) }
 
 // ToIDs lists the recipients' agency codes in the order of the package.
 func (p *Package) ToIDs() []string {
