@@ -19,6 +19,14 @@
 // decoded. The XML decoder is made to step over the base64 text rather than
 // buffer it.
 //
+// The zero Options are strict: an attachment that is not base64 refuses the
+// package. Options.LenientAttachments accepts it with a warning instead; the
+// national SDK's sample edoc_small.edxml needs it, as it carries a test-tool
+// placeholder where its attachment should be. Other tolerated quirks of real
+// senders (bytes before the XML declaration, an undeclared "edXML:" prefix,
+// decomposed diacritics, a manifest that disagrees with the attachments) are
+// accepted and reported by Warnings, for the caller to log.
+//
 // Refusals are *Error values from one catalogue (errors.go) with a stable
 // code and English and Vietnamese messages; the service maps them to its
 // answers. DTDs and entity declarations are refused outright.

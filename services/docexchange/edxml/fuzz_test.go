@@ -13,7 +13,7 @@ func seedFuzz(f *testing.F, status bool) {
 	// characters): the mutator learns nothing from 360 KB of base64, and
 	// minimising such inputs takes longer than a short fuzz run.
 	re := regexp.MustCompile(`(?s)(<(?:edXML:)?ContentTransferEncoded[^>]*>)([A-Za-z0-9+/=\s]{64})[A-Za-z0-9+/=\s]*(</)`)
-	for _, fx := range readFixtures(fixtureDirOptional()) {
+	for _, fx := range readFixtures(fixtureDirOptional(f)) {
 		if isStatusFixture(fx.name) == status {
 			f.Add(re.ReplaceAll(fx.data, []byte("$1$2$3")))
 		}

@@ -49,12 +49,13 @@ func fixtures(tb testing.TB) []fixture {
 
 // fixtureDirOptional is the fixture folder, or "" when it is missing and CI
 // is not set (the fuzz seeds then go without it).
-func fixtureDirOptional() string {
+func fixtureDirOptional(tb testing.TB) string {
+	tb.Helper()
 	if st, err := os.Stat(fixturePath); err == nil && st.IsDir() {
 		return fixturePath
 	}
 	if os.Getenv("CI") != "" {
-		panic("edXML fixtures missing at " + fixturePath + " (CI is set)")
+		tb.Fatalf("edXML fixtures missing at %s (CI is set)", fixturePath)
 	}
 	return ""
 }
