@@ -5,35 +5,19 @@ import (
 	"encoding/hex"
 	"io"
 	"strings"
+
+	"github.com/lgsp-vn/lgsp/platform/signedheader"
 )
 
-// MatchHashFile checks a body against the hash-file header value. It
-// accepts the SHA-256 in normal lower- or upper-case hex and in the form of
-// the national Java SDK, which writes each byte with Integer.toHexString and
-// so drops its leading zero ("0a" becomes "a"). The SDK also sends the file
-// followed by CRLF while hashing the file alone: a body ending in one CRLF
-// matches when the hash is that of the body without it. hashed is the part
-// of body the hash covers (body itself or body without the CRLF), which is
-// what should be stored.
+// MatchHashFile checks a body against the hash-file header value, exactly
+// as the gateway does (platform/signedheader.HashedBody): the SHA-256 in
+// normal hex, in the national Java SDK's form that drops each byte's
+// leading zero ("0a" becomes "a"), or with unmasked negative bytes
+// ("ffffff80"); and a body ending in one CRLF matches when the hash is that
+// of the body without it, as the SDK sends. hashed is the part of body the
+// hash covers, which is what should be stored.
 func MatchHashFile(body []byte, hashFile string) (hashed []byte, ok bool) {
-	hashFile = strings.ToLower(strings.TrimSpace(hashFile))
-	if hashFile == "" || len(hashFile) > 2*sha256.Size {
-		return nil, false
-	}
-	h := sha256.New()
-	if n := len(body); n >= 2 && body[n-2] == '\r' && body[n-1] == '\n' {
-		h.Write(body[:n-2])
-		if hashMatches(h.Sum(nil), hashFile) {
-			return body[:n-2], true
-		}
-		h.Write(body[n-2:])
-	} else {
-		h.Write(body)
-	}
-	if hashMatches(h.Sum(nil), hashFile) {
-		return body, true
-	}
-	return nil, false
+	return signedheader.HashedBody(hashFile, body)
 }
 
 // CheckHashFile is MatchHashFile with a catalogue error: ErrHashFormat when
@@ -57,10 +41,10 @@ func HashFile(body []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// validHashForm accepts 32 to 64 hex digits: 32 bytes, each written with one
-// or two digits.
+// validHashForm accepts 32 to 256 hex digits: 32 bytes, each written with
+// one, two or (an unmasked negative Java byte) eight digits.
 func validHashForm(s string) bool {
-	if len(s) < sha256.Size || len(s) > 2*sha256.Size {
+	if len(s) < sha256.Size || len(s) > 8*sha256.Size {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -70,34 +54,6 @@ func validHashForm(s string) bool {
 		}
 	}
 	return true
-}
-
-// hashMatches compares a digest with a lower-case hex value in either form.
-func hashMatches(sum []byte, want string) bool {
-	const digits = "0123456789abcdef"
-	if len(want) == 2*len(sum) {
-		var full [2 * sha256.Size]byte
-		hex.Encode(full[:], sum)
-		if string(full[:]) == want {
-			return true
-		}
-	}
-	// The leading-zero-dropping form: compare byte by byte.
-	j := 0
-	for _, b := range sum {
-		if b >= 0x10 {
-			if j+2 > len(want) || want[j] != digits[b>>4] || want[j+1] != digits[b&15] {
-				return false
-			}
-			j += 2
-		} else {
-			if j+1 > len(want) || want[j] != digits[b] {
-				return false
-			}
-			j++
-		}
-	}
-	return j == len(want)
 }
 
 // ReadAll reads a package from r, refusing it with ErrTooLarge as soon as it

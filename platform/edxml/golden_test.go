@@ -35,7 +35,7 @@ type fixture struct {
 	data []byte
 }
 
-var fixturePath = filepath.Join("..", "..", "..", "..", "shared", "fixtures", "edxml")
+var fixturePath = filepath.Join("..", "..", "..", "shared", "fixtures", "edxml")
 
 func fixtures(tb testing.TB) []fixture {
 	tb.Helper()

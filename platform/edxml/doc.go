@@ -3,8 +3,10 @@
 // agencies' document-management software exchange over the document axis.
 //
 // It exists so that the document-exchange service, its national-axis
-// connector and its simulator share one codec with no network and no
-// database, that can be fuzzed and checked against golden files on its own.
+// connector (adapters/vdxp) and its simulator share one codec with no
+// network and no database, that can be fuzzed and checked against golden
+// files on its own; it sits in platform/ because those are separate
+// packages that all need it.
 //
 // Received packages are never re-serialised. Parse keeps a reference to the
 // bytes as received (they may carry an enveloped XML-DSig signature that
