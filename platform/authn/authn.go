@@ -219,6 +219,12 @@ func authenticateMD(ctx context.Context, a Authenticator, method string) (contex
 	if err != nil {
 		if errors.Is(err, ErrUnauthenticated) {
 			Refused(ctx, RefusedUnauthenticated, method)
+			return nil, status.Error(codes.Unauthenticated, "invalid or expired credential / thông tin xác thực không hợp lệ hoặc đã hết hạn")
+		}
+		// The authenticator could not decide (the registry is unreachable):
+		// say so with its own status, rather than call the credential bad.
+		if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
+			return nil, st.Err()
 		}
 		return nil, status.Error(codes.Unauthenticated, "invalid or expired credential / thông tin xác thực không hợp lệ hoặc đã hết hạn")
 	}

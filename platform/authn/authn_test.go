@@ -309,3 +309,25 @@ func TestRefusalsCountedAndLogged(t *testing.T) {
 		t.Fatalf("after a second: %d lines\n%s", n, logBuf.String())
 	}
 }
+
+type authFunc func(ctx context.Context, token string) (Principal, error)
+
+func (f authFunc) Authenticate(ctx context.Context, token string) (Principal, error) { return f(ctx, token) }
+
+// An authenticator that cannot decide (the registry is down) is answered
+// Unavailable over gRPC, as over REST, not "invalid credential".
+func TestInterceptorKeepsUnavailable(t *testing.T) {
+	call := func(err error) codes.Code {
+		a := authFunc(func(context.Context, string) (Principal, error) { return Principal{}, err })
+		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer x"))
+		_, got := UnaryInterceptor(a, nil)(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/svc/M"},
+			func(context.Context, any) (any, error) { return "ok", nil })
+		return status.Code(got)
+	}
+	if c := call(status.Error(codes.Unavailable, "registry down")); c != codes.Unavailable {
+		t.Fatalf("registry down: %v, want Unavailable", c)
+	}
+	if c := call(ErrUnauthenticated); c != codes.Unauthenticated {
+		t.Fatalf("bad credential: %v, want Unauthenticated", c)
+	}
+}
