@@ -519,7 +519,7 @@ func (s *Service) GetApi(ctx context.Context, req *registryv1.GetApiRequest) (*r
 		return nil, s.internalErr(ctx, "get api", err)
 	}
 	if !r.visibleTo(c) {
-		return nil, errForbidden
+		return nil, c.refuse("an API not visible to the caller")
 	}
 	return &registryv1.GetApiResponse{Api: r.protoFor(c)}, nil
 }
@@ -569,8 +569,8 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 		if err != nil {
 			return err
 		}
-		if !c.owns(cur.Owner) {
-			return errForbidden
+		if err := c.requireOwn(cur.Owner); err != nil {
+			return err
 		}
 		secrets, err := s.openSecrets(cur.ID, cur.Secrets)
 		if err != nil {

@@ -185,7 +185,7 @@ func (s *Service) ListApplications(ctx context.Context, req *registryv1.ListAppl
 	agency := req.GetAgencyCode()
 	if c.access == own {
 		if agency != "" && agency != c.Agency {
-			return nil, errForbidden
+			return nil, c.refuse("another agency's applications")
 		}
 		agency = c.Agency
 	}

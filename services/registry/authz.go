@@ -148,8 +148,14 @@ func (c caller) owns(agency string) bool {
 // requireOwn is owns as an error.
 func (c caller) requireOwn(agency string) error {
 	if !c.owns(agency) {
-		authn.Refused(authn.WithPrincipal(context.Background(), c.Principal), authn.RefusedForbidden, "a resource of another agency")
-		return errForbidden
+		return c.refuse("a resource of another agency")
 	}
 	return nil
+}
+
+// refuse records a refusal that the permission matrix could not see (what
+// the caller asked for belongs to another agency) and returns errForbidden.
+func (c caller) refuse(what string) error {
+	authn.Refused(authn.WithPrincipal(context.Background(), c.Principal), authn.RefusedForbidden, what)
+	return errForbidden
 }

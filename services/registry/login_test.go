@@ -227,8 +227,11 @@ func TestForbiddenCounted(t *testing.T) {
 		wantErr(t, err, codes.PermissionDenied, "forbidden")
 		_, err = e.s.ListCredentials(as(authn.RoleAgencyDeveloper, agencyB), &registryv1.ListCredentialsRequest{ApplicationId: f.appA.GetId()})
 		wantErr(t, err, codes.PermissionDenied, "forbidden")
-		if got := refusedCount(t, authn.RefusedForbidden) - before; got != 2 {
-			t.Fatalf("forbidden calls counted %v, want 2", got)
+		// Refusals decided by the resource, past the permission matrix.
+		_, err = e.s.ListApplications(as(authn.RoleAgencyDeveloper, agencyB), &registryv1.ListApplicationsRequest{AgencyCode: agencyA})
+		wantErr(t, err, codes.PermissionDenied, "forbidden")
+		if got := refusedCount(t, authn.RefusedForbidden) - before; got != 3 {
+			t.Fatalf("forbidden calls counted %v, want 3", got)
 		}
 	})
 }
