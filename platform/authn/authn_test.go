@@ -312,7 +312,9 @@ func TestRefusalsCountedAndLogged(t *testing.T) {
 
 type authFunc func(ctx context.Context, token string) (Principal, error)
 
-func (f authFunc) Authenticate(ctx context.Context, token string) (Principal, error) { return f(ctx, token) }
+func (f authFunc) Authenticate(ctx context.Context, token string) (Principal, error) {
+	return f(ctx, token)
+}
 
 // An authenticator that cannot decide (the registry is down) is answered
 // Unavailable over gRPC, as over REST, not "invalid credential".
