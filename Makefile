@@ -35,8 +35,10 @@ generate-check: tools
 	PATH=$(TOOLS):$$PATH buf lint
 	scripts/check-generated.sh
 
-# go vet and staticcheck (pinned in tools/go.mod) over every package.
+# gofmt, go vet and staticcheck (pinned in tools/go.mod) over every package.
 lint: tools
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./... ./proto/...
 	$(TOOLS)/staticcheck ./... ./proto/...
 
