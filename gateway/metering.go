@@ -89,16 +89,16 @@ func newMeter(cfg *Config, bus *natsx.Bus, instance string, log *slog.Logger, m 
 	if cfg.MeteringJournalDir == "" {
 		return nil, errors.New("gateway: LGSP_GATEWAY_METERING_JOURNAL_DIR is required in durable metering mode")
 	}
-	j, left, damaged, err := journal.Open(journal.Options{Dir: cfg.MeteringJournalDir, MaxBytes: cfg.MeteringJournalMaxBytes})
+	j, st, err := journal.Open(journal.Options{Dir: cfg.MeteringJournalDir, MaxBytes: cfg.MeteringJournalMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: metering journal (LGSP_GATEWAY_METERING_JOURNAL_DIR=%s): %w", cfg.MeteringJournalDir, err)
 	}
-	if damaged > 0 {
-		log.Error("metering journal: damaged records discarded", "dir", cfg.MeteringJournalDir, "bytes", damaged)
+	if st.Damaged > 0 {
+		log.Error("metering journal: damaged records discarded", "dir", cfg.MeteringJournalDir, "bytes", st.Damaged)
 		m.meterDropped.WithLabelValues("journal_damaged").Add(1)
 	}
-	if len(left) > 0 {
-		log.Info("metering journal: shipping batches left by the previous run", "batches", len(left))
+	if st.Pending > 0 {
+		log.Info("metering journal: shipping batches left by the previous run", "batches", st.Pending, "bytes", st.PendingBytes)
 	}
 	bc.Hooks.Pending = func(n int) {
 		m.meterPending.Set(float64(n))

@@ -1,9 +1,10 @@
 // Package journal is a local write-ahead log: records appended to it are on
 // disk (written and fsynced) when Append returns, survive a crash of the
-// process at any moment, and come back from Open until they are
-// acknowledged. The gateway keeps its metering events here before it
-// answers a request, so that a call whose response reached the client is
-// counted even if the process is killed before JetStream has the event.
+// process at any moment, and are read again by Tail, after any restart,
+// until they are acknowledged; Open keeps none of them in memory. The
+// gateway keeps its metering events here before it answers a request, so
+// that a call whose response reached the client is counted even if the
+// process is killed before JetStream has the event.
 //
 // One writer appends; acknowledgements may come from any goroutine and in
 // any order. Records live in segment files named after their first
@@ -47,11 +48,21 @@ type Options struct {
 	MaxBytes int64
 }
 
-// Record is a record returned by Open: appended by an earlier run and not
-// acknowledged.
+// Record is one record, as Tail reads it.
 type Record struct {
 	Seq  uint64
 	Data []byte
+}
+
+// Stats describes what Open found from earlier runs.
+type Stats struct {
+	// Pending records were appended and not acknowledged; Tail from
+	// Acked()+1 reads them first. They are not held in memory.
+	Pending      int
+	PendingBytes int64
+	// Damaged is how many bytes of damaged records were discarded (a torn
+	// tail, a write that never returned, is not counted).
+	Damaged int64
 }
 
 // Errors.
@@ -102,15 +113,15 @@ type segment struct {
 	path  string
 }
 
-// Open opens (or creates) the journal in o.Dir and returns the records of
-// earlier runs that were not acknowledged, in order, and how many bytes of
-// damaged records it had to discard (a torn tail is not counted).
-func Open(o Options) (*Journal, []Record, int64, error) {
+// Open opens (or creates) the journal in o.Dir, repairing a torn tail, and
+// reports what earlier runs left unacknowledged. It reads one segment at a
+// time and keeps no record in memory.
+func Open(o Options) (*Journal, Stats, error) {
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = defaultSegB
 	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-		return nil, nil, 0, fmt.Errorf("journal: %w", err)
+		return nil, Stats{}, fmt.Errorf("journal: %w", err)
 	}
 	j := &Journal{opts: o, ackedSet: map[uint64]bool{}, sizes: map[uint64]int64{}, notify: make(chan struct{})}
 	if b, err := os.ReadFile(filepath.Join(o.Dir, markerName)); err == nil {
@@ -121,7 +132,7 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 	}
 	names, err := filepath.Glob(filepath.Join(o.Dir, "*"+segSuffix))
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("journal: %w", err)
+		return nil, Stats{}, fmt.Errorf("journal: %w", err)
 	}
 	type found struct {
 		first uint64
@@ -137,13 +148,12 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 	}
 	sort.Slice(segs, func(a, b int) bool { return segs[a].first < segs[b].first })
 
-	var out []Record
-	var damaged int64
+	var st Stats
 	j.next = j.acked + 1
 	for i, s := range segs {
 		recs, good, bad, err := readSegment(s.path)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, Stats{}, err
 		}
 		last := i == len(segs)-1
 		if bad > 0 {
@@ -151,10 +161,10 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 			// last segment is a write whose Append never returned; damage
 			// elsewhere is reported.
 			if !last {
-				damaged += bad
+				st.Damaged += bad
 			}
 			if err := os.Truncate(s.path, good); err != nil {
-				return nil, nil, 0, fmt.Errorf("journal: repair %s: %w", s.path, err)
+				return nil, Stats{}, fmt.Errorf("journal: repair %s: %w", s.path, err)
 			}
 		}
 		seg := segment{first: s.first, last: s.first - 1, path: s.path}
@@ -170,7 +180,8 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 			}
 			j.unacked += int64(headerLen + len(r.Data))
 			j.sizes[r.Seq] = int64(headerLen + len(r.Data))
-			out = append(out, r)
+			st.Pending++
+			st.PendingBytes += int64(headerLen + len(r.Data))
 		}
 		if seg.last <= j.acked && !last {
 			_ = os.Remove(s.path)
@@ -179,10 +190,10 @@ func Open(o Options) (*Journal, []Record, int64, error) {
 		j.segments = append(j.segments, seg)
 	}
 	if err := j.startSegment(); err != nil {
-		return nil, nil, 0, err
+		return nil, Stats{}, err
 	}
 	j.durable = j.next - 1
-	return j, out, damaged, nil
+	return j, st, nil
 }
 
 // readSegment reads every intact record of a segment and returns the
@@ -205,7 +216,7 @@ func readSegment(path string) (recs []Record, good, bad int64, err error) {
 		if crc32.Checksum(data, crcTable) != sum || seq == 0 {
 			break
 		}
-		recs = append(recs, Record{Seq: seq, Data: append([]byte(nil), data...)})
+		recs = append(recs, Record{Seq: seq, Data: data})
 		off += headerLen + n
 	}
 	return recs, off, int64(len(b)) - off, nil

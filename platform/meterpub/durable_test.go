@@ -31,7 +31,7 @@ func durableConfig() meterpub.BatcherConfig {
 
 func startDurable(t *testing.T, bus *natsx.Bus, dir string, cfg meterpub.BatcherConfig) (*meterpub.Durable[call], *journal.Journal, func()) {
 	t.Helper()
-	j, _, _, err := journal.Open(journal.Options{Dir: dir})
+	j, _, err := journal.Open(journal.Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestDurableKeepsEventsThroughAnOutageAndARestart(t *testing.T) {
 func TestDurableReshipIsDeduplicated(t *testing.T) {
 	_, bus := natstest.Start(t)
 	dir := t.TempDir()
-	j, _, _, err := journal.Open(journal.Options{Dir: dir})
+	j, _, err := journal.Open(journal.Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestDurableReshipIsDeduplicated(t *testing.T) {
 
 func TestDurableFullJournalRefuses(t *testing.T) {
 	_, bus := natstest.Start(t)
-	j, _, _, err := journal.Open(journal.Options{Dir: t.TempDir(), MaxBytes: 1})
+	j, _, err := journal.Open(journal.Options{Dir: t.TempDir(), MaxBytes: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
