@@ -136,7 +136,20 @@ func (d *Durable[T]) Record(e *T) error {
 		d.dropped(DropStopped, 1)
 		return fmt.Errorf("%w: stopped", ErrNotDurable)
 	}
-	err := <-w.done
+	var err error
+	select {
+	case err = <-w.done:
+	case <-d.committed:
+		// The committer has stopped; it answered w before, or never will.
+		select {
+		case err = <-w.done:
+		default:
+			// w may still sit in d.in, which nobody reads any more: it is
+			// not returned to the pool.
+			d.dropped(DropStopped, 1)
+			return fmt.Errorf("%w: stopped", ErrNotDurable)
+		}
+	}
 	var zero T
 	w.ev = zero
 	d.pool.Put(w)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,5 +259,45 @@ func restore(t *testing.T, dir string, files map[string][]byte) {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Recording while the publisher stops never hangs: each call is either
+// stored or refused.
+func TestDurableRecordDuringStopNeverHangs(t *testing.T) {
+	_, bus := natstest.Start(t)
+	if _, err := natsx.EnsureMeteringStream(context.Background(), bus.JS, natsx.StreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, _, stop := startDurable(t, bus, t.TempDir(), durableConfig())
+	var wg sync.WaitGroup
+	var stored, refused atomic.Int64
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				if err := d.Record(&call{id: w*1000 + i, status: 200}); err != nil {
+					if !errors.Is(err, meterpub.ErrNotDurable) {
+						t.Error(err)
+					}
+					refused.Add(1)
+				} else {
+					stored.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	stop()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Record calls hang after Stop")
+	}
+	if stored.Load()+refused.Load() != 16*200 || stored.Load() == 0 {
+		t.Fatalf("stored %d, refused %d", stored.Load(), refused.Load())
 	}
 }
