@@ -332,6 +332,7 @@ func appendMillis(b []byte, us int64) []byte {
 }
 
 // appendLogString appends s as a JSON string, escaped as appendLogEscaped.
+// The gateway's error answers are built with it too.
 func appendLogString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = appendLogEscaped(b, s)

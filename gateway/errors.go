@@ -20,9 +20,9 @@ func newErr(status int, code, en, vi string) *gwError {
 	b := []byte(`{"code":`)
 	b = strconv.AppendQuote(b, code)
 	b = append(b, `,"message":`...)
-	b = appendJSONString(b, en)
+	b = appendLogString(b, en)
 	b = append(b, `,"message_vi":`...)
-	b = appendJSONString(b, vi)
+	b = appendLogString(b, vi)
 	e.prefix = append(b, `,"request_id":"`...)
 	return e
 }
@@ -85,22 +85,4 @@ func writeError(ctx *fasthttp.RequestCtx, e *gwError, requestID string) {
 	resp.AppendBody(e.prefix)
 	resp.AppendBodyString(requestID) // request ids are restricted to safe characters
 	resp.AppendBodyString(`"}`)
-}
-
-// appendJSONString quotes s as JSON, keeping non-ASCII text as UTF-8.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }

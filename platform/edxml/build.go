@@ -104,25 +104,13 @@ func WriteDocument(w io.Writer, d Document, files ...File) error {
 	x.leaf("PromulgationAmount", o.PromulgationAmount)
 	x.leaf("PageAmount", o.PageAmount)
 	x.leaf("Direction", o.Direction)
-	if len(o.Appendixes) > 0 {
-		x.open("Appendixes")
-		for _, a := range o.Appendixes {
-			x.leaf("Appendix", a)
-		}
-		x.close("Appendixes")
-	}
+	x.leafList("Appendixes", "Appendix", o.Appendixes)
 	x.close("OtherInfo")
 	for _, r := range d.ResponseFor {
 		x.responseFor(r)
 	}
 	x.leaf("SteeringType", d.SteeringType)
-	if len(d.ToPlaces) > 0 {
-		x.open("ToPlaces")
-		for _, p := range d.ToPlaces {
-			x.leaf("Place", p)
-		}
-		x.close("ToPlaces")
-	}
+	x.leafList("ToPlaces", "Place", d.ToPlaces)
 	x.close("MessageHeader")
 
 	x.open("TraceHeaderList")
@@ -160,13 +148,7 @@ func WriteDocument(w io.Writer, d Document, files ...File) error {
 		for _, r := range b.ReplacementList {
 			x.open("ReplacementInfo")
 			x.leaf("DocumentId", r.DocumentID)
-			if len(r.OrganIDs) > 0 {
-				x.open("OrganIdList")
-				for _, id := range r.OrganIDs {
-					x.leaf("OrganId", id)
-				}
-				x.close("OrganIdList")
-			}
+			x.leafList("OrganIdList", "OrganId", r.OrganIDs)
 			x.close("ReplacementInfo")
 		}
 		x.close("ReplacementInfoList")
@@ -306,6 +288,19 @@ func (x *xmlWriter) leaf(name, v string) {
 		x.err = xml.EscapeText(x.w, []byte(v))
 	}
 	x.raw("</edXML:" + name + ">\n")
+}
+
+// leafList writes outer holding one inner leaf per value, or nothing when
+// there is no value.
+func (x *xmlWriter) leafList(outer, inner string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	x.open(outer)
+	for _, v := range values {
+		x.leaf(inner, v)
+	}
+	x.close(outer)
 }
 
 func (x *xmlWriter) organization(tag string, o Organization) {

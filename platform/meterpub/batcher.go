@@ -102,26 +102,12 @@ type Batcher[T any] struct {
 // from src; an event it leaves without an id gets "<batch id>-<index>", and
 // one without a time the time of publication.
 func NewBatcher[T any](nc *nats.Conn, cfg BatcherConfig, encode func(dst *meteringv1.Event, src *T)) (*Batcher[T], error) {
-	switch {
-	case nc == nil:
-		return nil, errors.New("meterpub: a NATS connection is required")
-	case !validSource(cfg.Source):
-		return nil, fmt.Errorf("meterpub: invalid source %q", cfg.Source)
-	case cfg.Instance == "":
-		return nil, errors.New("meterpub: an instance name is required (batch ids are built from it)")
-	case cfg.Batch < 1 || cfg.Buffer < 1 || cfg.MaxPending < 1 || cfg.Flush <= 0 || cfg.AckTimeout <= 0:
-		return nil, errors.New("meterpub: Batch, Buffer, MaxPending, Flush and AckTimeout must be positive")
+	if cfg.Flush <= 0 {
+		return nil, errors.New("meterpub: Flush must be positive")
 	}
-	js, err := jetstream.New(nc,
-		jetstream.WithPublishAsyncMaxPending(cfg.MaxPending),
-		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
-	)
+	js, log, err := prepare(nc, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("meterpub: jetstream: %w", err)
-	}
-	log := cfg.Log
-	if log == nil {
-		log = slog.Default()
+		return nil, err
 	}
 	b := &Batcher[T]{
 		cfg: cfg, encode: encode, js: js, log: log,
@@ -273,4 +259,31 @@ func (b *Batcher[T]) dropped(reason string, n int) {
 	if h := b.cfg.Hooks.Dropped; h != nil && n > 0 {
 		h(reason, n)
 	}
+}
+
+// prepare checks what every publisher needs and opens its JetStream
+// context for asynchronous publishing.
+func prepare(nc *nats.Conn, cfg BatcherConfig) (jetstream.JetStream, *slog.Logger, error) {
+	switch {
+	case nc == nil:
+		return nil, nil, errors.New("meterpub: a NATS connection is required")
+	case !validSource(cfg.Source):
+		return nil, nil, fmt.Errorf("meterpub: invalid source %q", cfg.Source)
+	case cfg.Instance == "":
+		return nil, nil, errors.New("meterpub: an instance name is required (batch ids are built from it)")
+	case cfg.Batch < 1 || cfg.Buffer < 1 || cfg.MaxPending < 1 || cfg.AckTimeout <= 0:
+		return nil, nil, errors.New("meterpub: Batch, Buffer, MaxPending and AckTimeout must be positive")
+	}
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(cfg.MaxPending),
+		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("meterpub: jetstream: %w", err)
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return js, log, nil
 }

@@ -73,28 +73,12 @@ type waiter[T any] struct {
 // it. cfg.Buffer bounds the callers queued for the next commit; Flush is
 // unused (a commit starts as soon as one event waits).
 func NewDurable[T any](nc *nats.Conn, j *journal.Journal, cfg BatcherConfig, encode func(dst *meteringv1.Event, src *T)) (*Durable[T], error) {
-	switch {
-	case nc == nil:
-		return nil, errors.New("meterpub: a NATS connection is required")
-	case j == nil:
+	if j == nil {
 		return nil, errors.New("meterpub: a journal is required")
-	case !validSource(cfg.Source):
-		return nil, fmt.Errorf("meterpub: invalid source %q", cfg.Source)
-	case cfg.Instance == "":
-		return nil, errors.New("meterpub: an instance name is required (batch ids are built from it)")
-	case cfg.Batch < 1 || cfg.Buffer < 1 || cfg.MaxPending < 1 || cfg.AckTimeout <= 0:
-		return nil, errors.New("meterpub: Batch, Buffer, MaxPending and AckTimeout must be positive")
 	}
-	js, err := jetstream.New(nc,
-		jetstream.WithPublishAsyncMaxPending(cfg.MaxPending),
-		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
-	)
+	js, log, err := prepare(nc, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("meterpub: jetstream: %w", err)
-	}
-	log := cfg.Log
-	if log == nil {
-		log = slog.Default()
+		return nil, err
 	}
 	// Batch ids must not repeat across runs of the same instance: the
 	// journal's records keep theirs, new ones get a fresh run prefix.
