@@ -34,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,7 +100,7 @@ type Journal struct {
 	segments []segment // oldest first; the last one is cur
 	acked    uint64    // every sequence <= acked is acknowledged
 	ackedSet map[uint64]bool
-	unacked  int64 // bytes of records not yet acknowledged
+	unacked  atomic.Int64 // bytes of records not yet acknowledged; read without mu
 	sizes    map[uint64]int64
 	marker   uint64 // value last written to the marker file
 	markerAt time.Time
@@ -178,7 +179,7 @@ func Open(o Options) (*Journal, Stats, error) {
 			if r.Seq <= j.acked {
 				continue
 			}
-			j.unacked += int64(headerLen + len(r.Data))
+			j.unacked.Add(int64(headerLen + len(r.Data)))
 			j.sizes[r.Seq] = int64(headerLen + len(r.Data))
 			st.Pending++
 			st.PendingBytes += int64(headerLen + len(r.Data))
@@ -260,7 +261,7 @@ func (j *Journal) Append(data []byte) (uint64, error) {
 		j.mu.Unlock()
 		return 0, ErrClosed
 	}
-	if j.opts.MaxBytes > 0 && j.unacked+size > j.opts.MaxBytes {
+	if j.opts.MaxBytes > 0 && j.unacked.Load()+size > j.opts.MaxBytes {
 		j.mu.Unlock()
 		return 0, ErrFull
 	}
@@ -286,7 +287,7 @@ func (j *Journal) Append(data []byte) (uint64, error) {
 	j.next++
 	j.curSize += size
 	j.mu.Lock()
-	j.unacked += size
+	j.unacked.Add(size)
 	j.sizes[seq] = size
 	j.segments[len(j.segments)-1].last = seq
 	j.durable = seq
@@ -312,7 +313,7 @@ func (j *Journal) Ack(seq uint64) error {
 		return nil
 	}
 	j.ackedSet[seq] = true
-	j.unacked -= j.sizes[seq]
+	j.unacked.Add(-j.sizes[seq])
 	delete(j.sizes, seq)
 	for j.ackedSet[j.acked+1] {
 		delete(j.ackedSet, j.acked+1)
@@ -344,12 +345,9 @@ func (j *Journal) writeMarker() error {
 	return nil
 }
 
-// Unacked is the size in bytes of the records not yet acknowledged.
-func (j *Journal) Unacked() int64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.unacked
-}
+// Unacked is the size in bytes of the records not yet acknowledged. It
+// takes no lock: the gateway asks on every request whether there is room.
+func (j *Journal) Unacked() int64 { return j.unacked.Load() }
 
 // Close writes the marker and closes the files. Unacknowledged records stay
 // for the next Open.
