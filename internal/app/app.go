@@ -134,8 +134,10 @@ func New(ctx context.Context, cfg *Config, dev bool, names []string, log *slog.L
 	if err := a.secrets(); err != nil {
 		return nil, err
 	}
+	// Every section is checked before anything connects, so a bad setting
+	// fails at once rather than after the dependencies answer.
 	for _, d := range a.defs {
-		if v, ok := cfg.Section(d.Name).(interface{ Validate() error }); ok && d.Name != "gateway" {
+		if v, ok := cfg.Section(d.Name).(interface{ Validate() error }); ok {
 			if err := v.Validate(); err != nil {
 				return nil, err
 			}
