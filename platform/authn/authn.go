@@ -23,12 +23,16 @@ const (
 	RoleAuditor         Role = "auditor"
 	// RoleService is another LGSP process using the internal service token.
 	RoleService Role = "service"
+	// RoleConsumer is an application calling through the gateway, which
+	// asserted its identity (platform/gatewayid). Subject is the
+	// application id and Agency its agency code.
+	RoleConsumer Role = "consumer"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RolePlatformAdmin, RoleAgencyPublisher, RoleAgencyDeveloper, RoleAuditor, RoleService:
+	case RolePlatformAdmin, RoleAgencyPublisher, RoleAgencyDeveloper, RoleAuditor, RoleService, RoleConsumer:
 		return true
 	}
 	return false
