@@ -209,7 +209,7 @@ func (s *Service) buildSnapshot(ctx context.Context) (*registryv1.Snapshot, erro
 			rows.Close()
 			return nil, err
 		}
-		snap.Agencies = append(snap.Agencies, &registryv1.AgencyConfig{Code: a.Code, Name: a.Name, Active: a.Status == agencyActive})
+		snap.Agencies = append(snap.Agencies, &registryv1.AgencyConfig{Code: a.Code, Name: a.Name, Active: a.Status == agencyActive, SuccessorCode: a.Successor})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

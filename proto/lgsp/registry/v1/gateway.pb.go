@@ -1112,10 +1112,12 @@ func (x *CredentialConfig) GetExpireTime() *timestamppb.Timestamp {
 }
 
 type AgencyConfig struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Active        bool                   `protobuf:"varint,3,opt,name=active,proto3" json:"active,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Code   string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name   string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Active bool                   `protobuf:"varint,3,opt,name=active,proto3" json:"active,omitempty"`
+	// The agency that replaced this one (renamed or merged), if any.
+	SuccessorCode string `protobuf:"bytes,4,opt,name=successor_code,json=successorCode,proto3" json:"successor_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1169,6 +1171,13 @@ func (x *AgencyConfig) GetActive() bool {
 		return x.Active
 	}
 	return false
+}
+
+func (x *AgencyConfig) GetSuccessorCode() string {
+	if x != nil {
+		return x.SuccessorCode
+	}
+	return ""
 }
 
 type SubscriptionConfig struct {
@@ -1552,11 +1561,12 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\vhmac_secret\x18\x05 \x01(\tR\n" +
 	"hmacSecret\x12;\n" +
 	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"N\n" +
+	"expireTime\"u\n" +
 	"\fAgencyConfig\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
-	"\x06active\x18\x03 \x01(\bR\x06active\"\xb1\x01\n" +
+	"\x06active\x18\x03 \x01(\bR\x06active\x12%\n" +
+	"\x0esuccessor_code\x18\x04 \x01(\tR\rsuccessorCode\"\xb1\x01\n" +
 	"\x12SubscriptionConfig\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0eapplication_id\x18\x02 \x01(\tR\rapplicationId\x12\x15\n" +
