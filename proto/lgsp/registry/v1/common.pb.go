@@ -148,6 +148,10 @@ const (
 	UpstreamAuthType_UPSTREAM_AUTH_TYPE_BEARER                    UpstreamAuthType = 3
 	UpstreamAuthType_UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS UpstreamAuthType = 4
 	UpstreamAuthType_UPSTREAM_AUTH_TYPE_SIGNED_HEADER             UpstreamAuthType = 5
+	// The upstream is an LGSP service; the gateway presents its signed
+	// identity assertion (platform/gatewayid) instead of a credential. It has
+	// no secret, and only a platform admin may choose it.
+	UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM UpstreamAuthType = 6
 )
 
 // Enum value maps for UpstreamAuthType.
@@ -159,6 +163,7 @@ var (
 		3: "UPSTREAM_AUTH_TYPE_BEARER",
 		4: "UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS",
 		5: "UPSTREAM_AUTH_TYPE_SIGNED_HEADER",
+		6: "UPSTREAM_AUTH_TYPE_PLATFORM",
 	}
 	UpstreamAuthType_value = map[string]int32{
 		"UPSTREAM_AUTH_TYPE_UNSPECIFIED":               0,
@@ -167,6 +172,7 @@ var (
 		"UPSTREAM_AUTH_TYPE_BEARER":                    3,
 		"UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS": 4,
 		"UPSTREAM_AUTH_TYPE_SIGNED_HEADER":             5,
+		"UPSTREAM_AUTH_TYPE_PLATFORM":                  6,
 	}
 )
 
@@ -306,6 +312,63 @@ func (SubscriptionState) EnumDescriptor() ([]byte, []int) {
 	return file_lgsp_registry_v1_common_proto_rawDescGZIP(), []int{4}
 }
 
+// ErrorStyle is the shape of the answers the gateway itself gives on an API
+// (refusals and upstream failures); the upstream's own answers pass as they
+// are.
+type ErrorStyle int32
+
+const (
+	// The platform's default, LGSP.
+	ErrorStyle_ERROR_STYLE_UNSPECIFIED ErrorStyle = 0
+	// The platform's JSON: code, message, message_vi, request_id.
+	ErrorStyle_ERROR_STYLE_LGSP ErrorStyle = 1
+	// The national document axis's answer envelope: status FAIL, ErrorCode,
+	// ErrorDesc and DocId, so that software written against the national SDK
+	// reads the gateway's refusals as it reads the axis's own.
+	ErrorStyle_ERROR_STYLE_NATIONAL_AXIS ErrorStyle = 2
+)
+
+// Enum value maps for ErrorStyle.
+var (
+	ErrorStyle_name = map[int32]string{
+		0: "ERROR_STYLE_UNSPECIFIED",
+		1: "ERROR_STYLE_LGSP",
+		2: "ERROR_STYLE_NATIONAL_AXIS",
+	}
+	ErrorStyle_value = map[string]int32{
+		"ERROR_STYLE_UNSPECIFIED":   0,
+		"ERROR_STYLE_LGSP":          1,
+		"ERROR_STYLE_NATIONAL_AXIS": 2,
+	}
+)
+
+func (x ErrorStyle) Enum() *ErrorStyle {
+	p := new(ErrorStyle)
+	*p = x
+	return p
+}
+
+func (x ErrorStyle) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ErrorStyle) Descriptor() protoreflect.EnumDescriptor {
+	return file_lgsp_registry_v1_common_proto_enumTypes[5].Descriptor()
+}
+
+func (ErrorStyle) Type() protoreflect.EnumType {
+	return &file_lgsp_registry_v1_common_proto_enumTypes[5]
+}
+
+func (x ErrorStyle) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ErrorStyle.Descriptor instead.
+func (ErrorStyle) EnumDescriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_common_proto_rawDescGZIP(), []int{5}
+}
+
 var File_lgsp_registry_v1_common_proto protoreflect.FileDescriptor
 
 const file_lgsp_registry_v1_common_proto_rawDesc = "" +
@@ -323,14 +386,15 @@ const file_lgsp_registry_v1_common_proto_rawDesc = "" +
 	"\x0fAUTH_METHOD_JWT\x10\x01\x12\x17\n" +
 	"\x13AUTH_METHOD_API_KEY\x10\x02\x12\x1d\n" +
 	"\x19AUTH_METHOD_SIGNED_HEADER\x10\x03\x12\x14\n" +
-	"\x10AUTH_METHOD_MTLS\x10\x04*\xe8\x01\n" +
+	"\x10AUTH_METHOD_MTLS\x10\x04*\x89\x02\n" +
 	"\x10UpstreamAuthType\x12\"\n" +
 	"\x1eUPSTREAM_AUTH_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17UPSTREAM_AUTH_TYPE_NONE\x10\x01\x12\x1c\n" +
 	"\x18UPSTREAM_AUTH_TYPE_BASIC\x10\x02\x12\x1d\n" +
 	"\x19UPSTREAM_AUTH_TYPE_BEARER\x10\x03\x120\n" +
 	",UPSTREAM_AUTH_TYPE_OAUTH2_CLIENT_CREDENTIALS\x10\x04\x12$\n" +
-	" UPSTREAM_AUTH_TYPE_SIGNED_HEADER\x10\x05*\x94\x01\n" +
+	" UPSTREAM_AUTH_TYPE_SIGNED_HEADER\x10\x05\x12\x1f\n" +
+	"\x1bUPSTREAM_AUTH_TYPE_PLATFORM\x10\x06*\x94\x01\n" +
 	"\x0eCredentialType\x12\x1f\n" +
 	"\x1bCREDENTIAL_TYPE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dCREDENTIAL_TYPE_OAUTH2_CLIENT\x10\x01\x12\x1b\n" +
@@ -341,7 +405,12 @@ const file_lgsp_registry_v1_common_proto_rawDesc = "" +
 	"\x1aSUBSCRIPTION_STATE_PENDING\x10\x01\x12\x1f\n" +
 	"\x1bSUBSCRIPTION_STATE_APPROVED\x10\x02\x12\x1f\n" +
 	"\x1bSUBSCRIPTION_STATE_REJECTED\x10\x03\x12 \n" +
-	"\x1cSUBSCRIPTION_STATE_SUSPENDED\x10\x04B;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
+	"\x1cSUBSCRIPTION_STATE_SUSPENDED\x10\x04*^\n" +
+	"\n" +
+	"ErrorStyle\x12\x1b\n" +
+	"\x17ERROR_STYLE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10ERROR_STYLE_LGSP\x10\x01\x12\x1d\n" +
+	"\x19ERROR_STYLE_NATIONAL_AXIS\x10\x02B;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
 
 var (
 	file_lgsp_registry_v1_common_proto_rawDescOnce sync.Once
@@ -355,13 +424,14 @@ func file_lgsp_registry_v1_common_proto_rawDescGZIP() []byte {
 	return file_lgsp_registry_v1_common_proto_rawDescData
 }
 
-var file_lgsp_registry_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_lgsp_registry_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_lgsp_registry_v1_common_proto_goTypes = []any{
 	(ApiLifecycle)(0),      // 0: lgsp.registry.v1.ApiLifecycle
 	(AuthMethod)(0),        // 1: lgsp.registry.v1.AuthMethod
 	(UpstreamAuthType)(0),  // 2: lgsp.registry.v1.UpstreamAuthType
 	(CredentialType)(0),    // 3: lgsp.registry.v1.CredentialType
 	(SubscriptionState)(0), // 4: lgsp.registry.v1.SubscriptionState
+	(ErrorStyle)(0),        // 5: lgsp.registry.v1.ErrorStyle
 }
 var file_lgsp_registry_v1_common_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -381,7 +451,7 @@ func file_lgsp_registry_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lgsp_registry_v1_common_proto_rawDesc), len(file_lgsp_registry_v1_common_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   0,
 			NumExtensions: 0,
 			NumServices:   0,

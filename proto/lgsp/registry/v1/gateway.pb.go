@@ -571,7 +571,9 @@ type ApiRoute struct {
 	Retries int32 `protobuf:"varint,14,opt,name=retries,proto3" json:"retries,omitempty"`
 	// Resources from the API's OpenAPI document. When empty, every path under
 	// the API's prefix is routed.
-	Resources     []*ApiResource `protobuf:"bytes,15,rep,name=resources,proto3" json:"resources,omitempty"`
+	Resources []*ApiResource `protobuf:"bytes,15,rep,name=resources,proto3" json:"resources,omitempty"`
+	// Shape of the gateway's own refusals on this API.
+	ErrorStyle    ErrorStyle `protobuf:"varint,16,opt,name=error_style,json=errorStyle,proto3,enum=lgsp.registry.v1.ErrorStyle" json:"error_style,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -709,6 +711,13 @@ func (x *ApiRoute) GetResources() []*ApiResource {
 		return x.Resources
 	}
 	return nil
+}
+
+func (x *ApiRoute) GetErrorStyle() ErrorStyle {
+	if x != nil {
+		return x.ErrorStyle
+	}
+	return ErrorStyle_ERROR_STYLE_UNSPECIFIED
 }
 
 type UpstreamEndpoint struct {
@@ -1507,7 +1516,7 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\bagencies\x18\x05 \x03(\v2\x1e.lgsp.registry.v1.AgencyConfigR\bagencies\x12J\n" +
 	"\rsubscriptions\x18\x06 \x03(\v2$.lgsp.registry.v1.SubscriptionConfigR\rsubscriptions\x122\n" +
 	"\x05tiers\x18\a \x03(\v2\x1c.lgsp.registry.v1.TierConfigR\x05tiers\x123\n" +
-	"\x05token\x18\b \x01(\v2\x1d.lgsp.registry.v1.TokenConfigR\x05token\"\x82\x05\n" +
+	"\x05token\x18\b \x01(\v2\x1d.lgsp.registry.v1.TokenConfigR\x05token\"\xc1\x05\n" +
 	"\bApiRoute\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -1526,7 +1535,9 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\n" +
 	"timeout_ms\x18\r \x01(\x03R\ttimeoutMs\x12\x18\n" +
 	"\aretries\x18\x0e \x01(\x05R\aretries\x12;\n" +
-	"\tresources\x18\x0f \x03(\v2\x1d.lgsp.registry.v1.ApiResourceR\tresources\"<\n" +
+	"\tresources\x18\x0f \x03(\v2\x1d.lgsp.registry.v1.ApiResourceR\tresources\x12=\n" +
+	"\verror_style\x18\x10 \x01(\x0e2\x1c.lgsp.registry.v1.ErrorStyleR\n" +
+	"errorStyle\"<\n" +
 	"\x10UpstreamEndpoint\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x16\n" +
 	"\x06weight\x18\x02 \x01(\x05R\x06weight\"\xe0\x02\n" +
@@ -1631,9 +1642,10 @@ var file_lgsp_registry_v1_gateway_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
 	(ApiLifecycle)(0),              // 20: lgsp.registry.v1.ApiLifecycle
 	(AuthMethod)(0),                // 21: lgsp.registry.v1.AuthMethod
-	(UpstreamAuthType)(0),          // 22: lgsp.registry.v1.UpstreamAuthType
-	(CredentialType)(0),            // 23: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),         // 24: lgsp.registry.v1.SubscriptionState
+	(ErrorStyle)(0),                // 22: lgsp.registry.v1.ErrorStyle
+	(UpstreamAuthType)(0),          // 23: lgsp.registry.v1.UpstreamAuthType
+	(CredentialType)(0),            // 24: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),         // 25: lgsp.registry.v1.SubscriptionState
 }
 var file_lgsp_registry_v1_gateway_proto_depIdxs = []int32{
 	7,  // 0: lgsp.registry.v1.GetSnapshotResponse.snapshot:type_name -> lgsp.registry.v1.Snapshot
@@ -1651,23 +1663,24 @@ var file_lgsp_registry_v1_gateway_proto_depIdxs = []int32{
 	9,  // 12: lgsp.registry.v1.ApiRoute.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
 	10, // 13: lgsp.registry.v1.ApiRoute.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuthConfig
 	11, // 14: lgsp.registry.v1.ApiRoute.resources:type_name -> lgsp.registry.v1.ApiResource
-	22, // 15: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
-	13, // 16: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
-	23, // 17: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
-	19, // 18: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
-	24, // 19: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
-	19, // 20: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
-	0,  // 21: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
-	5,  // 22: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
-	2,  // 23: lgsp.registry.v1.GatewayService.GetQuotaLimits:input_type -> lgsp.registry.v1.GetQuotaLimitsRequest
-	1,  // 24: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
-	6,  // 25: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
-	3,  // 26: lgsp.registry.v1.GatewayService.GetQuotaLimits:output_type -> lgsp.registry.v1.GetQuotaLimitsResponse
-	24, // [24:27] is the sub-list for method output_type
-	21, // [21:24] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	22, // 15: lgsp.registry.v1.ApiRoute.error_style:type_name -> lgsp.registry.v1.ErrorStyle
+	23, // 16: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
+	13, // 17: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
+	24, // 18: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
+	19, // 19: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
+	25, // 20: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
+	19, // 21: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
+	0,  // 22: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
+	5,  // 23: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
+	2,  // 24: lgsp.registry.v1.GatewayService.GetQuotaLimits:input_type -> lgsp.registry.v1.GetQuotaLimitsRequest
+	1,  // 25: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
+	6,  // 26: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
+	3,  // 27: lgsp.registry.v1.GatewayService.GetQuotaLimits:output_type -> lgsp.registry.v1.GetQuotaLimitsResponse
+	25, // [25:28] is the sub-list for method output_type
+	22, // [22:25] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_lgsp_registry_v1_gateway_proto_init() }

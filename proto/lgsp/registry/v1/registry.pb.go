@@ -764,8 +764,11 @@ type Api struct {
 	HasOpenapiDocument bool                   `protobuf:"varint,19,opt,name=has_openapi_document,json=hasOpenapiDocument,proto3" json:"has_openapi_document,omitempty"`
 	CreateTime         *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime         *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Shape of the gateway's own refusals on this API; UNSPECIFIED is stored
+	// as LGSP.
+	ErrorStyle    ErrorStyle `protobuf:"varint,22,opt,name=error_style,json=errorStyle,proto3,enum=lgsp.registry.v1.ErrorStyle" json:"error_style,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Api) Reset() {
@@ -943,6 +946,13 @@ func (x *Api) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Api) GetErrorStyle() ErrorStyle {
+	if x != nil {
+		return x.ErrorStyle
+	}
+	return ErrorStyle_ERROR_STYLE_UNSPECIFIED
 }
 
 // Tier is a policy tier: a rate limit and a monthly quota.
@@ -6332,7 +6342,7 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x0esigning_secret\x18\n" +
 	" \x01(\tR\rsigningSecret\x12\x1d\n" +
 	"\n" +
-	"has_secret\x18\v \x01(\bR\thasSecret\"\xde\a\n" +
+	"has_secret\x18\v \x01(\bR\thasSecret\"\x9d\b\n" +
 	"\x03Api\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -6361,7 +6371,9 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x99\x02\n" +
+	"updateTime\x12=\n" +
+	"\verror_style\x18\x16 \x01(\x0e2\x1c.lgsp.registry.v1.ErrorStyleR\n" +
+	"errorStyle\"\x99\x02\n" +
 	"\x04Tier\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12&\n" +
@@ -6951,9 +6963,10 @@ var file_lgsp_registry_v1_registry_proto_goTypes = []any{
 	(*UpstreamEndpoint)(nil),            // 111: lgsp.registry.v1.UpstreamEndpoint
 	(AuthMethod)(0),                     // 112: lgsp.registry.v1.AuthMethod
 	(*ApiResource)(nil),                 // 113: lgsp.registry.v1.ApiResource
-	(CredentialType)(0),                 // 114: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),              // 115: lgsp.registry.v1.SubscriptionState
-	(*fieldmaskpb.FieldMask)(nil),       // 116: google.protobuf.FieldMask
+	(ErrorStyle)(0),                     // 114: lgsp.registry.v1.ErrorStyle
+	(CredentialType)(0),                 // 115: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),              // 116: lgsp.registry.v1.SubscriptionState
+	(*fieldmaskpb.FieldMask)(nil),       // 117: google.protobuf.FieldMask
 }
 var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	0,   // 0: lgsp.registry.v1.Agency.status:type_name -> lgsp.registry.v1.AgencyStatus
@@ -6972,192 +6985,193 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	108, // 13: lgsp.registry.v1.Api.sunset_time:type_name -> google.protobuf.Timestamp
 	108, // 14: lgsp.registry.v1.Api.create_time:type_name -> google.protobuf.Timestamp
 	108, // 15: lgsp.registry.v1.Api.update_time:type_name -> google.protobuf.Timestamp
-	108, // 16: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
-	108, // 17: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
-	3,   // 18: lgsp.registry.v1.Application.state:type_name -> lgsp.registry.v1.ApplicationState
-	108, // 19: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	108, // 20: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	114, // 21: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
-	4,   // 22: lgsp.registry.v1.Credential.state:type_name -> lgsp.registry.v1.CredentialState
-	108, // 23: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
-	108, // 24: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
-	108, // 25: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
-	115, // 26: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
-	108, // 27: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
-	108, // 28: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	108, // 29: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
-	5,   // 30: lgsp.registry.v1.User.role:type_name -> lgsp.registry.v1.UserRole
-	108, // 31: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	108, // 32: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
-	6,   // 33: lgsp.registry.v1.SigningKey.state:type_name -> lgsp.registry.v1.SigningKeyState
-	108, // 34: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
-	108, // 35: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
-	108, // 36: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
-	108, // 37: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	108, // 38: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
-	15,  // 39: lgsp.registry.v1.LoginResponse.user:type_name -> lgsp.registry.v1.User
-	108, // 40: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
-	108, // 41: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
-	7,   // 42: lgsp.registry.v1.CreateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 43: lgsp.registry.v1.CreateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 44: lgsp.registry.v1.GetAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	0,   // 45: lgsp.registry.v1.ListAgenciesRequest.status:type_name -> lgsp.registry.v1.AgencyStatus
-	7,   // 46: lgsp.registry.v1.ListAgenciesResponse.agencies:type_name -> lgsp.registry.v1.Agency
-	7,   // 47: lgsp.registry.v1.UpdateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
-	116, // 48: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,   // 49: lgsp.registry.v1.UpdateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 50: lgsp.registry.v1.SucceedAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 51: lgsp.registry.v1.SucceedAgencyResponse.successor:type_name -> lgsp.registry.v1.Agency
-	8,   // 52: lgsp.registry.v1.ListAgencyHistoryResponse.entries:type_name -> lgsp.registry.v1.AgencyHistoryEntry
-	10,  // 53: lgsp.registry.v1.CreateApiRequest.api:type_name -> lgsp.registry.v1.Api
-	10,  // 54: lgsp.registry.v1.CreateApiResponse.api:type_name -> lgsp.registry.v1.Api
-	10,  // 55: lgsp.registry.v1.GetApiResponse.api:type_name -> lgsp.registry.v1.Api
-	110, // 56: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	10,  // 57: lgsp.registry.v1.ListApisResponse.apis:type_name -> lgsp.registry.v1.Api
-	10,  // 58: lgsp.registry.v1.UpdateApiRequest.api:type_name -> lgsp.registry.v1.Api
-	116, // 59: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10,  // 60: lgsp.registry.v1.UpdateApiResponse.api:type_name -> lgsp.registry.v1.Api
-	110, // 61: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	108, // 62: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
-	10,  // 63: lgsp.registry.v1.TransitionApiResponse.api:type_name -> lgsp.registry.v1.Api
-	10,  // 64: lgsp.registry.v1.ImportOpenApiResponse.api:type_name -> lgsp.registry.v1.Api
-	11,  // 65: lgsp.registry.v1.CreateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 66: lgsp.registry.v1.CreateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 67: lgsp.registry.v1.GetTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 68: lgsp.registry.v1.ListTiersResponse.tiers:type_name -> lgsp.registry.v1.Tier
-	11,  // 69: lgsp.registry.v1.UpdateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
-	116, // 70: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11,  // 71: lgsp.registry.v1.UpdateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	12,  // 72: lgsp.registry.v1.CreateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
-	12,  // 73: lgsp.registry.v1.CreateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 74: lgsp.registry.v1.GetApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	3,   // 75: lgsp.registry.v1.ListApplicationsRequest.state:type_name -> lgsp.registry.v1.ApplicationState
-	12,  // 76: lgsp.registry.v1.ListApplicationsResponse.applications:type_name -> lgsp.registry.v1.Application
-	12,  // 77: lgsp.registry.v1.UpdateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
-	116, // 78: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	12,  // 79: lgsp.registry.v1.UpdateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 80: lgsp.registry.v1.SuspendApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 81: lgsp.registry.v1.ResumeApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	114, // 82: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
-	108, // 83: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
-	13,  // 84: lgsp.registry.v1.CreateCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
-	13,  // 85: lgsp.registry.v1.ListCredentialsResponse.credentials:type_name -> lgsp.registry.v1.Credential
-	13,  // 86: lgsp.registry.v1.RevokeCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
-	14,  // 87: lgsp.registry.v1.CreateSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 88: lgsp.registry.v1.GetSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	115, // 89: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
-	14,  // 90: lgsp.registry.v1.ListSubscriptionsResponse.subscriptions:type_name -> lgsp.registry.v1.Subscription
-	14,  // 91: lgsp.registry.v1.ApproveSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 92: lgsp.registry.v1.RejectSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 93: lgsp.registry.v1.SuspendSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 94: lgsp.registry.v1.ResumeSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	15,  // 95: lgsp.registry.v1.CreateUserRequest.user:type_name -> lgsp.registry.v1.User
-	15,  // 96: lgsp.registry.v1.CreateUserResponse.user:type_name -> lgsp.registry.v1.User
-	15,  // 97: lgsp.registry.v1.GetUserResponse.user:type_name -> lgsp.registry.v1.User
-	15,  // 98: lgsp.registry.v1.ListUsersResponse.users:type_name -> lgsp.registry.v1.User
-	15,  // 99: lgsp.registry.v1.UpdateUserRequest.user:type_name -> lgsp.registry.v1.User
-	116, // 100: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15,  // 101: lgsp.registry.v1.UpdateUserResponse.user:type_name -> lgsp.registry.v1.User
-	16,  // 102: lgsp.registry.v1.ListSigningKeysResponse.keys:type_name -> lgsp.registry.v1.SigningKey
-	16,  // 103: lgsp.registry.v1.RotateSigningKeyResponse.key:type_name -> lgsp.registry.v1.SigningKey
-	108, // 104: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	108, // 105: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
-	17,  // 106: lgsp.registry.v1.ListAuditEntriesResponse.entries:type_name -> lgsp.registry.v1.AuditEntry
-	18,  // 107: lgsp.registry.v1.RegistryService.Login:input_type -> lgsp.registry.v1.LoginRequest
-	20,  // 108: lgsp.registry.v1.RegistryService.Logout:input_type -> lgsp.registry.v1.LogoutRequest
-	22,  // 109: lgsp.registry.v1.RegistryService.WhoAmI:input_type -> lgsp.registry.v1.WhoAmIRequest
-	24,  // 110: lgsp.registry.v1.RegistryService.ChangePassword:input_type -> lgsp.registry.v1.ChangePasswordRequest
-	26,  // 111: lgsp.registry.v1.RegistryService.AuthenticateSession:input_type -> lgsp.registry.v1.AuthenticateSessionRequest
-	28,  // 112: lgsp.registry.v1.RegistryService.CreateAgency:input_type -> lgsp.registry.v1.CreateAgencyRequest
-	30,  // 113: lgsp.registry.v1.RegistryService.GetAgency:input_type -> lgsp.registry.v1.GetAgencyRequest
-	32,  // 114: lgsp.registry.v1.RegistryService.ListAgencies:input_type -> lgsp.registry.v1.ListAgenciesRequest
-	34,  // 115: lgsp.registry.v1.RegistryService.UpdateAgency:input_type -> lgsp.registry.v1.UpdateAgencyRequest
-	36,  // 116: lgsp.registry.v1.RegistryService.SucceedAgency:input_type -> lgsp.registry.v1.SucceedAgencyRequest
-	38,  // 117: lgsp.registry.v1.RegistryService.ListAgencyHistory:input_type -> lgsp.registry.v1.ListAgencyHistoryRequest
-	40,  // 118: lgsp.registry.v1.RegistryService.CreateApi:input_type -> lgsp.registry.v1.CreateApiRequest
-	42,  // 119: lgsp.registry.v1.RegistryService.GetApi:input_type -> lgsp.registry.v1.GetApiRequest
-	44,  // 120: lgsp.registry.v1.RegistryService.ListApis:input_type -> lgsp.registry.v1.ListApisRequest
-	46,  // 121: lgsp.registry.v1.RegistryService.UpdateApi:input_type -> lgsp.registry.v1.UpdateApiRequest
-	48,  // 122: lgsp.registry.v1.RegistryService.TransitionApi:input_type -> lgsp.registry.v1.TransitionApiRequest
-	50,  // 123: lgsp.registry.v1.RegistryService.ImportOpenApi:input_type -> lgsp.registry.v1.ImportOpenApiRequest
-	52,  // 124: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
-	54,  // 125: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
-	56,  // 126: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
-	58,  // 127: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
-	60,  // 128: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
-	62,  // 129: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
-	64,  // 130: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
-	66,  // 131: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
-	68,  // 132: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
-	70,  // 133: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
-	72,  // 134: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
-	74,  // 135: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
-	76,  // 136: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
-	78,  // 137: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
-	80,  // 138: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
-	82,  // 139: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
-	84,  // 140: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
-	86,  // 141: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
-	88,  // 142: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
-	90,  // 143: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
-	92,  // 144: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
-	94,  // 145: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
-	96,  // 146: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
-	98,  // 147: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
-	100, // 148: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
-	102, // 149: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
-	104, // 150: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
-	106, // 151: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
-	19,  // 152: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
-	21,  // 153: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
-	23,  // 154: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
-	25,  // 155: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
-	27,  // 156: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
-	29,  // 157: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
-	31,  // 158: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
-	33,  // 159: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
-	35,  // 160: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
-	37,  // 161: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
-	39,  // 162: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
-	41,  // 163: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
-	43,  // 164: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
-	45,  // 165: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
-	47,  // 166: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
-	49,  // 167: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
-	51,  // 168: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
-	53,  // 169: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
-	55,  // 170: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
-	57,  // 171: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
-	59,  // 172: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
-	61,  // 173: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
-	63,  // 174: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
-	65,  // 175: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
-	67,  // 176: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
-	69,  // 177: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
-	71,  // 178: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
-	73,  // 179: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
-	75,  // 180: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
-	77,  // 181: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
-	79,  // 182: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
-	81,  // 183: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
-	83,  // 184: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
-	85,  // 185: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
-	87,  // 186: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
-	89,  // 187: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
-	91,  // 188: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
-	93,  // 189: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
-	95,  // 190: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
-	97,  // 191: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
-	99,  // 192: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
-	101, // 193: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
-	103, // 194: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
-	105, // 195: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
-	107, // 196: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
-	152, // [152:197] is the sub-list for method output_type
-	107, // [107:152] is the sub-list for method input_type
-	107, // [107:107] is the sub-list for extension type_name
-	107, // [107:107] is the sub-list for extension extendee
-	0,   // [0:107] is the sub-list for field type_name
+	114, // 16: lgsp.registry.v1.Api.error_style:type_name -> lgsp.registry.v1.ErrorStyle
+	108, // 17: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
+	108, // 18: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
+	3,   // 19: lgsp.registry.v1.Application.state:type_name -> lgsp.registry.v1.ApplicationState
+	108, // 20: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	108, // 21: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	115, // 22: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
+	4,   // 23: lgsp.registry.v1.Credential.state:type_name -> lgsp.registry.v1.CredentialState
+	108, // 24: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
+	108, // 25: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
+	108, // 26: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
+	116, // 27: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
+	108, // 28: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
+	108, // 29: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	108, // 30: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	5,   // 31: lgsp.registry.v1.User.role:type_name -> lgsp.registry.v1.UserRole
+	108, // 32: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	108, // 33: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	6,   // 34: lgsp.registry.v1.SigningKey.state:type_name -> lgsp.registry.v1.SigningKeyState
+	108, // 35: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
+	108, // 36: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
+	108, // 37: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
+	108, // 38: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	108, // 39: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
+	15,  // 40: lgsp.registry.v1.LoginResponse.user:type_name -> lgsp.registry.v1.User
+	108, // 41: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	108, // 42: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
+	7,   // 43: lgsp.registry.v1.CreateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 44: lgsp.registry.v1.CreateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 45: lgsp.registry.v1.GetAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	0,   // 46: lgsp.registry.v1.ListAgenciesRequest.status:type_name -> lgsp.registry.v1.AgencyStatus
+	7,   // 47: lgsp.registry.v1.ListAgenciesResponse.agencies:type_name -> lgsp.registry.v1.Agency
+	7,   // 48: lgsp.registry.v1.UpdateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
+	117, // 49: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,   // 50: lgsp.registry.v1.UpdateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 51: lgsp.registry.v1.SucceedAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 52: lgsp.registry.v1.SucceedAgencyResponse.successor:type_name -> lgsp.registry.v1.Agency
+	8,   // 53: lgsp.registry.v1.ListAgencyHistoryResponse.entries:type_name -> lgsp.registry.v1.AgencyHistoryEntry
+	10,  // 54: lgsp.registry.v1.CreateApiRequest.api:type_name -> lgsp.registry.v1.Api
+	10,  // 55: lgsp.registry.v1.CreateApiResponse.api:type_name -> lgsp.registry.v1.Api
+	10,  // 56: lgsp.registry.v1.GetApiResponse.api:type_name -> lgsp.registry.v1.Api
+	110, // 57: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	10,  // 58: lgsp.registry.v1.ListApisResponse.apis:type_name -> lgsp.registry.v1.Api
+	10,  // 59: lgsp.registry.v1.UpdateApiRequest.api:type_name -> lgsp.registry.v1.Api
+	117, // 60: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10,  // 61: lgsp.registry.v1.UpdateApiResponse.api:type_name -> lgsp.registry.v1.Api
+	110, // 62: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	108, // 63: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
+	10,  // 64: lgsp.registry.v1.TransitionApiResponse.api:type_name -> lgsp.registry.v1.Api
+	10,  // 65: lgsp.registry.v1.ImportOpenApiResponse.api:type_name -> lgsp.registry.v1.Api
+	11,  // 66: lgsp.registry.v1.CreateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 67: lgsp.registry.v1.CreateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 68: lgsp.registry.v1.GetTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 69: lgsp.registry.v1.ListTiersResponse.tiers:type_name -> lgsp.registry.v1.Tier
+	11,  // 70: lgsp.registry.v1.UpdateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
+	117, // 71: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11,  // 72: lgsp.registry.v1.UpdateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	12,  // 73: lgsp.registry.v1.CreateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
+	12,  // 74: lgsp.registry.v1.CreateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 75: lgsp.registry.v1.GetApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	3,   // 76: lgsp.registry.v1.ListApplicationsRequest.state:type_name -> lgsp.registry.v1.ApplicationState
+	12,  // 77: lgsp.registry.v1.ListApplicationsResponse.applications:type_name -> lgsp.registry.v1.Application
+	12,  // 78: lgsp.registry.v1.UpdateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
+	117, // 79: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12,  // 80: lgsp.registry.v1.UpdateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 81: lgsp.registry.v1.SuspendApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 82: lgsp.registry.v1.ResumeApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	115, // 83: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
+	108, // 84: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
+	13,  // 85: lgsp.registry.v1.CreateCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
+	13,  // 86: lgsp.registry.v1.ListCredentialsResponse.credentials:type_name -> lgsp.registry.v1.Credential
+	13,  // 87: lgsp.registry.v1.RevokeCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
+	14,  // 88: lgsp.registry.v1.CreateSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 89: lgsp.registry.v1.GetSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	116, // 90: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
+	14,  // 91: lgsp.registry.v1.ListSubscriptionsResponse.subscriptions:type_name -> lgsp.registry.v1.Subscription
+	14,  // 92: lgsp.registry.v1.ApproveSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 93: lgsp.registry.v1.RejectSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 94: lgsp.registry.v1.SuspendSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 95: lgsp.registry.v1.ResumeSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	15,  // 96: lgsp.registry.v1.CreateUserRequest.user:type_name -> lgsp.registry.v1.User
+	15,  // 97: lgsp.registry.v1.CreateUserResponse.user:type_name -> lgsp.registry.v1.User
+	15,  // 98: lgsp.registry.v1.GetUserResponse.user:type_name -> lgsp.registry.v1.User
+	15,  // 99: lgsp.registry.v1.ListUsersResponse.users:type_name -> lgsp.registry.v1.User
+	15,  // 100: lgsp.registry.v1.UpdateUserRequest.user:type_name -> lgsp.registry.v1.User
+	117, // 101: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15,  // 102: lgsp.registry.v1.UpdateUserResponse.user:type_name -> lgsp.registry.v1.User
+	16,  // 103: lgsp.registry.v1.ListSigningKeysResponse.keys:type_name -> lgsp.registry.v1.SigningKey
+	16,  // 104: lgsp.registry.v1.RotateSigningKeyResponse.key:type_name -> lgsp.registry.v1.SigningKey
+	108, // 105: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	108, // 106: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	17,  // 107: lgsp.registry.v1.ListAuditEntriesResponse.entries:type_name -> lgsp.registry.v1.AuditEntry
+	18,  // 108: lgsp.registry.v1.RegistryService.Login:input_type -> lgsp.registry.v1.LoginRequest
+	20,  // 109: lgsp.registry.v1.RegistryService.Logout:input_type -> lgsp.registry.v1.LogoutRequest
+	22,  // 110: lgsp.registry.v1.RegistryService.WhoAmI:input_type -> lgsp.registry.v1.WhoAmIRequest
+	24,  // 111: lgsp.registry.v1.RegistryService.ChangePassword:input_type -> lgsp.registry.v1.ChangePasswordRequest
+	26,  // 112: lgsp.registry.v1.RegistryService.AuthenticateSession:input_type -> lgsp.registry.v1.AuthenticateSessionRequest
+	28,  // 113: lgsp.registry.v1.RegistryService.CreateAgency:input_type -> lgsp.registry.v1.CreateAgencyRequest
+	30,  // 114: lgsp.registry.v1.RegistryService.GetAgency:input_type -> lgsp.registry.v1.GetAgencyRequest
+	32,  // 115: lgsp.registry.v1.RegistryService.ListAgencies:input_type -> lgsp.registry.v1.ListAgenciesRequest
+	34,  // 116: lgsp.registry.v1.RegistryService.UpdateAgency:input_type -> lgsp.registry.v1.UpdateAgencyRequest
+	36,  // 117: lgsp.registry.v1.RegistryService.SucceedAgency:input_type -> lgsp.registry.v1.SucceedAgencyRequest
+	38,  // 118: lgsp.registry.v1.RegistryService.ListAgencyHistory:input_type -> lgsp.registry.v1.ListAgencyHistoryRequest
+	40,  // 119: lgsp.registry.v1.RegistryService.CreateApi:input_type -> lgsp.registry.v1.CreateApiRequest
+	42,  // 120: lgsp.registry.v1.RegistryService.GetApi:input_type -> lgsp.registry.v1.GetApiRequest
+	44,  // 121: lgsp.registry.v1.RegistryService.ListApis:input_type -> lgsp.registry.v1.ListApisRequest
+	46,  // 122: lgsp.registry.v1.RegistryService.UpdateApi:input_type -> lgsp.registry.v1.UpdateApiRequest
+	48,  // 123: lgsp.registry.v1.RegistryService.TransitionApi:input_type -> lgsp.registry.v1.TransitionApiRequest
+	50,  // 124: lgsp.registry.v1.RegistryService.ImportOpenApi:input_type -> lgsp.registry.v1.ImportOpenApiRequest
+	52,  // 125: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
+	54,  // 126: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
+	56,  // 127: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
+	58,  // 128: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
+	60,  // 129: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
+	62,  // 130: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
+	64,  // 131: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
+	66,  // 132: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
+	68,  // 133: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
+	70,  // 134: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
+	72,  // 135: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
+	74,  // 136: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
+	76,  // 137: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
+	78,  // 138: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
+	80,  // 139: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
+	82,  // 140: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
+	84,  // 141: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
+	86,  // 142: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
+	88,  // 143: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
+	90,  // 144: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
+	92,  // 145: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
+	94,  // 146: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
+	96,  // 147: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
+	98,  // 148: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
+	100, // 149: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
+	102, // 150: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
+	104, // 151: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
+	106, // 152: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
+	19,  // 153: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
+	21,  // 154: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
+	23,  // 155: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
+	25,  // 156: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
+	27,  // 157: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
+	29,  // 158: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
+	31,  // 159: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
+	33,  // 160: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
+	35,  // 161: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
+	37,  // 162: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
+	39,  // 163: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
+	41,  // 164: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
+	43,  // 165: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
+	45,  // 166: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
+	47,  // 167: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
+	49,  // 168: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
+	51,  // 169: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
+	53,  // 170: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
+	55,  // 171: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
+	57,  // 172: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
+	59,  // 173: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
+	61,  // 174: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
+	63,  // 175: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
+	65,  // 176: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
+	67,  // 177: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
+	69,  // 178: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
+	71,  // 179: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
+	73,  // 180: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
+	75,  // 181: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
+	77,  // 182: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
+	79,  // 183: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
+	81,  // 184: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
+	83,  // 185: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
+	85,  // 186: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
+	87,  // 187: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
+	89,  // 188: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
+	91,  // 189: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
+	93,  // 190: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
+	95,  // 191: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
+	97,  // 192: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
+	99,  // 193: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
+	101, // 194: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
+	103, // 195: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
+	105, // 196: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
+	107, // 197: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
+	153, // [153:198] is the sub-list for method output_type
+	108, // [108:153] is the sub-list for method input_type
+	108, // [108:108] is the sub-list for extension type_name
+	108, // [108:108] is the sub-list for extension extendee
+	0,   // [0:108] is the sub-list for field type_name
 }
 
 func init() { file_lgsp_registry_v1_registry_proto_init() }
