@@ -31,7 +31,60 @@ const (
 	// key: hex SHA-256 of the system id and the signature, value: the
 	// accepting gateway's instance id. Owner: gateway.
 	ReplayBucket = "LGSP_SIGNED_REPLAY"
+
+	// Deliveries of the document exchange, one message per recipient of a
+	// package, on DocExchangeDeliverySubject + "." + AgencySubjectToken(code);
+	// payload JSON {doc_id, kind, from, to, ...}. Recipients consume their
+	// own subject instead of polling; webhooks are durable consumers of it.
+	// Owner: docexchange.
+	DocExchangeStream          = "LGSP_DOCEXCHANGE"
+	DocExchangeDeliverySubject = "lgsp.docexchange.deliveries"
+
+	// Package bytes of the document exchange, keyed by lower-case hex
+	// SHA-256, so a package sent to many agencies is stored once. Owner:
+	// docexchange.
+	DocExchangeObjects = "LGSP_DOCEXCHANGE_PACKAGES"
 )
+
+// AgencySubjectToken is an agency code as one NATS subject token: the
+// code's dots become underscores (000.00.00.H30 → 000_00_00_H30).
+func AgencySubjectToken(code string) string {
+	b := []byte(code)
+	for i, c := range b {
+		switch c {
+		case '.', ' ', '*', '>':
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// EnsureDocExchangeStream declares the document exchange's delivery stream.
+func EnsureDocExchangeStream(ctx context.Context, js jetstream.JetStream, o StreamOptions, retention time.Duration) (jetstream.Stream, error) {
+	return ensureStream(ctx, js, jetstream.StreamConfig{
+		Name:        DocExchangeStream,
+		Description: "Document exchange deliveries, one per recipient",
+		Subjects:    []string{DocExchangeDeliverySubject + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+		MaxAge:      retention,
+		Duplicates:  10 * time.Minute,
+	}, false)
+}
+
+// EnsureDocExchangeObjects declares the package object store.
+func EnsureDocExchangeObjects(ctx context.Context, js jetstream.JetStream, o StreamOptions) (jetstream.ObjectStore, error) {
+	os, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      DocExchangeObjects,
+		Description: "Document exchange packages by SHA-256",
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("object store %s: %w", DocExchangeObjects, err)
+	}
+	return os, nil
+}
 
 // StreamOptions tunes the platform's streams for the deployment.
 type StreamOptions struct {
