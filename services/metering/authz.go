@@ -15,6 +15,9 @@ type scope struct {
 
 // reportScope authorises a report call. Agency users get their agency
 // forced into every query; the request's own filter cannot widen it.
+// Every other role is refused: services (quotaScope aside) and
+// applications whose identity the gateway asserted (authn.RoleConsumer),
+// which reach the admin listener through a PLATFORM upstream.
 func reportScope(ctx context.Context) (scope, error) {
 	p, ok := authn.From(ctx)
 	if !ok {

@@ -27,7 +27,24 @@ const (
 
 	visPublic  = "public"
 	visPrivate = "private"
+
+	styleLGSP     = "lgsp"
+	styleNational = "national_axis"
 )
+
+var errorStyleToProto = map[string]registryv1.ErrorStyle{
+	styleLGSP:     registryv1.ErrorStyle_ERROR_STYLE_LGSP,
+	styleNational: registryv1.ErrorStyle_ERROR_STYLE_NATIONAL_AXIS,
+}
+
+// errorStyleColumn is how an error style is stored; normalizeAPI has made
+// UNSPECIFIED into LGSP.
+func errorStyleColumn(st registryv1.ErrorStyle) string {
+	if st == registryv1.ErrorStyle_ERROR_STYLE_NATIONAL_AXIS {
+		return styleNational
+	}
+	return styleLGSP
+}
 
 var lifecycleToProto = map[string]registryv1.ApiLifecycle{
 	lcDraft:      registryv1.ApiLifecycle_API_LIFECYCLE_DRAFT,
@@ -76,12 +93,15 @@ type apiRow struct {
 	Spec, Secrets                                            string
 	// SecretsSetBy is the role of whoever last set the stored upstream
 	// secret ("" when none is stored); see adminManaged.
-	SecretsSetBy     string
+	SecretsSetBy string
+	// ErrorStyle is the shape of the gateway's own refusals: styleLGSP or
+	// styleNational.
+	ErrorStyle       string
 	HasDoc           bool
 	Created, Updated int64
 }
 
-const apiColumns = `id, name, context, version, owner_agency, visibility, lifecycle, spec, upstream_secrets, upstream_set_by,
+const apiColumns = `id, name, context, version, owner_agency, visibility, lifecycle, spec, upstream_secrets, upstream_set_by, error_style,
 	CASE WHEN openapi_document = '' THEN 0 ELSE 1 END, created_ms, updated_ms`
 
 func scanAPI(sc scanner) (apiRow, error) {
@@ -90,7 +110,7 @@ func scanAPI(sc scanner) (apiRow, error) {
 		hasDoc int
 	)
 	err := sc.Scan(&r.ID, &r.Name, &r.Context, &r.Version, &r.Owner, &r.Visibility, &r.Lifecycle, &r.Spec, &r.Secrets, &r.SecretsSetBy,
-		&hasDoc, &r.Created, &r.Updated)
+		&r.ErrorStyle, &hasDoc, &r.Created, &r.Updated)
 	r.HasDoc = hasDoc == 1
 	return r, err
 }
@@ -113,6 +133,7 @@ func (r apiRow) proto() *registryv1.Api {
 		a.Visibility = registryv1.ApiVisibility_API_VISIBILITY_PUBLIC
 	}
 	a.Lifecycle = lifecycleToProto[r.Lifecycle]
+	a.ErrorStyle = errorStyleToProto[r.ErrorStyle]
 	if a.UpstreamAuth == nil {
 		a.UpstreamAuth = &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE}
 	}
@@ -260,6 +281,13 @@ func (s *Service) normalizeAPI(ctx context.Context, a *registryv1.Api, oldSecret
 	default:
 		return errApprovalMode
 	}
+	switch a.GetErrorStyle() {
+	case registryv1.ErrorStyle_ERROR_STYLE_UNSPECIFIED:
+		a.ErrorStyle = registryv1.ErrorStyle_ERROR_STYLE_LGSP
+	case registryv1.ErrorStyle_ERROR_STYLE_LGSP, registryv1.ErrorStyle_ERROR_STYLE_NATIONAL_AXIS:
+	default:
+		return errErrorStyle
+	}
 	if err := s.checkEndpoints(ctx, a.GetEndpoints()); err != nil {
 		return err
 	}
@@ -377,6 +405,11 @@ func (s *Service) checkUpstreamAuth(ctx context.Context, a *registryv1.Api, old 
 		if ua.GetSystemId() == "" || !have(ua.GetSigningSecret(), old.GetSigningSecret()) {
 			return missing("system_id and signing_secret")
 		}
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM:
+		// Who may choose it is checked with the caller (requirePlatformAdmin).
+		if !proto.Equal(ua, &registryv1.UpstreamAuth{Type: ua.GetType()}) {
+			return errPlatformUpstreamCredential
+		}
 	default:
 		return errUpstreamAuthTy
 	}
@@ -467,6 +500,9 @@ func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiReques
 		}
 		doc = req.GetOpenapiDocument()
 	}
+	if err := requirePlatformAdmin(c, a); err != nil {
+		return nil, err
+	}
 	if err := s.normalizeAPI(ctx, a, nil); err != nil {
 		return nil, err
 	}
@@ -478,7 +514,8 @@ func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiReques
 		now := t.now.UnixMilli()
 		out = apiRow{
 			ID: newID("api"), Name: a.Name, Context: a.Context, Version: a.Version, Owner: a.OwnerAgency,
-			Visibility: visPrivate, Lifecycle: lcDraft, Spec: specOf(a), HasDoc: doc != "", Created: now, Updated: now,
+			Visibility: visPrivate, Lifecycle: lcDraft, Spec: specOf(a), ErrorStyle: errorStyleColumn(a.ErrorStyle),
+			HasDoc: doc != "", Created: now, Updated: now,
 		}
 		if a.Visibility == registryv1.ApiVisibility_API_VISIBILITY_PUBLIC {
 			out.Visibility = visPublic
@@ -488,9 +525,9 @@ func (s *Service) CreateApi(ctx context.Context, req *registryv1.CreateApiReques
 			out.SecretsSetBy = string(c.Role)
 		}
 		if _, err := t.exec(ctx, `INSERT INTO registry_apis (id, name, context, context_key, version, owner_agency, visibility, lifecycle,
-			spec, upstream_secrets, upstream_set_by, openapi_document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			spec, upstream_secrets, upstream_set_by, error_style, openapi_document, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, out.Name, out.Context, strings.ToLower(out.Context), out.Version, out.Owner, out.Visibility, out.Lifecycle,
-			out.Spec, out.Secrets, out.SecretsSetBy, doc, out.Created, out.Updated); err != nil {
+			out.Spec, out.Secrets, out.SecretsSetBy, out.ErrorStyle, doc, out.Created, out.Updated); err != nil {
 			if sqlstore.IsUniqueViolation(err) {
 				return errDuplicateAPI
 			}
@@ -572,13 +609,19 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 		if err := c.requireOwn(cur.Owner); err != nil {
 			return err
 		}
+		a := cur.proto()
+		if err := requirePlatformAdmin(c, a); err != nil {
+			return err
+		}
 		secrets, err := s.openSecrets(cur.ID, cur.Secrets)
 		if err != nil {
 			return err
 		}
-		a := cur.proto()
 		doc, err := fn(t, cur, a, secrets)
 		if err != nil {
+			return err
+		}
+		if err := requirePlatformAdmin(c, a); err != nil {
 			return err
 		}
 		keep, err := upstreamChange(c, cur, a)
@@ -596,6 +639,7 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 			out.Visibility = visPublic
 		}
 		out.Spec = specOf(a)
+		out.ErrorStyle = errorStyleColumn(a.ErrorStyle)
 		out.Secrets = s.sealSecrets(cur.ID, a.UpstreamAuth, secrets)
 		switch {
 		case out.Secrets == "":
@@ -604,11 +648,11 @@ func (s *Service) updateAPI(ctx context.Context, c caller, id, action string, fn
 			out.SecretsSetBy = string(c.Role)
 		}
 		out.Updated = t.now.UnixMilli()
-		q := `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, updated_ms = ? WHERE id = ?`
-		args := []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.Updated, out.ID}
+		q := `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, error_style = ?, updated_ms = ? WHERE id = ?`
+		args := []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.ErrorStyle, out.Updated, out.ID}
 		if doc != nil {
-			q = `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, updated_ms = ?, openapi_document = ? WHERE id = ?`
-			args = []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.Updated, *doc, out.ID}
+			q = `UPDATE registry_apis SET name = ?, visibility = ?, lifecycle = ?, spec = ?, upstream_secrets = ?, upstream_set_by = ?, error_style = ?, updated_ms = ?, openapi_document = ? WHERE id = ?`
+			args = []any{out.Name, out.Visibility, out.Lifecycle, out.Spec, out.Secrets, out.SecretsSetBy, out.ErrorStyle, out.Updated, *doc, out.ID}
 			out.HasDoc = *doc != ""
 		}
 		if _, err := t.exec(ctx, q, args...); err != nil {
@@ -689,10 +733,34 @@ func secretDestination(a *registryv1.Api) string {
 // needsSecret reports whether an upstream auth type uses a secret.
 func needsSecret(ua *registryv1.UpstreamAuth) bool {
 	switch ua.GetType() {
-	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED, registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE:
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_UNSPECIFIED, registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_NONE,
+		registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM:
 		return false
 	}
 	return true
+}
+
+// platformUpstream reports whether the gateway reaches a's upstream with its
+// identity assertion.
+func platformUpstream(a *registryv1.Api) bool {
+	return a.GetUpstreamAuth().GetType() == registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM
+}
+
+// requirePlatformAdmin refuses anyone but a platform admin who creates an
+// API with a PLATFORM upstream, or changes one that has or gets it. An
+// assertion is a bearer credential for a short while: whoever chose where
+// it goes could present it to the platform's services as the consumer.
+func requirePlatformAdmin(c caller, apis ...*registryv1.Api) error {
+	if c.Role == authn.RolePlatformAdmin {
+		return nil
+	}
+	for _, a := range apis {
+		if platformUpstream(a) {
+			authn.Refused(authn.WithPrincipal(context.Background(), c.Principal), authn.RefusedForbidden, "an API with a PLATFORM upstream")
+			return errPlatformUpstreamAdminOnly
+		}
+	}
+	return nil
 }
 
 // suppliedSecret is the secret a request gives for its auth type.
@@ -711,7 +779,7 @@ func suppliedSecret(ua *registryv1.UpstreamAuth) string {
 }
 
 var apiMutable = []string{"name", "description", "visibility", "anonymous_access", "endpoints", "upstream_auth",
-	"auth_methods", "max_body_bytes", "timeout_ms", "retries", "approval_mode", "resources", "sunset_time"}
+	"auth_methods", "max_body_bytes", "timeout_ms", "retries", "approval_mode", "resources", "sunset_time", "error_style"}
 
 // UpdateApi changes an API's settings. Context, version and owner never
 // change (the owner only moves with agency succession).
@@ -750,6 +818,7 @@ func (s *Service) UpdateApi(ctx context.Context, req *registryv1.UpdateApiReques
 			"approval_mode":    func() { a.ApprovalMode = in.ApprovalMode },
 			"resources":        func() { a.Resources = in.Resources },
 			"sunset_time":      func() { a.SunsetTime = in.SunsetTime },
+			"error_style":      func() { a.ErrorStyle = in.ErrorStyle },
 		}
 		for p := range paths {
 			set[p]()

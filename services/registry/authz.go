@@ -54,7 +54,9 @@ var quotaReaders = grants{service: all}
 // permissions is the authorisation matrix: RPC method name → role → access.
 // Every RPC of RegistryService and GatewayService must appear here; a
 // missing entry denies everything (and the tests fail). Login is public and
-// needs no principal.
+// needs no principal. authn.RoleConsumer (an application whose identity the
+// gateway asserted, which reaches the admin listener through a PLATFORM
+// upstream) is granted nothing.
 var permissions = map[string]grants{
 	"Login":               nil,
 	"Logout":              anyUser,

@@ -30,7 +30,10 @@ type matrixEnv struct {
 	clientID, secret string
 }
 
-var matrixRoles = []string{"admin", "publisher", "developer", "auditor", "service"}
+// "consumer" is an application whose identity the gateway asserted
+// (platform/gatewayid): it reaches the admin listener through a PLATFORM
+// upstream and may call nothing of the registry's (Login is public).
+var matrixRoles = []string{"admin", "publisher", "developer", "auditor", "service", "consumer"}
 
 func (m *matrixEnv) uniq() int64 { return m.seq.Add(1) }
 
@@ -52,6 +55,7 @@ func newMatrixEnv(t *testing.T, db *sqlstore.DB) *matrixEnv {
 	}
 	p := must(e.s.Authenticate(context.Background(), testInternal))(t)
 	m.ctxs["service"] = authn.WithPrincipal(context.Background(), p)
+	m.ctxs["consumer"] = authn.WithPrincipal(context.Background(), authn.Principal{Subject: m.f.appA.GetId(), Role: authn.RoleConsumer, Agency: agencyA})
 	m.clientID, m.secret, _ = e.oauthClient(t, m.f.appA.GetId())
 	return m
 }

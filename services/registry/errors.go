@@ -208,6 +208,24 @@ var errUpstreamSecretRequired = apierr.Invalid("api.upstream_auth", "upstream_se
 	"the upstream endpoints, token URL, authentication type or system id changed, so the stored upstream secret is not kept; send the secret again in the same request",
 	"địa chỉ upstream, token URL, kiểu xác thực hoặc system id đã thay đổi nên bí mật upstream đã lưu không được giữ lại; hãy gửi lại bí mật trong cùng yêu cầu")
 
+// errErrorStyle refuses an unknown error style.
+var errErrorStyle = apierr.Invalid("api.error_style", "invalid_error_style",
+	"error_style must be LGSP or NATIONAL_AXIS", "error_style phải là LGSP hoặc NATIONAL_AXIS")
+
+// errPlatformUpstreamAdminOnly refuses a caller other than a platform admin
+// who creates or changes an API whose upstream is an LGSP service: the
+// gateway sends that upstream its signed identity assertion, which only
+// the platform's own services may receive.
+var errPlatformUpstreamAdminOnly = apierr.New(codes.PermissionDenied, "platform_upstream_admin_only",
+	"only a platform admin may create or change an API whose upstream authentication is PLATFORM (an LGSP service that receives the gateway's identity assertion)",
+	"chỉ quản trị nền tảng được tạo hoặc thay đổi API có xác thực upstream PLATFORM (dịch vụ của LGSP nhận xác nhận danh tính do cổng kết nối ký)")
+
+// errPlatformUpstreamCredential refuses a credential given with the
+// PLATFORM upstream authentication, which has none.
+var errPlatformUpstreamCredential = apierr.Invalid("api.upstream_auth", "invalid_upstream_auth",
+	"upstream authentication PLATFORM takes no credential: the gateway presents its own signed identity assertion",
+	"xác thực upstream PLATFORM không nhận thông tin xác thực: cổng kết nối tự xuất trình xác nhận danh tính có chữ ký")
+
 // errUpstreamManaged refuses an agency publisher's change to an upstream
 // whose secret a platform admin configured.
 var errUpstreamManaged = apierr.New(codes.PermissionDenied, "upstream_managed_by_admin",

@@ -86,6 +86,10 @@ var catalogue = map[string]*apierr.Error{
 	"errIllegalTransition":      errIllegalTransition(lcDraft, lcRetired),
 	"errUpstreamSecretRequired": errUpstreamSecretRequired,
 	"errUpstreamManaged":        errUpstreamManaged,
+	"errErrorStyle":             errErrorStyle,
+
+	"errPlatformUpstreamAdminOnly":  errPlatformUpstreamAdminOnly,
+	"errPlatformUpstreamCredential": errPlatformUpstreamCredential,
 
 	"errOpenAPI/invalid":     errOpenAPI("openapi_document", &openapi.Error{Code: openapi.CodeInvalid, Detail: "document is empty"}),
 	"errOpenAPI/too_large":   errOpenAPI("openapi_document", &openapi.Error{Code: openapi.CodeTooLarge, Detail: "more than 500 operations"}),

@@ -135,7 +135,7 @@ func (s *Service) buildSnapshot(ctx context.Context) (*registryv1.Snapshot, erro
 			Id: a.Id, Name: a.Name, Context: a.Context, Version: a.Version, OwnerAgency: a.OwnerAgency,
 			Lifecycle: a.Lifecycle, SunsetTime: a.SunsetTime, Public: a.AnonymousAccess, AuthMethods: a.AuthMethods,
 			Endpoints: a.Endpoints, MaxBodyBytes: a.MaxBodyBytes, TimeoutMs: a.TimeoutMs, Retries: a.Retries,
-			Resources: a.Resources,
+			Resources: a.Resources, ErrorStyle: a.ErrorStyle,
 			UpstreamAuth: &registryv1.UpstreamAuthConfig{
 				Type: ua.GetType(), Username: ua.GetUsername(), Password: secrets.GetPassword(),
 				BearerToken: secrets.GetBearerToken(), TokenUrl: ua.GetTokenUrl(), ClientId: ua.GetClientId(),

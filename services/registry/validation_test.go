@@ -218,6 +218,19 @@ var validationCases = []validationCase{
 	{"unknown upstream auth", codes.InvalidArgument, "invalid_upstream_auth", func(t *testing.T, e *env, f *fixture) error {
 		return createAPI(e, f, func(a *registryv1.Api) { a.UpstreamAuth = &registryv1.UpstreamAuth{Type: 42} })
 	}},
+	{"platform upstream with a credential", codes.InvalidArgument, "invalid_upstream_auth", func(t *testing.T, e *env, f *fixture) error {
+		return createAPI(e, f, func(a *registryv1.Api) {
+			a.UpstreamAuth = &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM, Username: "u", Password: "p"}
+		})
+	}},
+	{"publisher creates a platform upstream", codes.PermissionDenied, "platform_upstream_admin_only", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.CreateApi(as(authn.RoleAgencyPublisher, f.a), apiReq(f.a, func(a *registryv1.Api) {
+			a.UpstreamAuth = &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM}
+		})))
+	}},
+	{"unknown error style", codes.InvalidArgument, "invalid_error_style", func(t *testing.T, e *env, f *fixture) error {
+		return createAPI(e, f, func(a *registryv1.Api) { a.ErrorStyle = 7 })
+	}},
 	{"duplicate auth method", codes.InvalidArgument, "invalid_auth_method", func(t *testing.T, e *env, f *fixture) error {
 		return createAPI(e, f, func(a *registryv1.Api) {
 			a.AuthMethods = []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_JWT, registryv1.AuthMethod_AUTH_METHOD_JWT}
