@@ -1,0 +1,4 @@
+package docexchange
+
+func newNationalClient(cfg National) nationalClient { return nil }
+func permanentNational(err error) bool              { return false }

@@ -1,0 +1,438 @@
+package docexchange
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lgsp-vn/lgsp/platform/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+func migrationsFS() fs.FS {
+	f, _ := fs.Sub(migrationFiles, "migrations")
+	return f
+}
+
+// Kinds, routes and delivery states as stored.
+const (
+	kindEdoc   = "edoc"
+	kindStatus = "status"
+
+	routeLocal    = "local"
+	routeNational = "national"
+
+	statePending   = "pending"
+	stateForwarded = "forwarded"
+	stateAcked     = "acknowledged"
+	stateFailed    = "failed"
+
+	originLocal    = "local"
+	originNational = "national"
+)
+
+// docRow is a row of docexchange_documents.
+type docRow struct {
+	ID               string
+	Kind             string
+	Sender           string
+	Recipients       []string
+	DocumentID       string
+	BusinessType     int
+	SHA256           string
+	Size             int64
+	Attachments      int
+	CodeNumber       string
+	CodeNotation     string
+	Subject          string
+	DocType          string
+	PromulgationDate string
+	DueDate          string
+	Priority         string
+	StatusCode       string
+	ResponseFor      string
+	UnknownOriginal  bool
+	Superseded       string
+	Origin           string
+	NationalID       string
+	Created          time.Time
+}
+
+const docColumns = `id, kind, sender, recipients, document_id, business_type, sha256, size_bytes, attachments,
+	code_number, code_notation, subject, doc_type, promulgation_date, due_date, priority, status_code,
+	response_for, unknown_original, superseded, origin, national_id, created_ms`
+
+type scanner interface{ Scan(...any) error }
+
+func scanDoc(r scanner) (*docRow, error) {
+	var d docRow
+	var rcpt string
+	var created int64
+	err := r.Scan(&d.ID, &d.Kind, &d.Sender, &rcpt, &d.DocumentID, &d.BusinessType, &d.SHA256, &d.Size, &d.Attachments,
+		&d.CodeNumber, &d.CodeNotation, &d.Subject, &d.DocType, &d.PromulgationDate, &d.DueDate, &d.Priority, &d.StatusCode,
+		&d.ResponseFor, &d.UnknownOriginal, &d.Superseded, &d.Origin, &d.NationalID, &created)
+	if err != nil {
+		return nil, err
+	}
+	_ = json.Unmarshal([]byte(rcpt), &d.Recipients)
+	d.Created = time.UnixMilli(created)
+	return &d, nil
+}
+
+// deliveryRow is a row of docexchange_deliveries.
+type deliveryRow struct {
+	ID              string
+	DocID           string
+	Kind            string
+	Sender          string
+	Recipient       string
+	AddressedTo     string
+	Route           string
+	State           string
+	TransportStatus string
+	StatusCode      string
+	Created         time.Time
+	Acked           time.Time
+	StatusAt        time.Time
+	FirstStatus     time.Time
+	Attempts        int
+	Next            time.Time
+	NationalID      string
+	Error           string
+}
+
+const deliveryColumns = `id, doc_id, kind, sender, recipient, addressed_to, route, state, transport_status, status_code,
+	created_ms, acked_ms, status_ms, first_status_ms, attempts, next_ms, national_id, error`
+
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+func scanDelivery(r scanner) (*deliveryRow, error) {
+	var d deliveryRow
+	var created, acked, st, first, next int64
+	err := r.Scan(&d.ID, &d.DocID, &d.Kind, &d.Sender, &d.Recipient, &d.AddressedTo, &d.Route, &d.State, &d.TransportStatus, &d.StatusCode,
+		&created, &acked, &st, &first, &d.Attempts, &next, &d.NationalID, &d.Error)
+	if err != nil {
+		return nil, err
+	}
+	d.Created, d.Acked, d.StatusAt, d.FirstStatus, d.Next = msTime(created), msTime(acked), msTime(st), msTime(first), msTime(next)
+	return &d, nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// store is the service's SQL.
+type store struct{ db *sqlstore.DB }
+
+func (s store) q(query string) string { return s.db.Rebind(query) }
+
+func (s store) insertDoc(ctx context.Context, tx *sql.Tx, d *docRow) error {
+	rcpt, _ := json.Marshal(d.Recipients)
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO docexchange_documents (`+docColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		d.ID, d.Kind, d.Sender, string(rcpt), d.DocumentID, d.BusinessType, d.SHA256, d.Size, d.Attachments,
+		d.CodeNumber, d.CodeNotation, d.Subject, d.DocType, d.PromulgationDate, d.DueDate, d.Priority, d.StatusCode,
+		d.ResponseFor, d.UnknownOriginal, d.Superseded, d.Origin, d.NationalID, d.Created.UnixMilli())
+	return err
+}
+
+func (s store) insertDelivery(ctx context.Context, tx *sql.Tx, d *deliveryRow) error {
+	// Only local deliveries are published to recipients' subjects.
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO docexchange_deliveries (`+deliveryColumns+`, published)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		d.ID, d.DocID, d.Kind, d.Sender, d.Recipient, d.AddressedTo, d.Route, d.State, d.TransportStatus, d.StatusCode,
+		d.Created.UnixMilli(), 0, 0, 0, 0, d.Next.UnixMilli(), d.NationalID, d.Error, d.Route != routeLocal)
+	return err
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s store) trace(ctx context.Context, tx *sql.Tx, docID string, at time.Time, event, agency, detail string) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO docexchange_trace (id, doc_id, at_ms, event, agency, detail) VALUES (?, ?, ?, ?, ?, ?)`),
+		newID(), docID, at.UnixMilli(), event, agency, detail)
+	return err
+}
+
+func (s store) doc(ctx context.Context, q queryer, id string) (*docRow, error) {
+	d, err := scanDoc(q.QueryRowContext(ctx, s.q(`SELECT `+docColumns+` FROM docexchange_documents WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// sameDoc finds the document a re-send repeats.
+func (s store) sameDoc(ctx context.Context, q queryer, sender, kind, documentID string, btype int, sum string) (*docRow, error) {
+	d, err := scanDoc(q.QueryRowContext(ctx, s.q(`SELECT `+docColumns+` FROM docexchange_documents
+		WHERE sender = ? AND kind = ? AND document_id = ? AND business_type = ? AND sha256 = ?`), sender, kind, documentID, btype, sum))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// original finds the new document (type 0) of a sender's DocumentId.
+func (s store) original(ctx context.Context, q queryer, sender, documentID string) (*docRow, error) {
+	d, err := scanDoc(q.QueryRowContext(ctx, s.q(`SELECT `+docColumns+` FROM docexchange_documents
+		WHERE sender = ? AND document_id = ? AND kind = 'edoc' AND business_type = 0`), sender, documentID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// receivedDocs lists the documents (kind edoc) with documentID that were
+// delivered to recipient, newest first, optionally only from sender.
+func (s store) receivedDocs(ctx context.Context, q queryer, recipient, documentID, sender string) ([]*docRow, error) {
+	query := `SELECT ` + prefixed("d.", docColumns) + ` FROM docexchange_documents d
+		JOIN docexchange_deliveries v ON v.doc_id = d.id
+		WHERE v.recipient = ? AND d.document_id = ? AND d.kind = 'edoc'`
+	args := []any{recipient, documentID}
+	if sender != "" {
+		query += ` AND d.sender = ?`
+		args = append(args, sender)
+	}
+	query += ` ORDER BY d.created_ms DESC, d.id DESC LIMIT 50`
+	rows, err := q.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*docRow
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s store) deliveries(ctx context.Context, q queryer, docID string) ([]*deliveryRow, error) {
+	rows, err := q.QueryContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries WHERE doc_id = ? ORDER BY recipient`), docID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*deliveryRow
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (s store) delivery(ctx context.Context, q queryer, docID, recipient string) (*deliveryRow, error) {
+	d, err := scanDelivery(q.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries WHERE doc_id = ? AND recipient = ?`), docID, recipient))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return d, err
+}
+
+// inboxItem is a delivery with its document.
+type inboxItem struct {
+	doc *docRow
+	del *deliveryRow
+}
+
+type inboxFilter struct {
+	recipient string
+	kind      string // "" for both
+	all       bool   // acknowledged too
+	from      string
+	since     time.Time
+	// after is the paging cursor: (created_ms, id) of the last item seen.
+	afterMs int64
+	afterID string
+	limit   int
+}
+
+func (s store) inbox(ctx context.Context, f inboxFilter) ([]inboxItem, error) {
+	query := `SELECT ` + prefixed("d.", docColumns) + `, ` + prefixed("v.", deliveryColumns) + `
+		FROM docexchange_deliveries v JOIN docexchange_documents d ON d.id = v.doc_id
+		WHERE v.recipient = ? AND v.route = 'local'`
+	args := []any{f.recipient}
+	if !f.all {
+		query += ` AND v.state = 'pending'`
+	}
+	if f.kind != "" {
+		query += ` AND v.kind = ?`
+		args = append(args, f.kind)
+	}
+	if f.from != "" {
+		query += ` AND v.sender = ?`
+		args = append(args, f.from)
+	}
+	if !f.since.IsZero() {
+		query += ` AND v.created_ms >= ?`
+		args = append(args, f.since.UnixMilli())
+	}
+	if f.afterID != "" {
+		query += ` AND (v.created_ms > ? OR (v.created_ms = ? AND v.id > ?))`
+		args = append(args, f.afterMs, f.afterMs, f.afterID)
+	}
+	query += ` ORDER BY v.created_ms, v.id LIMIT ?`
+	args = append(args, f.limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []inboxItem
+	for rows.Next() {
+		d, v, err := scanBoth(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inboxItem{doc: d, del: v})
+	}
+	return out, rows.Err()
+}
+
+// scanBoth scans a row of document columns followed by delivery columns.
+func scanBoth(r scanner) (*docRow, *deliveryRow, error) {
+	var d docRow
+	var rcpt string
+	var created int64
+	var v deliveryRow
+	var vcreated, acked, st, first, next int64
+	err := r.Scan(&d.ID, &d.Kind, &d.Sender, &rcpt, &d.DocumentID, &d.BusinessType, &d.SHA256, &d.Size, &d.Attachments,
+		&d.CodeNumber, &d.CodeNotation, &d.Subject, &d.DocType, &d.PromulgationDate, &d.DueDate, &d.Priority, &d.StatusCode,
+		&d.ResponseFor, &d.UnknownOriginal, &d.Superseded, &d.Origin, &d.NationalID, &created,
+		&v.ID, &v.DocID, &v.Kind, &v.Sender, &v.Recipient, &v.AddressedTo, &v.Route, &v.State, &v.TransportStatus, &v.StatusCode,
+		&vcreated, &acked, &st, &first, &v.Attempts, &next, &v.NationalID, &v.Error)
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = json.Unmarshal([]byte(rcpt), &d.Recipients)
+	d.Created = time.UnixMilli(created)
+	v.Created, v.Acked, v.StatusAt, v.FirstStatus, v.Next = msTime(vcreated), msTime(acked), msTime(st), msTime(first), msTime(next)
+	return &d, &v, nil
+}
+
+func (s store) countInbox(ctx context.Context, recipient, kind string) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM docexchange_deliveries
+		WHERE recipient = ? AND route = 'local' AND state = 'pending' AND kind = ?`), recipient, kind).Scan(&n)
+	return n, err
+}
+
+// sent lists documents sent by sender, newest first.
+func (s store) sent(ctx context.Context, sender string, since time.Time, afterMs int64, afterID string, limit int) ([]*docRow, error) {
+	query := `SELECT ` + docColumns + ` FROM docexchange_documents WHERE sender = ?`
+	args := []any{sender}
+	if !since.IsZero() {
+		query += ` AND created_ms >= ?`
+		args = append(args, since.UnixMilli())
+	}
+	if afterID != "" {
+		query += ` AND (created_ms < ? OR (created_ms = ? AND id < ?))`
+		args = append(args, afterMs, afterMs, afterID)
+	}
+	query += ` ORDER BY created_ms DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*docRow
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+type traceRow struct {
+	At                    time.Time
+	Event, Agency, Detail string
+}
+
+func (s store) traceOf(ctx context.Context, docID string) ([]traceRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at_ms, event, agency, detail FROM docexchange_trace WHERE doc_id = ? ORDER BY at_ms, id`), docID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []traceRow
+	for rows.Next() {
+		var t traceRow
+		var at int64
+		if err := rows.Scan(&at, &t.Event, &t.Agency, &t.Detail); err != nil {
+			return nil, err
+		}
+		t.At = time.UnixMilli(at)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s store) statusesOf(ctx context.Context, docID string) ([]*docRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+` FROM docexchange_documents WHERE response_for = ? AND kind = 'status' ORDER BY created_ms, id`), docID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*docRow
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// involved reports whether agency sent docID or has a delivery of it.
+func (s store) involved(ctx context.Context, d *docRow, agency string) (bool, error) {
+	if d.Sender == agency {
+		return true, nil
+	}
+	var n int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM docexchange_deliveries WHERE doc_id = ? AND recipient = ?`), d.ID, agency).Scan(&n)
+	return n > 0, err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,215 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/lgsp-vn/lgsp/platform/authn"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+)
+
+// The document exchange's dev-mode demo: three agencies of the national
+// SDK's sample packages, each with an application holding an API key and a
+// signed-header credential whose systemid is the agency code (as national
+// software uses), subscribed to both exchange APIs. The secrets are fixed
+// and public: dev mode only.
+const (
+	ExchangeAPIContext = "docexchange"
+	ExchangeAPIVersion = "v1"
+	NationalAPIContext = "vdxp"
+	NationalAPIVersion = "1.0"
+)
+
+// ExchangeDemoAgencies are the agencies `lgsp dev` creates for the
+// document exchange, with their names. The other agency codes of the
+// sample packages live in the national axis simulator's directory.
+var ExchangeDemoAgencies = []struct{ Code, Name string }{
+	{"000.00.00.G22", "Văn phòng Chính phủ (dữ liệu mẫu)"},
+	{"000.00.00.H41", "Ủy ban nhân dân tỉnh H41 (dữ liệu mẫu)"},
+	{"000.00.00.H14", "Ủy ban nhân dân tỉnh H14 (dữ liệu mẫu)"},
+}
+
+// ExchangeDemoAPIKey is the fixed demo API key of an agency's application.
+func ExchangeDemoAPIKey(code string) string {
+	return APIKeyPrefix + exchangeKeyID(code) + "_demo-docexchange-key-not-secret"
+}
+
+// ExchangeDemoSecret is the fixed signed-header secret of an agency's
+// application (systemid = the agency code).
+func ExchangeDemoSecret(code string) string {
+	return "demo-vdxp-secret-" + code
+}
+
+func exchangeKeyID(code string) string {
+	return "dx" + strings.ToLower(strings.ReplaceAll(code, ".", ""))
+}
+
+// ExchangeDemoOptions says where the exchange's two surfaces are served.
+type ExchangeDemoOptions struct {
+	// NationalURL is the upstream of vdxp/1.0, e.g.
+	// http://127.0.0.1:8081/docexchange/vdxp.
+	NationalURL string
+	// APIURL is the upstream of docexchange/v1, e.g.
+	// http://127.0.0.1:8081/admin/v1/docexchange.
+	APIURL string
+}
+
+// SeedExchangeDemo creates, idempotently, the document exchange's demo.
+func (s *Service) SeedExchangeDemo(ctx context.Context, opts ExchangeDemoOptions) error {
+	ctx = authn.WithPrincipal(ctx, authn.Principal{Subject: "system:demo", Role: authn.RolePlatformAdmin})
+	for _, a := range ExchangeDemoAgencies {
+		if _, err := s.CreateAgency(ctx, &registryv1.CreateAgencyRequest{Agency: &registryv1.Agency{Code: a.Code, Name: a.Name}}); ignoreExists(err) != nil {
+			return fmt.Errorf("agency %s: %w", a.Code, err)
+		}
+	}
+	if _, err := s.CreateAgency(ctx, &registryv1.CreateAgencyRequest{Agency: &registryv1.Agency{
+		Code: DemoAgencyCode, Name: "Ủy ban nhân dân tỉnh (dữ liệu mẫu)",
+	}}); ignoreExists(err) != nil {
+		return fmt.Errorf("demo agency: %w", err)
+	}
+	if _, err := s.CreateTier(ctx, &registryv1.CreateTierRequest{Tier: &registryv1.Tier{
+		Name: DemoTierName, Description: "Demo tier / Gói dùng thử", RatePerSecond: 20, Burst: 40, MonthlyQuota: 100000,
+	}}); ignoreExists(err) != nil {
+		return fmt.Errorf("demo tier: %w", err)
+	}
+	platform := &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM}
+	apis := []*registryv1.Api{{
+		Name: "Trục liên thông văn bản (tương thích trục quốc gia)", Context: NationalAPIContext, Version: NationalAPIVersion,
+		Description: "Document exchange, national-axis compatible surface / Liên thông văn bản, giao diện tương thích SDK trục quốc gia",
+		OwnerAgency: DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC,
+		ApprovalMode: registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC,
+		Endpoints:    []*registryv1.UpstreamEndpoint{{Url: opts.NationalURL, Weight: 1}},
+		UpstreamAuth: platform, ErrorStyle: registryv1.ErrorStyle_ERROR_STYLE_NATIONAL_AXIS,
+		AuthMethods:  []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_SIGNED_HEADER, registryv1.AuthMethod_AUTH_METHOD_API_KEY, registryv1.AuthMethod_AUTH_METHOD_JWT},
+		MaxBodyBytes: 64 << 20, TimeoutMs: 120000,
+	}, {
+		Name: "Liên thông văn bản (API)", Context: ExchangeAPIContext, Version: ExchangeAPIVersion,
+		Description: "Document exchange API: send, inbox, acknowledge, status, trace, statistics / API liên thông văn bản",
+		OwnerAgency: DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC,
+		ApprovalMode: registryv1.ApprovalMode_APPROVAL_MODE_AUTOMATIC,
+		Endpoints:    []*registryv1.UpstreamEndpoint{{Url: opts.APIURL, Weight: 1}},
+		UpstreamAuth: platform,
+		AuthMethods:  []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_API_KEY, registryv1.AuthMethod_AUTH_METHOD_JWT},
+		MaxBodyBytes: 96 << 20, TimeoutMs: 120000,
+	}}
+	var ids []string
+	for _, want := range apis {
+		id, err := s.ensureDemoAPI(ctx, want)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	for _, a := range ExchangeDemoAgencies {
+		if err := s.seedExchangeApp(ctx, a.Code, ids); err != nil {
+			return fmt.Errorf("agency %s: %w", a.Code, err)
+		}
+	}
+	return nil
+}
+
+// ensureDemoAPI creates want, or points the existing one at want's
+// endpoint, and publishes it.
+func (s *Service) ensureDemoAPI(ctx context.Context, want *registryv1.Api) (string, error) {
+	list, err := s.ListApis(ctx, &registryv1.ListApisRequest{Context: want.GetContext()})
+	if err != nil {
+		return "", err
+	}
+	var api *registryv1.Api
+	for _, a := range list.GetApis() {
+		if a.GetVersion() == want.GetVersion() {
+			api = a
+		}
+	}
+	if api == nil {
+		resp, err := s.CreateApi(ctx, &registryv1.CreateApiRequest{Api: want})
+		if err != nil {
+			return "", fmt.Errorf("api %s/%s: %w", want.GetContext(), want.GetVersion(), err)
+		}
+		api = resp.GetApi()
+	} else if len(api.GetEndpoints()) != 1 || api.GetEndpoints()[0].GetUrl() != want.GetEndpoints()[0].GetUrl() {
+		resp, err := s.UpdateApi(ctx, &registryv1.UpdateApiRequest{
+			Api:        &registryv1.Api{Id: api.GetId(), Endpoints: want.GetEndpoints()},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"endpoints"}},
+		})
+		if err != nil {
+			return "", fmt.Errorf("api %s/%s upstream: %w", want.GetContext(), want.GetVersion(), err)
+		}
+		api = resp.GetApi()
+	}
+	if api.GetLifecycle() == registryv1.ApiLifecycle_API_LIFECYCLE_DRAFT {
+		if _, err := s.TransitionApi(ctx, &registryv1.TransitionApiRequest{Id: api.GetId(), Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED}); err != nil {
+			return "", fmt.Errorf("api %s/%s publish: %w", want.GetContext(), want.GetVersion(), err)
+		}
+	}
+	return api.GetId(), nil
+}
+
+func (s *Service) seedExchangeApp(ctx context.Context, code string, apiIDs []string) error {
+	name := "Phần mềm quản lý văn bản " + code + " (mẫu)"
+	apps, err := s.ListApplications(ctx, &registryv1.ListApplicationsRequest{AgencyCode: code, PageSize: maxPageSize})
+	if err != nil {
+		return err
+	}
+	var appID string
+	for _, a := range apps.GetApplications() {
+		if a.GetName() == name {
+			appID = a.GetId()
+		}
+	}
+	if appID == "" {
+		resp, err := s.CreateApplication(ctx, &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
+			Name: name, AgencyCode: code, Description: "Demo document-management software / Phần mềm văn bản mẫu",
+		}})
+		if err != nil {
+			return err
+		}
+		appID = resp.GetApplication().GetId()
+	}
+	creds, err := s.ListCredentials(ctx, &registryv1.ListCredentialsRequest{ApplicationId: appID, PageSize: maxPageSize})
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, c := range creds.GetCredentials() {
+		if c.GetState() == registryv1.CredentialState_CREDENTIAL_STATE_ACTIVE {
+			have[c.GetKeyId()] = true
+		}
+	}
+	_, err = s.write(ctx, actor{Subject: "system:demo", Role: string(authn.RolePlatformAdmin)}, func(ctx context.Context, t *wtx) error {
+		if !have[exchangeKeyID(code)] {
+			c := s.newCredential(appID, credAPIKey, "", "")
+			c.row.KeyID = exchangeKeyID(code)
+			c.row.SecretHash = sha256Hex(ExchangeDemoAPIKey(code))
+			c.row.Description = "fixed demo API key (dev mode only)"
+			c.row.Created = t.now.UnixMilli()
+			if err := t.insertCredential(ctx, c.row); err != nil {
+				return err
+			}
+			t.record("credential", c.row.ID, "create", nil, c.row.proto())
+		}
+		if !have[code] {
+			c := s.newCredential(appID, credSignedHeader, code, "")
+			c.row.SecretSealed = s.box.SealString(ExchangeDemoSecret(code), credAAD(c.row.ID))
+			c.row.Description = "fixed demo signed-header secret (dev mode only)"
+			c.row.Created = t.now.UnixMilli()
+			if err := t.insertCredential(ctx, c.row); err != nil {
+				return err
+			}
+			t.record("credential", c.row.ID, "create", nil, c.row.proto())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range apiIDs {
+		if _, err := s.CreateSubscription(ctx, &registryv1.CreateSubscriptionRequest{ApplicationId: appID, ApiId: id, Tier: DemoTierName}); ignoreExists(err) != nil {
+			return err
+		}
+	}
+	return nil
+}
