@@ -2,6 +2,7 @@ package docexchange
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -190,3 +191,5 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
