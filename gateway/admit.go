@@ -47,7 +47,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 		return rt, nil, 0
 	}
 	now := g.now().UnixNano()
-	app, gerr := g.authenticate(ctx, t, rt, now)
+	app, gerr := g.authenticate(ctx, t, rt, ev, now)
 	if app != nil {
 		ev.app, ev.agency = app.id, app.agency
 	}

@@ -17,8 +17,8 @@ import (
 // application), it returns that application with the error, so that the
 // refused call is metered to it. presentsCredential (bodylimit.go) must
 // know every credential header read here: a request without any gets no
-// body read.
-func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, now int64) (*application, *gwError) {
+// body read. A caller that signed its headers has its systemid noted in ev.
+func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, ev *event, now int64) (*application, *gwError) {
 	h := &ctx.Request.Header
 	presented := false
 	if a := h.PeekCanonical(kAuthorization); len(a) > 7 && bytes.EqualFold(a[:7], []byte("bearer ")) {
@@ -58,7 +58,7 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 	if len(h.PeekCanonical(kSignHash)) > 0 || len(h.PeekCanonical(kSign)) > 0 {
 		presented = true
 		if rt.auth&authSigned != 0 {
-			return g.authSigned(ctx, t, now)
+			return g.authSigned(ctx, t, ev, now)
 		}
 	}
 	if cs := ctx.TLSConnectionState(); cs != nil && len(cs.PeerCertificates) > 0 {
@@ -82,7 +82,7 @@ func (g *Gateway) authenticate(ctx *fasthttp.RequestCtx, t *table, rt *route, no
 	return nil, errMissingCredential
 }
 
-func (g *Gateway) authSigned(ctx *fasthttp.RequestCtx, t *table, now int64) (*application, *gwError) {
+func (g *Gateway) authSigned(ctx *fasthttp.RequestCtx, t *table, ev *event, now int64) (*application, *gwError) {
 	h := &ctx.Request.Header
 	get := func(name string) string { return string(h.Peek(name)) }
 	res, err := g.signed.Verify(get)
@@ -103,7 +103,8 @@ func (g *Gateway) authSigned(ctx *fasthttp.RequestCtx, t *table, now int64) (*ap
 		return c.app, errCredentialExpired
 	}
 	if hf, ok := res.Get(signedheader.NameHashFile); ok && hf != "" && !signedheader.HashFileMatches(hf, ctx.Request.Body()) {
-		return nil, errInvalidSignature.withMessage("hash-file does not match the request body", "hash-file không khớp với nội dung yêu cầu")
+		return nil, errHashFileMismatch
 	}
+	ev.systemID = res.SystemID
 	return c.app, nil
 }

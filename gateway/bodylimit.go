@@ -19,14 +19,14 @@ func (g *Gateway) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConf
 	if cl := h.ContentLength(); cl == 0 || cl == -2 {
 		return fasthttp.RequestConfig{} // no body: nothing to decide
 	}
-	limit, _ := g.bodyLimit(h)
+	limit, _, _ := g.bodyLimit(h)
 	return fasthttp.RequestConfig{MaxRequestBodySize: limit}
 }
 
 // expectContinue answers "Expect: 100-continue": the final status when the
 // announced body is over the limit, so that the client does not send it.
 func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) int {
-	limit, refusal := g.bodyLimit(&ctx.Request.Header)
+	limit, refusal, _ := g.bodyLimit(&ctx.Request.Header)
 	if ctx.Request.Header.ContentLength() > limit {
 		return refusal.status
 	}
@@ -34,7 +34,8 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) int {
 }
 
 // bodyLimit is the largest body the gateway reads for a request with these
-// headers, and the error answered beyond it:
+// headers, the error answered beyond it and the route, if one matched (its
+// error style shapes the answer):
 //
 //   - the gateway's own paths: ownPathBodyLimit;
 //   - an API: its own limit (max_body_bytes, else the gateway's), except
@@ -44,25 +45,25 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) int {
 //
 // body_cap_bytes bounds every one of them (rt.maxBody is capped when the
 // table is built, max_body_bytes by validation).
-func (g *Gateway) bodyLimit(h *fasthttp.RequestHeader) (int, *gwError) {
+func (g *Gateway) bodyLimit(h *fasthttp.RequestHeader) (int, *gwError, *route) {
 	path := requestPath(h.RequestURI())
 	switch string(path) {
 	case "/token", "/oauth2/token", "/.well-known/jwks.json", "/healthz", "/readyz":
-		return ownPathBodyLimit, errBodyTooLarge
+		return ownPathBodyLimit, errBodyTooLarge, nil
 	}
 	t := g.table.Load()
 	if t == nil || len(path) == 0 || !cleanPath(path) {
-		return int(g.cfg.MaxBodyBytes), errBodyTooLarge
+		return int(g.cfg.MaxBodyBytes), errBodyTooLarge, nil
 	}
 	rt, _ := t.match(path)
 	if rt == nil {
-		return int(g.cfg.MaxBodyBytes), errBodyTooLarge
+		return int(g.cfg.MaxBodyBytes), errBodyTooLarge, nil
 	}
 	if !rt.public && rt.auth&authMTLS == 0 && !presentsCredential(h) {
 		// 1, not 0: fasthttp reads 0 as "the server's default".
-		return 1, errMissingCredential
+		return 1, errMissingCredential, rt
 	}
-	return int(rt.maxBody), errBodyTooLarge
+	return int(rt.maxBody), errBodyTooLarge, rt
 }
 
 // presentsCredential reports whether the headers carry any credential

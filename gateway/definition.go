@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 
+	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 	"github.com/lgsp-vn/lgsp/platform/server"
 	"github.com/lgsp-vn/lgsp/platform/service"
 )
@@ -26,7 +27,9 @@ var Definition = service.Definition{
 		}
 		return &c
 	},
-	Needs: service.Needs{Registry: true},
+	// The internal token keys the identity assertions of platform
+	// upstreams (platform/gatewayid).
+	Needs: service.Needs{Registry: true, PeerToken: true},
 	New: func(ctx context.Context, d service.Deps, cfg any) (service.Instance, error) {
 		c := *cfg.(*Config)
 		c.StreamReplicas = d.Replicas
@@ -37,7 +40,15 @@ var Definition = service.Definition{
 		if d.Registry.Gateway == nil {
 			return nil, errors.New("gateway: a registry is required")
 		}
-		g, err := New(c, RegistryFromClient(d.Registry.Gateway), d.Bus, d.Log)
+		var opts []Option
+		if d.PeerToken != "" {
+			k, err := gatewayid.NewKey(d.PeerToken)
+			if err != nil {
+				return nil, fmt.Errorf("gateway: LGSP_INTERNAL_TOKEN: %w", err)
+			}
+			opts = append(opts, WithIdentityKey(k))
+		}
+		g, err := New(c, RegistryFromClient(d.Registry.Gateway), d.Bus, d.Log, opts...)
 		if err != nil {
 			return nil, err
 		}

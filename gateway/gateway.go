@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
@@ -54,6 +55,11 @@ type Gateway struct {
 	refusedLogs *logEvery
 	// tokenFetchLogs bounds the lines of failing upstream token requests.
 	tokenFetchLogs *logEvery
+	// idKey signs the identity assertions platform upstreams get; derived
+	// from the internal token (WithIdentityKey). identityLogs bounds the
+	// lines of calls refused for want of it.
+	idKey        gatewayid.Key
+	identityLogs *logEvery
 	// throttle and tokenLogs guard /token against secret guessing.
 	throttle  *tokenThrottle
 	tokenLogs *logEvery
@@ -92,6 +98,13 @@ type Option func(*Gateway)
 // timestamps and quota reset times.
 func WithClock(now func() time.Time) Option {
 	return func(g *Gateway) { g.now = now }
+}
+
+// WithIdentityKey is the key of the identity assertions sent to upstreams
+// that are LGSP services (upstream auth type PLATFORM); see
+// platform/gatewayid. Without it such APIs are refused.
+func WithIdentityKey(k gatewayid.Key) Option {
+	return func(g *Gateway) { g.idKey = k }
 }
 
 // WithResolver replaces the DNS resolver used when dialling upstreams.
@@ -143,6 +156,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 	g.guard = guard
 	g.refusedLogs = newLogEvery(10 * time.Second)
 	g.tokenFetchLogs = newLogEvery(10 * time.Second)
+	g.identityLogs = newLogEvery(time.Minute)
 	g.throttle = newTokenThrottle()
 	g.tokenLogs = newLogEvery(10 * time.Second)
 	g.instance = cfg.InstanceID

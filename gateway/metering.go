@@ -25,6 +25,7 @@ type event struct {
 	resource          string
 	method            string
 	app, agency, sub  string
+	systemID          string // the signed-header systemid the caller used, if any
 	status            int32
 	in, out           int64
 	latency, upstream int64 // microseconds

@@ -17,7 +17,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	if h := &ctx.Request.Header; !h.IsHTTP11() && string(h.Protocol()) != "HTTP/1.0" {
 		// fasthttp reads any HTTP/x.y; forwarding "HTTP/9.9" would let the
 		// upstream guess what it means.
-		writeError(ctx, errHTTPVersion, g.idPrefix+"e"+randomID(4))
+		writeError(ctx, errHTTPVersion, styleLGSP, g.idPrefix+"e"+randomID(4))
 		ctx.SetConnectionClose()
 		g.unknown.count(errHTTPVersion.status)
 		return
@@ -69,7 +69,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 		gerr = g.forward(ctx, rt, &ev, reqID, &upstreamNs)
 	}
 	if gerr != nil {
-		writeError(ctx, gerr, reqID)
+		writeError(ctx, gerr, rt.errStyle(), reqID)
 		ev.errCode = gerr.code
 		if retryAfter > 0 {
 			ctx.Response.Header.Set("Retry-After", strconv.FormatInt(retryAfter, 10))
@@ -98,7 +98,7 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx) {
 	}
 	// The answer leaves only once its event is stored (durable mode).
 	if err := g.meter.Record(&ev); err != nil && g.rejectUnmetered {
-		writeError(ctx, errMeteringUnavailable, reqID)
+		writeError(ctx, errMeteringUnavailable, rt.errStyle(), reqID)
 		ev.status, ev.errCode = int32(errMeteringUnavailable.status), errMeteringUnavailable.code
 	}
 	g.access(ctx, &ev, reqID, rt, lat, client)
@@ -120,7 +120,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 	if span := g.traceUpstream(ctx, rt, ev); span != nil {
 		defer endUpstreamSpan(span, ctx, ev)
 	}
-	oauthHeader, gerr := g.authorizeUpstream(ctx, rt)
+	oauthHeader, gerr := g.authorizeUpstream(ctx, rt, ev)
 	if gerr != nil {
 		return gerr
 	}
@@ -167,6 +167,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 			p = append(p, '/')
 		}
 		uri.SetPathBytes(p)
+		if rt.upstream.platform {
+			g.assertIdentity(&req.Header, rt, ev, reqID)
+		}
 
 		t0 := time.Now()
 		err = ep.client.DoTimeout(req, resp, rt.timeout)

@@ -56,6 +56,7 @@ type route struct {
 	cumWeights                        []int
 	totalWeight                       int
 	upstream                          upstreamAuth
+	style                             errorStyle // of the gateway's own refusals
 	maxBody                           int64
 	timeout                           time.Duration
 	retries                           int
@@ -348,6 +349,9 @@ func (b *builder) buildRoute(a *registryv1.ApiRoute, key string) (*route, error)
 		rt.timeout = time.Duration(ms) * time.Millisecond
 	}
 	rt.retries = max(0, min(rt.retries, 5))
+	if a.GetErrorStyle() == registryv1.ErrorStyle_ERROR_STYLE_NATIONAL_AXIS {
+		rt.style = styleNational
+	}
 	for _, m := range a.GetAuthMethods() {
 		switch m {
 		case registryv1.AuthMethod_AUTH_METHOD_JWT:
@@ -403,6 +407,10 @@ func (b *builder) buildRoute(a *registryv1.ApiRoute, key string) (*route, error)
 	if err != nil {
 		return nil, err
 	}
+	if up.platform && !b.g.idKey.Valid() && !rt.public {
+		// Served, so that its callers learn why they are refused.
+		b.warnings = append(b.warnings, fmt.Sprintf("api %s: its upstream is a platform service, and this gateway has no internal token (LGSP_INTERNAL_TOKEN) to assert callers' identity with; its calls are refused", a.GetId()))
+	}
 	rt.upstream = up
 	return rt, nil
 }
@@ -435,6 +443,8 @@ func (b *builder) upstreamAuth(c *registryv1.UpstreamAuthConfig) (upstreamAuth, 
 			return u, fmt.Errorf("signed-header upstream auth needs system_id and signing_secret")
 		}
 		u.systemID, u.secret = c.GetSystemId(), c.GetSigningSecret()
+	case registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM:
+		u.platform = true
 	default:
 		return u, fmt.Errorf("unknown upstream auth type %v", c.GetType())
 	}

@@ -152,7 +152,7 @@ func oauthError(ctx *fasthttp.RequestCtx, code int, errCode, en, vi string) {
 func (g *Gateway) serveJWKS(ctx *fasthttp.RequestCtx) {
 	t := g.table.Load()
 	if t == nil || t.jwt == nil {
-		writeError(ctx, errNotReady, g.idPrefix+"jwks")
+		writeError(ctx, errNotReady, styleLGSP, g.idPrefix+"jwks")
 		return
 	}
 	ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
@@ -182,12 +182,12 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		// The refusal bodyLimit chose: 413, or 401 for a request that
 		// presents no credential to an API that needs one.
-		_, refusal := g.bodyLimit(&ctx.Request.Header)
-		writeError(ctx, refusal, id)
+		_, refusal, rt := g.bodyLimit(&ctx.Request.Header)
+		writeError(ctx, refusal, rt.errStyle(), id)
 	case strings.Contains(err.Error(), "small read buffer") || strings.Contains(err.Error(), "too big"):
-		writeError(ctx, errHeaderTooLarge, id)
+		writeError(ctx, errHeaderTooLarge, styleLGSP, id)
 	default:
-		writeError(ctx, errBadRequest, id)
+		writeError(ctx, errBadRequest, styleLGSP, id)
 	}
 	g.metrics.forRoute("").count(ctx.Response.StatusCode())
 }

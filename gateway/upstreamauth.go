@@ -14,6 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 	"github.com/lgsp-vn/lgsp/platform/netguard"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
 )
@@ -23,12 +24,17 @@ type upstreamAuth struct {
 	header           string // Basic/Bearer: the precomputed Authorization value
 	oauth            *oauthSource
 	systemID, secret string // signed headers
+	// platform: the upstream is an LGSP service, which is sent the
+	// gateway's identity assertion (platform/gatewayid) instead.
+	platform bool
 }
 
 // authorizeUpstream replaces the consumer's credentials on the request with
 // the upstream's own. It returns the OAuth2 Authorization value it used, if
-// any, so that an upstream 401 can invalidate it.
-func (g *Gateway) authorizeUpstream(ctx *fasthttp.RequestCtx, rt *route) (oauthHeader string, _ *gwError) {
+// any, so that an upstream 401 can invalidate it. A platform upstream gets
+// its assertion per attempt (assertIdentity); here it is only refused when
+// this gateway cannot make one.
+func (g *Gateway) authorizeUpstream(ctx *fasthttp.RequestCtx, rt *route, ev *event) (oauthHeader string, _ *gwError) {
 	req := &ctx.Request
 	switch up := &rt.upstream; {
 	case up.header != "":
@@ -45,8 +51,32 @@ func (g *Gateway) authorizeUpstream(ctx *fasthttp.RequestCtx, rt *route) (oauthH
 		req.Header.Set("Authorization", hdr)
 	case up.secret != "":
 		signUpstream(&req.Header, up.systemID, up.secret, g.now())
+	case up.platform && ev.app != "" && !g.idKey.Valid():
+		// Never forwarded without the assertion: the service would take
+		// the call as anonymous.
+		if ok, held := g.identityLogs.allow(time.Now()); ok {
+			g.log.Error("call to a platform service refused: this gateway has no internal token (LGSP_INTERNAL_TOKEN) to assert the caller's identity with",
+				"api", rt.id, "similar_refusals_not_logged", held)
+		}
+		return "", errNoIdentityKey
 	}
 	return oauthHeader, nil
+}
+
+// assertIdentity sets the Authorization of one attempt on a platform
+// upstream: the gateway's assertion of who calls, issued now, so that a
+// retry carries a fresh one. A public API's caller is nobody in particular
+// and is asserted as nobody: the request goes without Authorization (the
+// consumer's own was removed with the other credentials).
+func (g *Gateway) assertIdentity(h *fasthttp.RequestHeader, rt *route, ev *event, reqID string) {
+	if ev.app == "" {
+		return
+	}
+	tok := g.idKey.Sign(gatewayid.Identity{
+		App: ev.app, Agency: ev.agency, API: rt.id, RequestID: reqID, SystemID: ev.systemID, Issued: g.now(),
+	})
+	var buf [512]byte
+	h.SetCanonical(kAuthorization, append(append(buf[:0], "Bearer "...), tok...))
 }
 
 // oauthSource obtains and caches an OAuth2 client-credentials token for one
