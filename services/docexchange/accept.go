@@ -131,20 +131,10 @@ func (s *Service) send(ctx context.Context, in sendInput) (*sendResult, error) {
 		}
 	}
 
-	// A re-send of the same package is the same document.
-	if d, err := s.st.sameDoc(ctx, s.db, from, in.kind, p.doc.DocumentID, p.doc.BusinessType, p.doc.SHA256); err != nil {
-		return nil, s.storageErr(err)
-	} else if d != nil {
-		return s.duplicate(ctx, d)
-	}
-	if in.kind == kindEdoc && p.doc.BusinessType == 0 {
-		if d, err := s.st.original(ctx, s.db, from, p.doc.DocumentID); err != nil {
-			return nil, s.storageErr(err)
-		} else if d != nil {
-			return nil, errDocumentIDReused
-		}
-	}
-
+	// A re-send of the same package is the same document, and a new
+	// document cannot reuse its sender's DocumentId: both are caught by
+	// unique indexes when the transaction commits, so that the common case
+	// costs no extra query.
 	if in.kind == kindStatus {
 		if err := s.planStatus(ctx, p, in, to); err != nil {
 			return nil, err
@@ -370,18 +360,12 @@ func (s *Service) commit(ctx context.Context, tx *sql.Tx, p *plan) error {
 	if p.doc.Origin == originNational {
 		detail += "; from the national axis"
 	}
-	if err := s.st.trace(ctx, tx, p.doc.ID, at, "accepted", p.doc.Sender, detail); err != nil {
+	events := append([]traceRow{{At: at, Event: "accepted", Agency: p.doc.Sender, Detail: detail}}, p.events...)
+	if err := s.st.insertDeliveries(ctx, tx, p.deliveries); err != nil {
 		return err
 	}
-	for _, e := range p.events {
-		if err := s.st.trace(ctx, tx, p.doc.ID, at, e.Event, e.Agency, e.Detail); err != nil {
-			return err
-		}
-	}
-	for _, d := range p.deliveries {
-		if err := s.st.insertDelivery(ctx, tx, d); err != nil {
-			return err
-		}
+	if err := s.st.traces(ctx, tx, p.doc.ID, at, events); err != nil {
+		return err
 	}
 	if p.doc.Kind == kindEdoc && p.doc.ResponseFor != "" {
 		what := map[int]string{1: "revoke_requested", 2: "update_requested", 3: "replace_requested"}[p.doc.BusinessType]

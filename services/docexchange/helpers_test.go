@@ -193,3 +193,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+type atomicInt struct{ n atomic.Int64 }
+
+func (a *atomicInt) add() int { return int(a.n.Add(1) - 1) }

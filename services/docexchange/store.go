@@ -150,12 +150,42 @@ func (s store) insertDoc(ctx context.Context, tx *sql.Tx, d *docRow) error {
 	return err
 }
 
-func (s store) insertDelivery(ctx context.Context, tx *sql.Tx, d *deliveryRow) error {
-	// Only local deliveries are published to recipients' subjects.
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO docexchange_deliveries (`+deliveryColumns+`, published)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		d.ID, d.DocID, d.Kind, d.Sender, d.Recipient, d.AddressedTo, d.Route, d.State, d.TransportStatus, d.StatusCode,
-		d.Created.UnixMilli(), 0, 0, 0, 0, d.Next.UnixMilli(), d.NationalID, d.Error, d.Route != routeLocal)
+
+// insertDeliveries inserts the deliveries of one document in one
+// statement.
+func (s store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*deliveryRow) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO docexchange_deliveries (` + deliveryColumns + `, published) VALUES `)
+	args := make([]any, 0, len(ds)*19)
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		// Only local deliveries are published to recipients' subjects.
+		args = append(args, d.ID, d.DocID, d.Kind, d.Sender, d.Recipient, d.AddressedTo, d.Route, d.State, d.TransportStatus, d.StatusCode,
+			d.Created.UnixMilli(), 0, 0, 0, 0, d.Next.UnixMilli(), d.NationalID, d.Error, d.Route != routeLocal)
+	}
+	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
+	return err
+}
+
+// traces records several events of one document in one statement.
+func (s store) traces(ctx context.Context, tx *sql.Tx, docID string, at time.Time, events []traceRow) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO docexchange_trace (id, doc_id, at_ms, event, agency, detail) VALUES `)
+	args := make([]any, 0, len(events)*6)
+	for i, e := range events {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, newID(), docID, at.UnixMilli(), e.Event, e.Agency, e.Detail)
+	}
+	_, err := tx.ExecContext(ctx, s.q(b.String()), args...)
 	return err
 }
 
