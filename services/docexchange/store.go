@@ -150,7 +150,6 @@ func (s store) insertDoc(ctx context.Context, tx *sql.Tx, d *docRow) error {
 	return err
 }
 
-
 // insertDeliveries inserts the deliveries of one document in one
 // statement.
 func (s store) insertDeliveries(ctx context.Context, tx *sql.Tx, ds []*deliveryRow) error {
