@@ -167,7 +167,7 @@ func (s *Service) send(ctx context.Context, in sendInput) (*sendResult, error) {
 			return nil, err
 		}
 	}
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, p) })
+	err := s.commitPlan(ctx, p)
 	if sqlstore.IsUniqueViolation(err) {
 		// A concurrent send of the same package won the race.
 		if d, derr := s.st.sameDoc(ctx, s.db, from, in.kind, p.doc.DocumentID, p.doc.BusinessType, p.doc.SHA256); derr == nil && d != nil {

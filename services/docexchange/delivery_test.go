@@ -245,3 +245,64 @@ func TestPush(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConcurrentSends: many senders at once, each package sent several
+// times concurrently and some DocumentIds reused with other content. Group
+// commit must keep every outcome exact: one document per package, every
+// re-send answered with its DocId, every reuse refused.
+func TestConcurrentSends(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		const docs, copies = 40, 3
+		type result struct {
+			docID string
+			err   error
+		}
+		pkgs := make([][]byte, docs)
+		reuse := make([][]byte, docs)
+		for i := range pkgs {
+			var id string
+			pkgs[i], id = newDoc(t, agencyA, agencyB)
+			reuse[i] = buildDoc(t, agencyA, id, edxml.DocNew, agencyC)
+		}
+		results := make([][]result, docs)
+		reused := make([]error, docs)
+		var wg sync.WaitGroup
+		for i := range pkgs {
+			results[i] = make([]result, copies)
+			for c := range copies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := e.api.SendDocument(as(agencyA), &pb.SendDocumentRequest{Package: pkgs[i]})
+					results[i][c] = result{r.GetDocument().GetDocId(), err}
+				}()
+			}
+		}
+		wg.Wait()
+		for i := range reuse {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, reused[i] = e.api.SendDocument(as(agencyA), &pb.SendDocumentRequest{Package: reuse[i]})
+			}()
+		}
+		wg.Wait()
+		for i := range pkgs {
+			for c := range copies {
+				if results[i][c].err != nil || results[i][c].docID != results[i][0].docID {
+					t.Fatalf("package %d copy %d: %+v, first %+v", i, c, results[i][c], results[i][0])
+				}
+			}
+			if code(reused[i]) != "document_id_reused" {
+				t.Fatalf("reuse %d: %v", i, reused[i])
+			}
+		}
+		if n := len(e.inbox(agencyB, pb.MessageKind_MESSAGE_KIND_DOCUMENT)); n != docs {
+			t.Fatalf("B has %d documents, want %d", n, docs)
+		}
+		if n := len(e.inbox(agencyC, pb.MessageKind_MESSAGE_KIND_DOCUMENT)); n != 0 {
+			t.Fatalf("C has %d documents, want none", n)
+		}
+	})
+}

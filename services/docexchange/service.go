@@ -43,7 +43,10 @@ type Service struct {
 	// Object Store and before the SQL transaction.
 	acceptHook func() error
 
-	mu sync.Mutex
+	// Group commit (group.go).
+	gmu     sync.Mutex
+	queue   []*commitReq
+	leading bool
 }
 
 // New builds the service: it applies the migrations and declares the
