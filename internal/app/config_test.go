@@ -33,6 +33,7 @@ var customBad = map[string]string{
 	"LGSP_SIM_NGSP_FAILURE_STATUS":   "200",
 	"LGSP_SIM_NGSP_TIMEOUT_MAX":      "1h",
 	"LGSP_GATEWAY_INSTANCE_ID":       "a.b",
+	"LGSP_DOCEXCHANGE_NATIONAL_URL":  "ftp://x",
 }
 
 // TestEverySetting walks every configuration struct of the table: each

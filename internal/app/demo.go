@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
@@ -39,5 +41,22 @@ func (a *App) seedDemo(ctx context.Context) error {
 	a.Info.DemoClientID = demo.ClientID
 	a.Info.DemoClientSecret = demo.ClientSecret
 	a.Info.DemoAPIPath = "/" + demo.APIContext + "/" + demo.APIVersion + "/chiTietDoanhNghiep?msdn=" + sim.Demo().MSDN
+	return a.seedExchangeDemo(ctx, reg)
+}
+
+// seedExchangeDemo registers the document exchange's two APIs behind the
+// gateway, pointing at this process's admin listener, with three demo
+// agencies and their document-management applications.
+func (a *App) seedExchangeDemo(ctx context.Context, reg *registry.Service) error {
+	if _, ok := a.Instance(docexchange.Definition.Name).(*docexchange.Service); !ok {
+		return nil
+	}
+	err := reg.SeedExchangeDemo(ctx, registry.ExchangeDemoOptions{
+		NationalURL: a.Info.AdminURL + strings.TrimSuffix(docexchange.NationalPath, "/"),
+		APIURL:      a.Info.AdminURL + "/admin/v1/docexchange",
+	})
+	if err != nil {
+		return fmt.Errorf("document exchange demo: %w", err)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	"github.com/lgsp-vn/lgsp/gateway"
 	"github.com/lgsp-vn/lgsp/platform/service"
+	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/metering"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
@@ -18,6 +19,7 @@ const RegistryName = "registry"
 var Table = []service.Definition{
 	registry.Definition,
 	metering.Definition,
+	docexchange.Definition,
 	gateway.Definition,
 	ngsp.Definition,
 }

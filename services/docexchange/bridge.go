@@ -62,7 +62,7 @@ func (b *bridge) run(ctx context.Context) error {
 
 func (b *bridge) directoryLoop(ctx context.Context) {
 	for {
-		every := b.cfg.DirectoryRefresh
+		every := b.cfg.DirRefresh
 		list, err := b.client.Agencies(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -239,8 +239,6 @@ func (s *Service) UseNational(url, systemID, secret string) {
 	if s.nat != nil {
 		return
 	}
-	c := s.cfg.National
-	c.URL, c.SystemID, c.Secret = url, systemID, secret
-	s.cfg.National = c
-	s.nat = newBridge(s, c)
+	s.cfg.NationalURL, s.cfg.NationalSystemID, s.cfg.NationalSecret = url, systemID, secret
+	s.nat = newBridge(s, s.cfg.national())
 }

@@ -24,42 +24,49 @@ type Config struct {
 	PublicStatistics   bool          `yaml:"public_statistics" env:"LGSP_DOCEXCHANGE_PUBLIC_STATISTICS" check:"any" help:"serve aggregate exchange counts (no document contents) without credentials at /admin/v1/docexchange/public/statistics"`
 	RetentionDays      int           `yaml:"event_retention_days" env:"LGSP_DOCEXCHANGE_EVENT_RETENTION_DAYS" check:"min=1,max=3650" help:"days delivery events stay in the LGSP_DOCEXCHANGE stream for NATS consumers and webhooks that are offline"`
 
-	National National `yaml:"national"`
+	// The national bridge (national.go's counterpart, bridge.go).
+	NationalURL              string        `yaml:"national_url" env:"LGSP_DOCEXCHANGE_NATIONAL_URL" check:"custom" help:"base URL of the national document axis; empty disables the bridge (recipients outside the province are then refused with ErrorCode 18)"`
+	NationalSystemID         string        `yaml:"national_system_id" env:"LGSP_DOCEXCHANGE_NATIONAL_SYSTEM_ID" check:"nonempty" help:"the province's systemid on the national axis"`
+	NationalSecret           string        `yaml:"national_secret" env:"LGSP_DOCEXCHANGE_NATIONAL_SECRET" secret:"true" check:"any" help:"the province's signing secret on the national axis (required when national_url is set)"`
+	NationalPollEvery        time.Duration `yaml:"national_poll_every" env:"LGSP_DOCEXCHANGE_NATIONAL_POLL_EVERY" check:"min=100ms" help:"how often the national inbox is polled"`
+	NationalTimeout          time.Duration `yaml:"national_timeout" env:"LGSP_DOCEXCHANGE_NATIONAL_TIMEOUT" check:"min=100ms" help:"time one call to the national axis may take"`
+	NationalMaxBackoff       time.Duration `yaml:"national_max_backoff" env:"LGSP_DOCEXCHANGE_NATIONAL_MAX_BACKOFF" check:"min=1s" help:"longest wait between two attempts to forward one document to the national axis (attempts go on until it answers)"`
+	NationalDirectoryRefresh time.Duration `yaml:"national_directory_refresh" env:"LGSP_DOCEXCHANGE_NATIONAL_DIRECTORY_REFRESH" check:"min=1s" help:"how often the national agency directory is re-read"`
 
 	// Replicas and PeerToken are process settings set by the root.
 	Replicas int `yaml:"-" env:"-"`
 }
 
-// National configures the bridge to the national document axis.
+// National is the bridge's part of the configuration.
 type National struct {
-	URL       string        `yaml:"url" env:"LGSP_DOCEXCHANGE_NATIONAL_URL" check:"custom" help:"base URL of the national document axis; empty disables the bridge (recipients outside the province are then refused with ErrorCode 18)"`
-	SystemID  string        `yaml:"system_id" env:"LGSP_DOCEXCHANGE_NATIONAL_SYSTEM_ID" check:"nonempty" help:"the province's systemid on the national axis"`
-	Secret    string        `yaml:"secret" env:"LGSP_DOCEXCHANGE_NATIONAL_SECRET" secret:"true" check:"any" help:"the province's signing secret on the national axis (required when url is set)"`
-	PollEvery time.Duration `yaml:"poll_every" env:"LGSP_DOCEXCHANGE_NATIONAL_POLL_EVERY" check:"min=100ms" help:"how often the national inbox is polled"`
-	Timeout   time.Duration `yaml:"timeout" env:"LGSP_DOCEXCHANGE_NATIONAL_TIMEOUT" check:"min=100ms" help:"time one call to the national axis may take"`
-	// MaxBackoff bounds the wait between two attempts of one delivery.
-	MaxBackoff       time.Duration `yaml:"max_backoff" env:"LGSP_DOCEXCHANGE_NATIONAL_MAX_BACKOFF" check:"min=1s" help:"longest wait between two attempts to forward one document to the national axis (attempts go on until it answers)"`
-	DirectoryRefresh time.Duration `yaml:"directory_refresh" env:"LGSP_DOCEXCHANGE_NATIONAL_DIRECTORY_REFRESH" check:"min=1s" help:"how often the national agency directory is re-read"`
+	URL, SystemID, Secret                      string
+	PollEvery, Timeout, MaxBackoff, DirRefresh time.Duration
+}
+
+// national returns the bridge's settings.
+func (c Config) national() National {
+	return National{
+		URL: c.NationalURL, SystemID: c.NationalSystemID, Secret: c.NationalSecret,
+		PollEvery: c.NationalPollEvery, Timeout: c.NationalTimeout, MaxBackoff: c.NationalMaxBackoff, DirRefresh: c.NationalDirectoryRefresh,
+	}
 }
 
 // DefaultConfig returns the defaults: no national bridge.
 func DefaultConfig() Config {
 	return Config{
-		MaxPackageBytes:   edxml.DefaultMaxSize,
-		DirectoryRefresh:  30 * time.Second,
-		PushBatch:         500,
-		PushEvery:         time.Second,
-		WebhookTimeout:    10 * time.Second,
-		WebhookMaxBackoff: 10 * time.Minute,
-		RetentionDays:     30,
-		Replicas:          1,
-		National: National{
-			SystemID:         "lgsp.province",
-			PollEvery:        5 * time.Second,
-			Timeout:          30 * time.Second,
-			MaxBackoff:       10 * time.Minute,
-			DirectoryRefresh: 10 * time.Minute,
-		},
+		MaxPackageBytes:          edxml.DefaultMaxSize,
+		DirectoryRefresh:         30 * time.Second,
+		PushBatch:                500,
+		PushEvery:                time.Second,
+		WebhookTimeout:           10 * time.Second,
+		WebhookMaxBackoff:        10 * time.Minute,
+		RetentionDays:            30,
+		Replicas:                 1,
+		NationalSystemID:         "lgsp.province",
+		NationalPollEvery:        5 * time.Second,
+		NationalTimeout:          30 * time.Second,
+		NationalMaxBackoff:       10 * time.Minute,
+		NationalDirectoryRefresh: 10 * time.Minute,
 	}
 }
 
@@ -68,12 +75,12 @@ func (c Config) Validate() error {
 	if err := config.Check(&c); err != nil {
 		return err
 	}
-	if c.National.URL != "" {
-		u, err := url.Parse(c.National.URL)
+	if c.NationalURL != "" {
+		u, err := url.Parse(c.NationalURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &config.Invalid{Setting: "LGSP_DOCEXCHANGE_NATIONAL_URL", Value: c.National.URL, Reason: "must be an http or https URL"}
+			return &config.Invalid{Setting: "LGSP_DOCEXCHANGE_NATIONAL_URL", Value: c.NationalURL, Reason: "must be an http or https URL"}
 		}
-		if c.National.Secret == "" {
+		if c.NationalSecret == "" {
 			return &config.Invalid{Setting: "LGSP_DOCEXCHANGE_NATIONAL_SECRET", Value: "", Reason: "is required when LGSP_DOCEXCHANGE_NATIONAL_URL is set"}
 		}
 	}

@@ -85,8 +85,8 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, reg r
 		outWake:  make(chan struct{}, 1),
 	}
 	s.hooks = newWebhooks(s)
-	if cfg.National.URL != "" {
-		s.nat = newBridge(s, cfg.National)
+	if cfg.NationalURL != "" {
+		s.nat = newBridge(s, cfg.national())
 	}
 	return s, nil
 }
