@@ -37,8 +37,10 @@ const (
 	ServiceEDoc   = "eDoc"
 )
 
-// Transport statuses of updateStatus.
+// Transport statuses of updateStatus, and TransportPending for an inbox
+// entry no one has acknowledged yet.
 const (
+	TransportPending    = "pending"
 	TransportDone       = "done"
 	TransportFail       = "fail"
 	TransportProcessing = "processing"
@@ -81,10 +83,14 @@ type Result struct {
 func OK() Result { return Result{Status: StatusOK, ErrorCode: CodeOK, ErrorDesc: ""} }
 
 // Fail is the envelope of a failure.
-func Fail(code, desc string) Result { return Result{Status: StatusFail, ErrorCode: code, ErrorDesc: desc} }
+func Fail(code, desc string) Result {
+	return Result{Status: StatusFail, ErrorCode: code, ErrorDesc: desc}
+}
 
 // Failed reports whether the answer is a failure.
-func (r Result) Failed() bool { return r.Status != StatusOK || (r.ErrorCode != "" && r.ErrorCode != CodeOK) }
+func (r Result) Failed() bool {
+	return r.Status != StatusOK || (r.ErrorCode != "" && r.ErrorCode != CodeOK)
+}
 
 // SendResult answers sendEdoc.
 type SendResult struct {

@@ -1,0 +1,105 @@
+package vdxp
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Statuses counted for calls that got no answer. Nothing is sent on the
+// wire with them.
+const (
+	// StatusClientGone: the client hung up during injected latency.
+	StatusClientGone = 499
+	// StatusDropped: an outage dropped the connection without an answer.
+	StatusDropped = 444
+)
+
+// Stats counts axis calls per call name and HTTP status since Since. Paths
+// that name no call are counted under "other".
+type Stats struct {
+	Since time.Time                   `json:"since"`
+	Total int64                       `json:"total"`
+	Calls map[string]map[string]int64 `json:"calls"`
+}
+
+// Count is the number of calls to call answered with status.
+func (st Stats) Count(call string, status int) int64 {
+	return st.Calls[call][strconv.Itoa(status)]
+}
+
+// CallTotal is the number of calls to call, whatever the answer.
+func (st Stats) CallTotal(call string) int64 {
+	var n int64
+	for _, c := range st.Calls[call] {
+		n += c
+	}
+	return n
+}
+
+type counter struct {
+	mu    sync.Mutex
+	since time.Time
+	total int64
+	calls map[string]map[int]int64
+}
+
+func newCounter() *counter {
+	return &counter{since: time.Now().UTC(), calls: map[string]map[int]int64{}}
+}
+
+func (c *counter) add(call string, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.calls[call]
+	if m == nil {
+		m = map[int]int64{}
+		c.calls[call] = m
+	}
+	m[status]++
+	c.total++
+}
+
+func (c *counter) snapshot() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := Stats{Since: c.since, Total: c.total, Calls: make(map[string]map[string]int64, len(c.calls))}
+	for p, m := range c.calls {
+		out := make(map[string]int64, len(m))
+		for code, n := range m {
+			out[strconv.Itoa(code)] = n
+		}
+		st.Calls[p] = out
+	}
+	return st
+}
+
+func (c *counter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.since, c.total, c.calls = time.Now().UTC(), 0, map[string]map[int]int64{}
+}
+
+// recorder remembers the status a handler wrote.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
