@@ -346,15 +346,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		key = "other"
 	}
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, count: func(status int) { s.stats.add(key, status) }}
 	start := time.Now()
 	defer func() {
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		s.stats.add(key, status)
-		s.log.Debug("vdxp call", "method", r.Method, "call", key, "status", status, "duration", time.Since(start))
+		rec.done(http.StatusOK) // a handler that wrote nothing answered 200
+		s.log.Debug("vdxp call", "method", r.Method, "call", key, "status", rec.status, "duration", time.Since(start))
 	}()
 	if s.cfgErr != nil {
 		s.fail(rec, call, http.StatusServiceUnavailable, wire.CodePlatformError,
@@ -409,7 +405,7 @@ func (s *Simulator) applyFaults(w *recorder, r *http.Request, call string) bool 
 	case OutageRefuse:
 		// Only reached when the socket cannot be closed (Handler behind
 		// httptest), or by a connection accepted just before the outage.
-		w.status = StatusDropped
+		w.done(StatusDropped)
 		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -427,7 +423,7 @@ func (s *Simulator) applyFaults(w *recorder, r *http.Request, call string) bool 
 			s.fail(w, call, http.StatusServiceUnavailable, wire.CodePlatformError,
 				"trình mô phỏng đang dừng", "the simulator is shutting down")
 		} else {
-			w.status = StatusClientGone
+			w.done(StatusClientGone)
 		}
 		return true
 	}

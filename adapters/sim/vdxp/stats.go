@@ -81,24 +81,36 @@ func (c *counter) reset() {
 	c.since, c.total, c.calls = time.Now().UTC(), 0, map[string]map[int]int64{}
 }
 
-// recorder remembers the status a handler wrote.
+// recorder counts a call as its answer starts, before any byte reaches the
+// client, so that whoever has read an answer finds it in the statistics.
+// A call that got no answer is counted by done.
 type recorder struct {
 	http.ResponseWriter
+	count  func(status int)
 	status int
 }
 
-func (r *recorder) WriteHeader(code int) {
+func (r *recorder) started(code int) {
 	if r.status == 0 {
 		r.status = code
+		r.count(code)
 	}
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.started(code)
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
+	r.started(http.StatusOK)
 	return r.ResponseWriter.Write(b)
+}
+
+// done counts a call that ended without an answer, with status (dropped
+// or client gone).
+func (r *recorder) done(status int) {
+	r.started(status)
 }
 
 // Unwrap lets http.ResponseController reach the connection.
