@@ -34,6 +34,18 @@ var customBad = map[string]string{
 	"LGSP_SIM_NGSP_TIMEOUT_MAX":      "1h",
 	"LGSP_GATEWAY_INSTANCE_ID":       "a.b",
 	"LGSP_DOCEXCHANGE_NATIONAL_URL":  "ftp://x",
+
+	// The national document axis simulator.
+	"LGSP_SIM_VDXP_SYSTEM_ID":         "a:b",
+	"LGSP_SIM_VDXP_SYSTEMS":           "no-secret-or-codes",
+	"LGSP_SIM_VDXP_FAULTS":            `{"errorRate":2}`,
+	"LGSP_SIM_VDXP_LATENCY":           "1h",
+	"LGSP_SIM_VDXP_JITTER":            "1h",
+	"LGSP_SIM_VDXP_ERROR_STATUS":      "200",
+	"LGSP_SIM_VDXP_OUTAGE":            "down",
+	"LGSP_SIM_VDXP_OUTAGE_FOR":        "2h",
+	"LGSP_SIM_VDXP_REJECT_RECIPIENTS": "not a code",
+	"LGSP_SIM_VDXP_CALLS":             "sendDoc",
 }
 
 // TestEverySetting walks every configuration struct of the table: each

@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
+	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"github.com/lgsp-vn/lgsp/gateway"
 	"github.com/lgsp-vn/lgsp/platform/service"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
@@ -22,6 +23,7 @@ var Table = []service.Definition{
 	docexchange.Definition,
 	gateway.Definition,
 	ngsp.Definition,
+	simvdxp.Definition,
 }
 
 // ServeNames lists the services `lgsp serve` accepts.

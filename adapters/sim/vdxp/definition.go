@@ -51,3 +51,28 @@ func (i *Instance) Run(ctx context.Context) error { return i.Serve(ctx, i.ln) }
 func (i *Instance) Endpoints() []service.Endpoint {
 	return []service.Endpoint{{Name: EndpointName, URL: i.URL()}}
 }
+
+// Banner tells a developer how to reach the simulator, for `lgsp sim
+// vdxp`. Only the public demo values are shown; configured secrets are
+// not.
+func (i *Instance) Banner() []string {
+	c := i.Config()
+	secret := "(configured: LGSP_SIM_VDXP_SECRET)"
+	if c.Secret == DevSecret {
+		secret = DevSecret + " (public demo value)"
+	}
+	lines := []string{
+		"province systemid:        " + c.SystemID,
+		"its secret:               " + secret,
+		"axis calls:               POST " + i.URL() + "/sendEdoc, /getReceivedEdocList, /getEdoc, /updateStatus …",
+	}
+	switch c.AdminToken {
+	case "":
+		lines = append(lines, "control surface:          off (LGSP_SIM_VDXP_ADMIN_TOKEN is empty)")
+	case DevAdminToken:
+		lines = append(lines, "control surface:          "+i.URL()+AdminPrefix+"…  Authorization: Bearer "+DevAdminToken)
+	default:
+		lines = append(lines, "control surface:          "+i.URL()+AdminPrefix+"…  (token: LGSP_SIM_VDXP_ADMIN_TOKEN)")
+	}
+	return lines
+}
