@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
+	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/registry"
@@ -48,8 +49,20 @@ func (a *App) seedDemo(ctx context.Context) error {
 // gateway, pointing at this process's admin listener, with three demo
 // agencies and their document-management applications.
 func (a *App) seedExchangeDemo(ctx context.Context, reg *registry.Service) error {
-	if _, ok := a.Instance(docexchange.Definition.Name).(*docexchange.Service); !ok {
+	dx, ok := a.Instance(docexchange.Definition.Name).(*docexchange.Service)
+	if !ok {
 		return nil
+	}
+	// The bridge goes to the national axis simulator, which routes the
+	// demo agencies' documents into the province.
+	if sim, ok := a.Instance(simvdxp.Definition.Name).(*simvdxp.Instance); ok {
+		codes := make([]string, len(registry.ExchangeDemoAgencies))
+		for i, ag := range registry.ExchangeDemoAgencies {
+			codes[i] = ag.Code
+		}
+		sim.HostInProvince(codes...)
+		scfg := sim.Config()
+		dx.UseNational(sim.URL(), scfg.SystemID, scfg.Secret)
 	}
 	err := reg.SeedExchangeDemo(ctx, registry.ExchangeDemoOptions{
 		NationalURL: a.Info.AdminURL + strings.TrimSuffix(docexchange.NationalPath, "/"),

@@ -22,7 +22,6 @@ type bridge struct {
 	client nationalClient
 
 	agencies atomic.Pointer[map[string]bool]
-	mu       sync.Mutex
 }
 
 // nationalClient is what the bridge uses of the connector

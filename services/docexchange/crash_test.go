@@ -159,10 +159,7 @@ func killRun(t *testing.T, engine string) {
 	defer func() { _ = child.Process.Kill(); _, _ = child.Process.Wait() }()
 
 	client := &http.Client{Timeout: 10 * time.Second}
-	type sent struct {
-		pkg   []byte
-		docID string
-	}
+	type sent struct{ pkg []byte }
 	var mu sync.Mutex
 	var all []sent
 	answered := map[string]string{} // documentId → docId

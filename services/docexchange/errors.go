@@ -82,7 +82,6 @@ var (
 	errUnknownCall = apierr.New(codes.NotFound, "unknown_call",
 		"the national axis has no such call: sendEdoc, getReceivedEdocList, getEdoc, updateStatus, getSentEdocList, countReceiveEdoc, countReceiveStatus, getAgenciesList",
 		"trục liên thông không có lời gọi này: sendEdoc, getReceivedEdocList, getEdoc, updateStatus, getSentEdocList, countReceiveEdoc, countReceiveStatus, getAgenciesList")
-	errInternal = apierr.ErrInternal
 )
 
 // nationalCodes gives the national ErrorCode of each error code.

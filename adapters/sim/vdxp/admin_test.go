@@ -194,3 +194,21 @@ func TestResetDropsPendingAnswers(t *testing.T) {
 		t.Fatalf("%d answers still scheduled", pending)
 	}
 }
+
+// TestHostInProvince: a directory code the province hosts is routed to the
+// province's system, not answered by the simulator.
+func TestHostInProvince(t *testing.T) {
+	h := newHarness(t, nil)
+	h.sim.HostInProvince("000.00.00.H41")
+	pkg := buildDoc(t, "000.00.00.G22", "000.00.00.H41")
+	res, err := h.sim.Inject(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recipients) != 1 || res.Recipients[0].System != DevSystemID {
+		t.Fatalf("recipients %+v", res.Recipients)
+	}
+	if got := h.received(DevSystemID, DevSecret, wire.MessageEdoc); len(got) != 1 {
+		t.Fatalf("the province's inbox has %d documents", len(got))
+	}
+}

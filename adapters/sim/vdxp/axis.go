@@ -277,7 +277,7 @@ func (s *Simulator) resolve(code string) (sys *system, agency bool) {
 			return o, false
 		}
 	}
-	if s.dir.has(code) {
+	if s.dir.has(code) && !s.hostedByProvince(code) {
 		return nil, true
 	}
 	return s.province, false

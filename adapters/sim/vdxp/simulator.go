@@ -42,6 +42,11 @@ type Simulator struct {
 	answers  *answerer
 	routes   map[string]route
 
+	// hosted are codes the province's system hosts although the directory
+	// has them: the agencies `lgsp dev` creates locally (HostInProvince).
+	hostedMu sync.RWMutex
+	hosted   map[string]bool
+
 	// gate is the listener while Start or Serve runs, for real outages.
 	gateMu sync.Mutex
 	gate   *gate
@@ -460,4 +465,26 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// HostInProvince makes the province's system host codes even where the
+// simulator's own directory has them: documents for them are routed to
+// the province, not answered by the simulator. `lgsp dev` calls it with
+// the agencies it creates locally, so that the national axis sends their
+// documents into the province.
+func (s *Simulator) HostInProvince(codes ...string) {
+	s.hostedMu.Lock()
+	defer s.hostedMu.Unlock()
+	if s.hosted == nil {
+		s.hosted = map[string]bool{}
+	}
+	for _, c := range codes {
+		s.hosted[c] = true
+	}
+}
+
+func (s *Simulator) hostedByProvince(code string) bool {
+	s.hostedMu.RLock()
+	defer s.hostedMu.RUnlock()
+	return s.hosted[code]
 }

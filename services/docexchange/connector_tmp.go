@@ -1,4 +1,0 @@
-package docexchange
-
-func newNationalClient(cfg National) nationalClient { return nil }
-func permanentNational(err error) bool              { return false }
