@@ -34,6 +34,7 @@ var customBad = map[string]string{
 	"LGSP_SIM_NGSP_TIMEOUT_MAX":      "1h",
 	"LGSP_GATEWAY_INSTANCE_ID":       "a.b",
 	"LGSP_DOCEXCHANGE_NATIONAL_URL":  "ftp://x",
+	"LGSP_DOCEXCHANGE_WEBHOOK_ALLOW": "10.0.0.0/99",
 
 	// The national document axis simulator.
 	"LGSP_SIM_VDXP_SYSTEM_ID":         "a:b",

@@ -2,10 +2,12 @@ package docexchange
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/edxml"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 )
 
 // Config is the document exchange's configuration, the "docexchange:"
@@ -21,6 +23,7 @@ type Config struct {
 	WebhookTimeout     time.Duration `yaml:"webhook_timeout" env:"LGSP_DOCEXCHANGE_WEBHOOK_TIMEOUT" check:"min=100ms" help:"time a webhook has to answer one delivery"`
 	WebhookMaxBackoff  time.Duration `yaml:"webhook_max_backoff" env:"LGSP_DOCEXCHANGE_WEBHOOK_MAX_BACKOFF" check:"min=1s" help:"longest wait between two attempts of a failing webhook (attempts go on until it answers 2xx)"`
 	WebhookAllowHTTP   bool          `yaml:"webhook_allow_http" env:"LGSP_DOCEXCHANGE_WEBHOOK_ALLOW_HTTP" check:"any" help:"allow http:// webhook URLs (https only otherwise); lgsp dev allows them"`
+	WebhookAllow       []string      `yaml:"webhook_allow" env:"LGSP_DOCEXCHANGE_WEBHOOK_ALLOW" check:"custom" help:"where webhooks may point: public (globally routable), CIDRs such as 10.20.0.0/16, host names, suffixes such as *.gov.vn; lgsp dev adds loopback"`
 	PublicStatistics   bool          `yaml:"public_statistics" env:"LGSP_DOCEXCHANGE_PUBLIC_STATISTICS" check:"any" help:"serve aggregate exchange counts (no document contents) without credentials at /admin/v1/docexchange/public/statistics"`
 	RetentionDays      int           `yaml:"event_retention_days" env:"LGSP_DOCEXCHANGE_EVENT_RETENTION_DAYS" check:"min=1,max=3650" help:"days delivery events stay in the LGSP_DOCEXCHANGE stream for NATS consumers and webhooks that are offline"`
 
@@ -74,6 +77,9 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if err := config.Check(&c); err != nil {
 		return err
+	}
+	if _, err := netguard.Parse(c.WebhookAllow); err != nil {
+		return &config.Invalid{Setting: "LGSP_DOCEXCHANGE_WEBHOOK_ALLOW", Value: strings.Join(c.WebhookAllow, ","), Reason: err.Error()}
 	}
 	if c.NationalURL != "" {
 		u, err := url.Parse(c.NationalURL)

@@ -12,8 +12,16 @@ import (
 var Definition = service.Definition{
 	Name:    "docexchange",
 	Summary: "document exchange axis: edXML documents and statuses between agencies, national-axis compatible, bridged to the national axis",
-	Config:  func(bool) any { c := DefaultConfig(); return &c },
-	Needs:   service.Needs{Database: true, Registry: true},
+	Config: func(dev bool) any {
+		c := DefaultConfig()
+		if dev {
+			// Developers try webhooks on their own machine.
+			c.WebhookAllowHTTP = true
+			c.WebhookAllow = append(c.WebhookAllow, "127.0.0.0/8", "::1")
+		}
+		return &c
+	},
+	Needs: service.Needs{Database: true, Registry: true},
 	New: func(ctx context.Context, d service.Deps, cfg any) (service.Instance, error) {
 		c := *cfg.(*Config)
 		c.Replicas = d.Replicas

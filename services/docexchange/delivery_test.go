@@ -202,6 +202,11 @@ func TestPush(t *testing.T) {
 	if _, err := e.api.CreateWebhook(as(agencyB), &pb.CreateWebhookRequest{Url: "ftp://x"}); code(err) != "invalid_webhook_url" {
 		t.Fatalf("bad URL: %v", err)
 	}
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook", "http://192.168.1.1/"} {
+		if _, err := e.api.CreateWebhook(as(agencyB), &pb.CreateWebhookRequest{Url: u}); code(err) != "webhook_address_forbidden" {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
 
 	// A NATS consumer of B's subject.
 	cons, err := e.bus.JS.CreateOrUpdateConsumer(context.Background(), natsx.DocExchangeStream, jetstream.ConsumerConfig{

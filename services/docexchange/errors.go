@@ -181,3 +181,10 @@ func isAPIErr(err error) bool {
 	var e *apierr.Error
 	return errors.As(err, &e)
 }
+
+// errWebhookForbidden refuses a webhook URL outside the allow-list.
+func errWebhookForbidden(cause error) error {
+	return apierr.Wrap(cause, codes.InvalidArgument, "webhook_address_forbidden",
+		"the webhook URL points to an address the platform does not call (LGSP_DOCEXCHANGE_WEBHOOK_ALLOW)",
+		"URL webhook trỏ tới địa chỉ mà nền tảng không được phép gọi (LGSP_DOCEXCHANGE_WEBHOOK_ALLOW)")
+}

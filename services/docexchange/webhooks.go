@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/lgsp-vn/lgsp/platform/natsx"
+	"github.com/lgsp-vn/lgsp/platform/netguard"
 )
 
 // Webhook requests carry these headers. The signature is
@@ -37,6 +38,7 @@ const (
 type webhooks struct {
 	s      *Service
 	client *http.Client
+	guard  *netguard.Policy
 	key    []byte
 
 	mu      sync.Mutex
@@ -45,9 +47,25 @@ type webhooks struct {
 }
 
 func newWebhooks(s *Service) *webhooks {
+	// Validate has parsed the list.
+	guard, _ := netguard.Parse(s.cfg.WebhookAllow)
 	return &webhooks{
-		s:       s,
-		client:  &http.Client{Timeout: s.cfg.WebhookTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		s:     s,
+		guard: guard,
+		// Dials only where the operator allows (no cloud metadata, no
+		// internal service an agency could probe), follows no redirect and
+		// ignores HTTP(S)_PROXY, which would hide the real destination.
+		client: &http.Client{
+			Timeout:       s.cfg.WebhookTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: &http.Transport{
+				DialContext:           guard.DialContext,
+				MaxIdleConnsPerHost:   2,
+				IdleConnTimeout:       90 * time.Second,
+				TLSHandshakeTimeout:   5 * time.Second,
+				ResponseHeaderTimeout: s.cfg.WebhookTimeout,
+			},
+		},
 		running: map[string]context.CancelFunc{},
 	}
 }
@@ -265,6 +283,9 @@ func checkWebhookURL(raw string, allowHTTP bool) error {
 func (w *webhooks) create(ctx context.Context, agency, rawURL string) (hookRow, string, time.Time, error) {
 	if err := checkWebhookURL(rawURL, w.s.cfg.WebhookAllowHTTP); err != nil {
 		return hookRow{}, "", time.Time{}, err
+	}
+	if err := w.guard.CheckURL(ctx, rawURL); err != nil {
+		return hookRow{}, "", time.Time{}, errWebhookForbidden(err)
 	}
 	h := hookRow{id: newID(), agency: agency, url: rawURL}
 	now := w.s.now()
