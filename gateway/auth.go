@@ -105,6 +105,6 @@ func (g *Gateway) authSigned(ctx *fasthttp.RequestCtx, t *table, ev *event, now 
 	if hf, ok := res.Get(signedheader.NameHashFile); ok && hf != "" && !signedheader.HashFileMatches(hf, ctx.Request.Body()) {
 		return nil, errHashFileMismatch
 	}
-	ev.systemID = res.SystemID
+	ev.signed = true
 	return c.app, nil
 }

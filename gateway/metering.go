@@ -19,14 +19,18 @@ import (
 // event is one request as the hot path records it: plain values and a
 // pointer to the immutable route, converted to protobuf off the hot path.
 type event struct {
-	id                string
-	at                int64 // unix nanoseconds
-	rt                *route
-	resource          string
-	method            string
-	app, agency, sub  string
-	systemID          string // the signed-header systemid the caller used, if any
-	status            int32
+	id               string
+	at               int64 // unix nanoseconds
+	rt               *route
+	resource         string
+	method           string
+	app, agency, sub string
+	status           int32
+	// signed: the caller authenticated with signed headers. A bool in
+	// status's padding rather than the systemid itself: a larger event
+	// costs every request (BenchmarkAdmit), and only calls to platform
+	// services need the systemid, which they read again (assertIdentity).
+	signed            bool
 	in, out           int64
 	latency, upstream int64 // microseconds
 	errCode           string

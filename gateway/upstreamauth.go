@@ -72,9 +72,13 @@ func (g *Gateway) assertIdentity(h *fasthttp.RequestHeader, rt *route, ev *event
 	if ev.app == "" {
 		return
 	}
-	tok := g.idKey.Sign(gatewayid.Identity{
-		App: ev.app, Agency: ev.agency, API: rt.id, RequestID: reqID, SystemID: ev.systemID, Issued: g.now(),
-	})
+	id := gatewayid.Identity{App: ev.app, Agency: ev.agency, API: rt.id, RequestID: reqID, Issued: g.now()}
+	if ev.signed {
+		// The headers the signature was verified over; the gateway removes
+		// none of the systemid's.
+		id.SystemID = signedheader.Lookup(func(name string) string { return string(h.Peek(name)) }, signedheader.NameSystemID)
+	}
+	tok := g.idKey.Sign(id)
 	var buf [512]byte
 	h.SetCanonical(kAuthorization, append(append(buf[:0], "Bearer "...), tok...))
 }
