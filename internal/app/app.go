@@ -25,6 +25,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
 	"github.com/lgsp-vn/lgsp/platform/config"
+	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/server"
 	"github.com/lgsp-vn/lgsp/platform/service"
@@ -362,6 +363,17 @@ func (a *App) mount(ctx context.Context) error {
 		// No service of this process needs a registry: nothing but health
 		// and the metrics token opens the admin listener.
 		authr = denyAll{}
+	}
+	if a.cfg.InternalToken != "" {
+		// Services behind the gateway (upstream authentication PLATFORM)
+		// learn who calls from the gateway's signed assertion; the
+		// principal is a RoleConsumer, which services authorise by agency
+		// and the registry's and metering's matrices refuse.
+		k, err := gatewayid.NewKey(a.cfg.InternalToken)
+		if err != nil {
+			return &config.Invalid{Setting: "LGSP_INTERNAL_TOKEN", Reason: err.Error()}
+		}
+		authr = gatewayid.Authenticator{Key: k, Next: authr}
 	}
 	public := map[string]bool{}
 	var publicREST []func(*http.Request) bool
