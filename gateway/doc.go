@@ -8,8 +8,15 @@
 // limit and the monthly quota, then forwards to one of the API's upstream
 // endpoints with the upstream's own credentials, a timeout, retries for
 // idempotent methods, a circuit breaker and passive health checks per
-// endpoint. Every request yields a metering event, published to JetStream in
+// endpoint. An upstream that is one of the platform's own services (upstream
+// authentication PLATFORM) gets instead the gateway's signed assertion of the
+// calling application and agency (platform/gatewayid), signed again for each
+// attempt. Every request yields a metering event, published to JetStream in
 // batches off the hot path.
+//
+// The gateway's own refusals take the platform's JSON shape, or on APIs whose
+// error style is NATIONAL_AXIS the national document axis's envelope with its
+// ErrorCode; errors.go maps each refusal to both.
 //
 // The routing table is built once per registry snapshot and swapped with an
 // atomic pointer, so a reload never blocks or drops a request in flight. The
