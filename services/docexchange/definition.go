@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/lgsp-vn/lgsp/platform/service"
 )
@@ -18,6 +19,8 @@ var Definition = service.Definition{
 			// Developers try webhooks on their own machine.
 			c.WebhookAllowHTTP = true
 			c.WebhookAllow = append(c.WebhookAllow, "127.0.0.0/8", "::1")
+			// The simulator answers at once; so does the demo.
+			c.NationalPollEvery = time.Second
 		}
 		return &c
 	},
