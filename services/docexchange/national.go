@@ -52,21 +52,10 @@ func (s *Service) serveNational(w http.ResponseWriter, r *http.Request) {
 	}
 	switch call {
 	case vdxp.CallSendEdoc:
-		kind := kindEdoc
-		switch strings.ToLower(get(vdxp.HeaderMessageType)) {
-		case "", vdxp.MessageEdoc:
-		case vdxp.MessageStatus:
-			kind = kindStatus
-		default:
-			nationalFail(w, r, call, errMessageType)
+		h, err := readSendHeaders(get)
+		if err != nil {
+			nationalFail(w, r, call, err)
 			return
-		}
-		var to []string
-		if raw := strings.TrimSpace(get(vdxp.HeaderTo)); raw != "" {
-			if to, err = parseTo(raw); err != nil {
-				nationalFail(w, r, call, err)
-				return
-			}
 		}
 		body, err := edxml.ReadAll(r.Body, s.cfg.MaxPackageBytes+2, r.ContentLength)
 		if err != nil {
@@ -74,8 +63,8 @@ func (s *Service) serveNational(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		res, err := s.send(ctx, sendInput{
-			caller: c.agency, body: body, hashFile: get(vdxp.HeaderHashFile), fromHeader: get(vdxp.HeaderFrom),
-			to: to, kind: kind, origin: originLocal,
+			caller: c.agency, body: body, hashFile: h.hashFile, fromHeader: h.from,
+			to: h.to, kind: h.kind, origin: originLocal,
 		})
 		if err != nil {
 			nationalFail(w, r, call, err)
@@ -208,12 +197,49 @@ func (s *Service) nationalSent(w http.ResponseWriter, r *http.Request, c caller,
 	writeNational(w, http.StatusOK, out)
 }
 
+// sendHeaders are sendEdoc's logical headers, read and checked.
+type sendHeaders struct {
+	kind           string
+	to             []string // nil: the package's To list
+	from, hashFile string
+}
+
+// readSendHeaders reads sendEdoc's headers, with or without the XroadVnpt-
+// prefix (get is signedheader.Lookup over the request).
+func readSendHeaders(get func(string) string) (sendHeaders, error) {
+	h := sendHeaders{kind: kindEdoc, from: strings.TrimSpace(get(vdxp.HeaderFrom)), hashFile: strings.TrimSpace(get(vdxp.HeaderHashFile))}
+	switch strings.ToLower(strings.TrimSpace(get(vdxp.HeaderMessageType))) {
+	case "", vdxp.MessageEdoc:
+	case vdxp.MessageStatus:
+		h.kind = kindStatus
+	default:
+		return h, errMessageType
+	}
+	if raw := strings.TrimSpace(get(vdxp.HeaderTo)); raw != "" {
+		to, err := parseTo(raw)
+		if err != nil {
+			return h, err
+		}
+		h.to = to
+	}
+	return h, nil
+}
+
 // parseTo reads the to header: a JSON array of codes as the SDK writes it,
 // or, leniently, codes separated by commas.
 func parseTo(raw string) ([]string, error) {
 	if strings.HasPrefix(raw, "[") {
+		var list []string
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
+			return nil, errBadTo
+		}
 		var to []string
-		if err := json.Unmarshal([]byte(raw), &to); err != nil {
+		for _, c := range list {
+			if c = strings.TrimSpace(c); c != "" {
+				to = append(to, c)
+			}
+		}
+		if len(to) == 0 {
 			return nil, errBadTo
 		}
 		return to, nil
