@@ -13,6 +13,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
 	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/logging"
+	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
 func newVersionCommand() *cobra.Command {
@@ -120,6 +121,9 @@ func printBanner(w io.Writer, in app.Info) {
 	if in.SimulatorURL != "" {
 		p("  National-system simulators:    %s", in.SimulatorURL)
 	}
+	if in.AxisSimulatorURL != "" {
+		p("  National document axis (sim):  %s", in.AxisSimulatorURL)
+	}
 	if in.AdminUser != "" {
 		switch {
 		case in.PasswordGenerated:
@@ -136,6 +140,13 @@ func printBanner(w io.Writer, in app.Info) {
 		p("  client_id=%s client_secret=%s", in.DemoClientID, in.DemoClientSecret)
 		p("  TOKEN=$(curl -s -u %s:%s -d grant_type=client_credentials %s/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')", in.DemoClientID, in.DemoClientSecret, in.GatewayURL)
 		p("  curl -H \"Authorization: Bearer $TOKEN\" '%s%s'", in.GatewayURL, in.DemoAPIPath)
+	}
+	if len(in.ExchangeAgencies) > 0 {
+		first := in.ExchangeAgencies[min(1, len(in.ExchangeAgencies)-1)]
+		p("")
+		p("Document exchange (trục liên thông văn bản), demo agencies %s:", strings.Join(in.ExchangeAgencies, ", "))
+		p("  REST API:      curl -H 'apikey: %s' %s/docexchange/v1/inbox", registry.ExchangeDemoAPIKey(first), in.GatewayURL)
+		p("  National SDK:  base URL %s/vdxp/1.0, systemid = the agency code, secret demo-vdxp-secret-<code>", in.GatewayURL)
 	}
 	p("")
 	if in.Loopback {

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"log/slog"
 	"net/http"
 	"os"
@@ -68,12 +69,17 @@ type named struct {
 
 // Info describes a started platform.
 type Info struct {
-	GatewayURL    string
-	AdminURL      string
-	NATSURL       string
-	SimulatorURL  string
-	AdminUser     string
-	AdminPassword string
+	GatewayURL   string
+	AdminURL     string
+	NATSURL      string
+	SimulatorURL string
+	// AxisSimulatorURL is the national document axis simulator's.
+	AxisSimulatorURL string
+	// ExchangeAgencies are the document exchange's demo agencies, when the
+	// demo registered them.
+	ExchangeAgencies []string
+	AdminUser        string
+	AdminPassword    string
 	// AdminPasswordFile is where a generated password was stored.
 	AdminPasswordFile string
 	PasswordGenerated bool
@@ -322,6 +328,8 @@ func (a *App) build(ctx context.Context) error {
 					a.Info.GatewayURL = ep.URL
 				case "simulators":
 					a.Info.SimulatorURL = ep.URL
+				case simvdxp.EndpointName:
+					a.Info.AxisSimulatorURL = ep.URL
 				}
 			}
 		}

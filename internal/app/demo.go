@@ -71,5 +71,8 @@ func (a *App) seedExchangeDemo(ctx context.Context, reg *registry.Service) error
 	if err != nil {
 		return fmt.Errorf("document exchange demo: %w", err)
 	}
+	for _, ag := range registry.ExchangeDemoAgencies {
+		a.Info.ExchangeAgencies = append(a.Info.ExchangeAgencies, ag.Code)
+	}
 	return nil
 }

@@ -43,8 +43,10 @@ func ExchangeDemoSecret(code string) string {
 	return "demo-vdxp-secret-" + code
 }
 
+// exchangeKeyID is "dx" and the code's last group (dxh41): unique among
+// the demo agencies, short enough to type.
 func exchangeKeyID(code string) string {
-	return "dx" + strings.ToLower(strings.ReplaceAll(code, ".", ""))
+	return "dx" + strings.ToLower(code[strings.LastIndexByte(code, '.')+1:])
 }
 
 // ExchangeDemoOptions says where the exchange's two surfaces are served.
