@@ -23,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
@@ -181,7 +182,7 @@ func run(s settings) error {
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	if err := os.WriteFile(s.out, []byte(spliceSection(string(old), report)), 0o644); err != nil {
+	if err := os.WriteFile(s.out, []byte(benchdoc.Splice(string(old), "gatewaybench", report)), 0o644); err != nil {
 		return err
 	}
 	log.Printf("wrote %s", s.out)

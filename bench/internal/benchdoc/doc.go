@@ -1,0 +1,5 @@
+// Package benchdoc writes the generated sections of docs/BENCHMARKS.md.
+// Each end-to-end benchmark owns one section between its own markers, so
+// that a run refreshes its figures without touching what other benchmarks
+// or people wrote around them.
+package benchdoc
