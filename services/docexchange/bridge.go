@@ -111,20 +111,8 @@ func (b *bridge) sendDue(ctx context.Context) (int, error) {
 	now := s.now()
 	rows, err := s.db.QueryContext(ctx, s.st.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries
 		WHERE route = 'national' AND state = 'pending' AND next_ms <= ? ORDER BY created_ms, id LIMIT 20`), now.UnixMilli())
+	due, err := collect(rows, err, scanDelivery)
 	if err != nil {
-		return 0, err
-	}
-	var due []*deliveryRow
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		due = append(due, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	for _, d := range due {

@@ -74,19 +74,32 @@ const docColumns = `id, kind, sender, recipients, document_id, business_type, sh
 
 type scanner interface{ Scan(...any) error }
 
-func scanDoc(r scanner) (*docRow, error) {
-	var d docRow
-	var rcpt string
-	var created int64
-	err := r.Scan(&d.ID, &d.Kind, &d.Sender, &rcpt, &d.DocumentID, &d.BusinessType, &d.SHA256, &d.Size, &d.Attachments,
+// docScan holds what a row of docColumns scans into.
+type docScan struct {
+	d       docRow
+	rcpt    string
+	created int64
+}
+
+func (x *docScan) dest() []any {
+	d := &x.d
+	return []any{&d.ID, &d.Kind, &d.Sender, &x.rcpt, &d.DocumentID, &d.BusinessType, &d.SHA256, &d.Size, &d.Attachments,
 		&d.CodeNumber, &d.CodeNotation, &d.Subject, &d.DocType, &d.PromulgationDate, &d.DueDate, &d.Priority, &d.StatusCode,
-		&d.ResponseFor, &d.UnknownOriginal, &d.Superseded, &d.Origin, &d.NationalID, &created)
-	if err != nil {
+		&d.ResponseFor, &d.UnknownOriginal, &d.Superseded, &d.Origin, &d.NationalID, &x.created}
+}
+
+func (x *docScan) row() *docRow {
+	_ = json.Unmarshal([]byte(x.rcpt), &x.d.Recipients)
+	x.d.Created = time.UnixMilli(x.created)
+	return &x.d
+}
+
+func scanDoc(r scanner) (*docRow, error) {
+	var x docScan
+	if err := r.Scan(x.dest()...); err != nil {
 		return nil, err
 	}
-	_ = json.Unmarshal([]byte(rcpt), &d.Recipients)
-	d.Created = time.UnixMilli(created)
-	return &d, nil
+	return x.row(), nil
 }
 
 // deliveryRow is a row of docexchange_deliveries.
@@ -121,16 +134,47 @@ func msTime(ms int64) time.Time {
 	return time.UnixMilli(ms)
 }
 
+// deliveryScan holds what a row of deliveryColumns scans into.
+type deliveryScan struct {
+	d                               deliveryRow
+	created, acked, st, first, next int64
+}
+
+func (x *deliveryScan) dest() []any {
+	d := &x.d
+	return []any{&d.ID, &d.DocID, &d.Kind, &d.Sender, &d.Recipient, &d.AddressedTo, &d.Route, &d.State, &d.TransportStatus, &d.StatusCode,
+		&x.created, &x.acked, &x.st, &x.first, &d.Attempts, &x.next, &d.NationalID, &d.Error}
+}
+
+func (x *deliveryScan) row() *deliveryRow {
+	d := &x.d
+	d.Created, d.Acked, d.StatusAt, d.FirstStatus, d.Next = msTime(x.created), msTime(x.acked), msTime(x.st), msTime(x.first), msTime(x.next)
+	return d
+}
+
 func scanDelivery(r scanner) (*deliveryRow, error) {
-	var d deliveryRow
-	var created, acked, st, first, next int64
-	err := r.Scan(&d.ID, &d.DocID, &d.Kind, &d.Sender, &d.Recipient, &d.AddressedTo, &d.Route, &d.State, &d.TransportStatus, &d.StatusCode,
-		&created, &acked, &st, &first, &d.Attempts, &next, &d.NationalID, &d.Error)
+	var x deliveryScan
+	if err := r.Scan(x.dest()...); err != nil {
+		return nil, err
+	}
+	return x.row(), nil
+}
+
+// collect scans every row of a query with scan, closing the rows.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Created, d.Acked, d.StatusAt, d.FirstStatus, d.Next = msTime(created), msTime(acked), msTime(st), msTime(first), msTime(next)
-	return &d, nil
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -240,19 +284,7 @@ func (s store) receivedDocs(ctx context.Context, q queryer, recipient, documentI
 	}
 	query += ` ORDER BY d.created_ms DESC, d.id DESC LIMIT 50`
 	rows, err := q.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*docRow
-	for rows.Next() {
-		d, err := scanDoc(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDoc)
 }
 
 func prefixed(p, cols string) string {
@@ -265,19 +297,7 @@ func prefixed(p, cols string) string {
 
 func (s store) deliveries(ctx context.Context, q queryer, docID string) ([]*deliveryRow, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries WHERE doc_id = ? ORDER BY recipient`), docID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*deliveryRow
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDelivery)
 }
 
 func (s store) delivery(ctx context.Context, q queryer, docID, recipient string) (*deliveryRow, error) {
@@ -350,23 +370,12 @@ func (s store) inbox(ctx context.Context, f inboxFilter) ([]inboxItem, error) {
 
 // scanBoth scans a row of document columns followed by delivery columns.
 func scanBoth(r scanner) (*docRow, *deliveryRow, error) {
-	var d docRow
-	var rcpt string
-	var created int64
-	var v deliveryRow
-	var vcreated, acked, st, first, next int64
-	err := r.Scan(&d.ID, &d.Kind, &d.Sender, &rcpt, &d.DocumentID, &d.BusinessType, &d.SHA256, &d.Size, &d.Attachments,
-		&d.CodeNumber, &d.CodeNotation, &d.Subject, &d.DocType, &d.PromulgationDate, &d.DueDate, &d.Priority, &d.StatusCode,
-		&d.ResponseFor, &d.UnknownOriginal, &d.Superseded, &d.Origin, &d.NationalID, &created,
-		&v.ID, &v.DocID, &v.Kind, &v.Sender, &v.Recipient, &v.AddressedTo, &v.Route, &v.State, &v.TransportStatus, &v.StatusCode,
-		&vcreated, &acked, &st, &first, &v.Attempts, &next, &v.NationalID, &v.Error)
-	if err != nil {
+	var d docScan
+	var v deliveryScan
+	if err := r.Scan(append(d.dest(), v.dest()...)...); err != nil {
 		return nil, nil, err
 	}
-	_ = json.Unmarshal([]byte(rcpt), &d.Recipients)
-	d.Created = time.UnixMilli(created)
-	v.Created, v.Acked, v.StatusAt, v.FirstStatus, v.Next = msTime(vcreated), msTime(acked), msTime(st), msTime(first), msTime(next)
-	return &d, &v, nil
+	return d.row(), v.row(), nil
 }
 
 func (s store) countInbox(ctx context.Context, recipient, kind string) (int64, error) {
@@ -391,19 +400,7 @@ func (s store) sent(ctx context.Context, sender string, since time.Time, afterMs
 	query += ` ORDER BY created_ms DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*docRow
-	for rows.Next() {
-		d, err := scanDoc(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDoc)
 }
 
 type traceRow struct {
@@ -432,19 +429,7 @@ func (s store) traceOf(ctx context.Context, docID string) ([]traceRow, error) {
 
 func (s store) statusesOf(ctx context.Context, docID string) ([]*docRow, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+docColumns+` FROM docexchange_documents WHERE response_for = ? AND kind = 'status' ORDER BY created_ms, id`), docID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*docRow
-	for rows.Next() {
-		d, err := scanDoc(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDoc)
 }
 
 // involved reports whether agency sent docID or has a delivery of it.
