@@ -22,10 +22,13 @@ func code(err error) string {
 
 // TestScenario: A sends to B and C; B accepts (03) and finishes (06); C
 // rejects (02); A revokes and B agrees (15). Every status reaches A, the
-// deliveries carry them, and the original follows the revocation.
+// deliveries carry them, and the original follows the revocation. Then A
+// sends a document to an agency of another province, which goes through
+// the national axis simulator and is answered from there.
 func TestScenario(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, db *sqlstore.DB) {
-		e := newEnv(t, db)
+		sim, url := startSim(t)
+		e := newEnv(t, db, withSim(t, sim, url))
 		pkg, documentID := newDoc(t, agencyA, agencyB, agencyC)
 		sent := e.send(agencyA, pkg)
 		docID := sent.GetDocument().GetDocId()
@@ -117,6 +120,18 @@ func TestScenario(t *testing.T) {
 		if _, err := e.api.SendStatus(as(agencyC), &pb.SendStatusRequest{DocId: docID, StatusCode: "15"}); code(err) != "not_a_change_request" {
 			t.Fatalf("15 on a new document: %v", err)
 		}
+
+		// Another province, through the national axis.
+		far, _ := newDoc(t, agencyA, remote)
+		farID := e.send(agencyA, far).GetDocument().GetDocId()
+		eventually(t, "the answer from the other province", func() bool {
+			for _, it := range e.inbox(agencyA, pb.MessageKind_MESSAGE_KIND_STATUS) {
+				if it.GetDocument().GetFrom() == remote && it.GetDocument().GetResponseForDocId() == farID && it.GetDocument().GetStatusCode() == "03" {
+					return true
+				}
+			}
+			return false
+		})
 	})
 }
 
