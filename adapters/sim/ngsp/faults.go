@@ -1,10 +1,6 @@
 package ngsp
 
 import (
-	"context"
-	crand "crypto/rand"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -13,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 )
 
 // Bounds on the knobs, so that a typo cannot park a request for a day.
@@ -58,9 +56,7 @@ type Faults struct {
 
 // Validate reports the first knob out of range.
 func (p FaultProfile) Validate() error {
-	bad := func(knob, format string, args ...any) error {
-		return &KnobError{Knob: knob, msg: knob + " " + fmt.Sprintf(format, args...)}
-	}
+	bad := simkit.BadKnob
 	switch {
 	case p.Latency < 0 || time.Duration(p.Latency) > maxLatency:
 		return bad("latency", "%v: must be between 0 and %v", time.Duration(p.Latency), maxLatency)
@@ -80,13 +76,9 @@ func (p FaultProfile) Validate() error {
 	return nil
 }
 
-// KnobError names the fault knob that is out of range.
-type KnobError struct {
-	Knob string // JSON name: latency, failureRate …
-	msg  string
-}
-
-func (e *KnobError) Error() string { return e.msg }
+// KnobError names the fault knob that is out of range by its JSON name
+// (latency, failureRate …).
+type KnobError = simkit.KnobError
 
 // knobEnv maps a knob to its environment variable.
 var knobEnv = map[string]string{
@@ -155,15 +147,10 @@ func newInjector(f Faults) *injector {
 
 func (in *injector) set(f Faults) {
 	f = f.clone()
-	seed := f.Seed
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:]) // never fails on supported platforms
-		seed = binary.LittleEndian.Uint64(b[:])
-	}
+	rng := simkit.NewRand(f.Seed)
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	in.rng = rng
 	in.cur.Store(&f)
 }
 
@@ -212,30 +199,11 @@ func (in *injector) decide(path string) decision {
 	return d
 }
 
-var errStopped = errors.New("simulator stopped")
-
-// wait sleeps d unless the request ends or the simulator stops first.
-func wait(ctx context.Context, quit <-chan struct{}, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-quit:
-		return errStopped
-	}
-}
-
 // applyFaults runs the faults for one call and reports whether it has
 // answered (or the client is gone) so the caller must stop.
 func (s *Simulator) applyFaults(w http.ResponseWriter, r *http.Request, rec *recorder) bool {
 	d := s.faults.decide(r.URL.Path)
-	if err := wait(r.Context(), s.quit, d.delay); err != nil {
+	if err := simkit.Wait(r.Context(), s.quit, d.delay); err != nil {
 		rec.gone(err)
 		return true
 	}
@@ -248,7 +216,7 @@ func (s *Simulator) applyFaults(w http.ResponseWriter, r *http.Request, rec *rec
 		}
 		return true
 	case actHang:
-		if err := wait(r.Context(), s.quit, d.hangMax); err != nil {
+		if err := simkit.Wait(r.Context(), s.quit, d.hangMax); err != nil {
 			rec.gone(err)
 			return true
 		}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 )
 
 // StatusClientGone is counted when the client hung up before an answer,
@@ -89,7 +91,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // gone answers a call cut short by the client leaving or by the simulator
 // stopping.
 func (r *recorder) gone(err error) {
-	if errors.Is(err, errStopped) {
+	if errors.Is(err, simkit.ErrStopped) {
 		writeFault(r, http.StatusServiceUnavailable, 101503, "Runtime Error", "Simulator is shutting down")
 		return
 	}

@@ -1,17 +1,13 @@
 package vdxp
 
 import (
-	"context"
-	crand "crypto/rand"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 	wire "github.com/lgsp-vn/lgsp/adapters/vdxp"
 )
 
@@ -61,13 +57,9 @@ type Faults struct {
 	Seed uint64 `json:"seed,omitempty" yaml:"seed" env:"LGSP_SIM_VDXP_SEED" check:"any" help:"non-zero makes the random draws reproducible"`
 }
 
-// KnobError names the fault knob that is out of range.
-type KnobError struct {
-	Knob string // JSON name: latency, errorRate …
-	msg  string
-}
-
-func (e *KnobError) Error() string { return e.msg }
+// KnobError names the fault knob that is out of range by its JSON name
+// (latency, errorRate …).
+type KnobError = simkit.KnobError
 
 // knobEnv maps a knob to its environment variable, less the prefix.
 var knobEnv = map[string]string{
@@ -84,9 +76,7 @@ var calls = []string{
 
 // Validate reports the first knob out of range.
 func (f Faults) Validate() error {
-	bad := func(knob, format string, args ...any) error {
-		return &KnobError{Knob: knob, msg: knob + " " + fmt.Sprintf(format, args...)}
-	}
+	bad := simkit.BadKnob
 	switch {
 	case f.Latency < 0 || time.Duration(f.Latency) > maxLatency:
 		return bad("latency", "%v: must be between 0 and %v", time.Duration(f.Latency), maxLatency)
@@ -142,12 +132,7 @@ func newInjector(f Faults) *injector {
 
 func (in *injector) set(f Faults) uint64 {
 	f = f.clone()
-	seed := f.Seed
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:]) // never fails on supported platforms
-		seed = binary.LittleEndian.Uint64(b[:])
-	}
+	rng := simkit.NewRand(f.Seed)
 	reject := make(map[string]bool, len(f.RejectRecipients))
 	for _, c := range f.RejectRecipients {
 		reject[c] = true
@@ -155,7 +140,7 @@ func (in *injector) set(f Faults) uint64 {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.cur, in.reject, in.gen = f, reject, in.gen+1
-	in.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	in.rng = rng
 	return in.gen
 }
 
@@ -216,23 +201,4 @@ func (in *injector) decide(call string) decision {
 		}
 	}
 	return d
-}
-
-var errStopped = errors.New("simulator stopped")
-
-// wait sleeps d unless the request ends or the simulator stops first.
-func wait(ctx context.Context, quit <-chan struct{}, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-quit:
-		return errStopped
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 	wire "github.com/lgsp-vn/lgsp/adapters/vdxp"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
 )
@@ -423,8 +424,8 @@ func (s *Simulator) applyFaults(w *recorder, r *http.Request, call string) bool 
 			"trục liên thông đang tạm ngừng hoạt động, vui lòng thử lại sau", "the axis is unavailable, try again later")
 		return true
 	}
-	if err := wait(r.Context(), s.quit, d.delay); err != nil {
-		if errors.Is(err, errStopped) {
+	if err := simkit.Wait(r.Context(), s.quit, d.delay); err != nil {
+		if errors.Is(err, simkit.ErrStopped) {
 			s.fail(w, call, http.StatusServiceUnavailable, wire.CodePlatformError,
 				"trình mô phỏng đang dừng", "the simulator is shutting down")
 		} else {
