@@ -4,8 +4,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 )
 
 // API contexts and resources, as the national platform names them.
@@ -55,10 +55,9 @@ type Simulator struct {
 	allowIP []netip.Prefix
 	routes  map[string]route
 
+	server    *simkit.Server
 	quit      chan struct{}
 	closeOnce sync.Once
-	startOnce sync.Once
-	stopped   chan struct{}
 }
 
 type route struct {
@@ -77,14 +76,22 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		cfg.Clock = time.Now
 	}
 	s := &Simulator{
-		cfg:     cfg,
-		cfgErr:  cfg.Validate(),
-		log:     log.With("component", "sim.ngsp"),
-		data:    newDataset(),
-		stats:   newCounter(),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		cfg:    cfg,
+		cfgErr: cfg.Validate(),
+		log:    log.With("component", "sim.ngsp"),
+		data:   newDataset(),
+		stats:  newCounter(),
+		quit:   make(chan struct{}),
 	}
+	s.server = simkit.NewServer(simkit.ServerOptions{
+		Name:      "ngsp simulator",
+		Handler:   s,
+		Refuse:    s.cfgErr,
+		Log:       s.log,
+		Listening: "ngsp simulator listening",
+		Failed:    "ngsp simulator stopped with an error",
+		Release:   s.Close, // release hanging calls so that shutdown does not wait for them
+	})
 	s.tokens = newTokenStore(max(cfg.MaxTokens, 1), cfg.Clock)
 	if s.cfgErr == nil {
 		s.allowIP, _ = parseAllowList(cfg.AllowedIPs)
@@ -147,82 +154,17 @@ func (s *Simulator) Close() { s.closeOnce.Do(func() { close(s.quit) }) }
 // returns the base URL. Done is closed once the server has stopped. A
 // simulator can be started once.
 func (s *Simulator) Start(ctx context.Context, addr string) (string, error) {
-	if s.cfgErr != nil {
-		return "", s.cfgErr
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("ngsp simulator listen %s: %w", addr, err)
-	}
-	started := false
-	s.startOnce.Do(func() {
-		started = true
-		go func() {
-			if err := s.serve(ctx, ln); err != nil {
-				s.log.Error("ngsp simulator stopped with an error", "err", err)
-			}
-		}()
-	})
-	if !started {
-		_ = ln.Close()
-		return "", errors.New("ngsp simulator already started")
-	}
-	url := "http://" + ln.Addr().String()
-	s.log.Info("ngsp simulator listening", "url", url)
-	return url, nil
+	return s.server.Start(ctx, addr)
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully
 // and returns. It is the blocking form of Start.
 func (s *Simulator) Serve(ctx context.Context, ln net.Listener) error {
-	if s.cfgErr != nil {
-		_ = ln.Close()
-		return s.cfgErr
-	}
-	started := false
-	var err error
-	s.startOnce.Do(func() {
-		started = true
-		err = s.serve(ctx, ln)
-	})
-	if !started {
-		_ = ln.Close()
-		return errors.New("ngsp simulator already started")
-	}
-	return err
+	return s.server.Serve(ctx, ln)
 }
 
 // Done is closed when a server run by Start or Serve has stopped.
-func (s *Simulator) Done() <-chan struct{} { return s.stopped }
-
-func (s *Simulator) serve(ctx context.Context, ln net.Listener) error {
-	defer close(s.stopped)
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		s.Close()
-		return fmt.Errorf("ngsp simulator serve: %w", err)
-	case <-ctx.Done():
-	}
-	s.Close() // release hanging calls so that shutdown does not wait for them
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	if err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("ngsp simulator shutdown: %w", err)
-	}
-	return nil
-}
+func (s *Simulator) Done() <-chan struct{} { return s.server.Done() }
 
 type ctxKey struct{}
 

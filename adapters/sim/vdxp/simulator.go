@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -52,10 +51,9 @@ type Simulator struct {
 	gateMu sync.Mutex
 	gate   *gate
 
+	server    *simkit.Server
 	quit      chan struct{}
 	closeOnce sync.Once
-	startOnce sync.Once
-	stopped   chan struct{}
 }
 
 // New builds a simulator. It does not fail: a configuration that does not
@@ -78,8 +76,17 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		store:   newStore(max(cfg.MaxDocuments, 1)),
 		stats:   newCounter(),
 		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
 	}
+	s.server = simkit.NewServer(simkit.ServerOptions{
+		Name:      "vdxp simulator",
+		Handler:   s,
+		Refuse:    s.cfgErr,
+		Log:       s.log,
+		Listening: "trình mô phỏng trục liên thông đang chạy (national document axis simulator listening)",
+		Failed:    "trình mô phỏng dừng do lỗi (simulator stopped with an error)",
+		Wrap:      s.gated,
+		Release:   s.Close, // release calls waiting on latency so that shutdown does not wait for them
+	})
 	s.province = &system{id: cfg.SystemID, secret: cfg.Secret, province: true}
 	s.systems[cfg.SystemID] = s.province
 	if s.cfgErr == nil {
@@ -218,86 +225,27 @@ func (s *Simulator) Close() {
 // returns the base URL. Done is closed once the server has stopped. A
 // simulator can be started once.
 func (s *Simulator) Start(ctx context.Context, addr string) (string, error) {
-	if s.cfgErr != nil {
-		return "", s.cfgErr
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("vdxp simulator listen %s: %w", addr, err)
-	}
-	started := false
-	s.startOnce.Do(func() {
-		started = true
-		go func() {
-			if err := s.serve(ctx, ln); err != nil {
-				s.log.Error("trình mô phỏng dừng do lỗi (simulator stopped with an error)", "err", err)
-			}
-		}()
-	})
-	if !started {
-		_ = ln.Close()
-		return "", errors.New("vdxp simulator already started")
-	}
-	url := "http://" + ln.Addr().String()
-	s.log.Info("trình mô phỏng trục liên thông đang chạy (national document axis simulator listening)", "url", url)
-	return url, nil
+	return s.server.Start(ctx, addr)
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully
 // and returns. It is the blocking form of Start.
 func (s *Simulator) Serve(ctx context.Context, ln net.Listener) error {
-	if s.cfgErr != nil {
-		_ = ln.Close()
-		return s.cfgErr
-	}
-	started := false
-	var err error
-	s.startOnce.Do(func() {
-		started = true
-		err = s.serve(ctx, ln)
-	})
-	if !started {
-		_ = ln.Close()
-		return errors.New("vdxp simulator already started")
-	}
-	return err
+	return s.server.Serve(ctx, ln)
 }
 
 // Done is closed when a server run by Start or Serve has stopped.
-func (s *Simulator) Done() <-chan struct{} { return s.stopped }
+func (s *Simulator) Done() <-chan struct{} { return s.server.Done() }
 
-func (s *Simulator) serve(ctx context.Context, ln net.Listener) error {
-	defer close(s.stopped)
+// gated puts the listener behind the gate that real outages close, and
+// applies an outage configured at start.
+func (s *Simulator) gated(ln net.Listener) net.Listener {
 	g := newGate(ln)
 	s.gateMu.Lock()
 	s.gate = g
 	s.gateMu.Unlock()
-	s.applyOutage() // an outage configured at start
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(g) }()
-	select {
-	case err := <-errc:
-		s.Close()
-		return fmt.Errorf("vdxp simulator serve: %w", err)
-	case <-ctx.Done():
-	}
-	s.Close() // release calls waiting on latency so that shutdown does not wait for them
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	if err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("vdxp simulator shutdown: %w", err)
-	}
-	return nil
+	s.applyOutage()
+	return g
 }
 
 // route is one axis call: the methods it answers and its handler, which
