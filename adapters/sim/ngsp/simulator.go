@@ -51,7 +51,7 @@ type Simulator struct {
 	data    *dataset
 	tokens  *tokenStore
 	faults  *injector
-	stats   *counter
+	stats   *simkit.Counter
 	allowIP []netip.Prefix
 	routes  map[string]route
 
@@ -80,7 +80,7 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		cfgErr: cfg.Validate(),
 		log:    log.With("component", "sim.ngsp"),
 		data:   newDataset(),
-		stats:  newCounter(),
+		stats:  simkit.NewCounter(),
 		quit:   make(chan struct{}),
 	}
 	s.server = simkit.NewServer(simkit.ServerOptions{
@@ -135,10 +135,13 @@ func (s *Simulator) SetFaults(f Faults) error {
 func (s *Simulator) Faults() Faults { return s.faults.get() }
 
 // Stats returns call counts per path and status.
-func (s *Simulator) Stats() Stats { return s.stats.snapshot() }
+func (s *Simulator) Stats() Stats {
+	since, total, paths := s.stats.Snapshot()
+	return Stats{Since: since, Total: total, Paths: paths}
+}
 
 // ResetStats zeroes the call counts.
-func (s *Simulator) ResetStats() { s.stats.reset() }
+func (s *Simulator) ResetStats() { s.stats.Reset() }
 
 // RevokeTokens forgets every issued token, as if the national platform
 // had revoked them, and returns how many there were.
@@ -225,7 +228,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.stats.add(key, status)
+		s.stats.Add(key, status)
 		s.log.Debug("ngsp call", "method", r.Method, "path", key, "status", status,
 			"duration", time.Since(start), "request_id", id)
 	}()

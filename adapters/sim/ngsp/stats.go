@@ -3,8 +3,6 @@ package ngsp
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
@@ -20,49 +18,6 @@ type Stats struct {
 	Since time.Time                   `json:"since"`
 	Total int64                       `json:"total"`
 	Paths map[string]map[string]int64 `json:"paths"`
-}
-
-type counter struct {
-	mu    sync.Mutex
-	since time.Time
-	total int64
-	paths map[string]map[int]int64
-}
-
-func newCounter() *counter {
-	return &counter{since: time.Now().UTC(), paths: map[string]map[int]int64{}}
-}
-
-func (c *counter) add(path string, status int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := c.paths[path]
-	if m == nil {
-		m = map[int]int64{}
-		c.paths[path] = m
-	}
-	m[status]++
-	c.total++
-}
-
-func (c *counter) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := Stats{Since: c.since, Total: c.total, Paths: make(map[string]map[string]int64, len(c.paths))}
-	for p, m := range c.paths {
-		out := make(map[string]int64, len(m))
-		for code, n := range m {
-			out[strconv.Itoa(code)] = n
-		}
-		st.Paths[p] = out
-	}
-	return st
-}
-
-func (c *counter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.since, c.total, c.paths = time.Now().UTC(), 0, map[string]map[int]int64{}
 }
 
 // recorder remembers the status a handler wrote.

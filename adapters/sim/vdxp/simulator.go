@@ -38,7 +38,7 @@ type Simulator struct {
 	verifier *signedheader.Verifier
 	store    *store
 	faults   *injector
-	stats    *counter
+	stats    *simkit.Counter
 	answers  *answerer
 	routes   map[string]route
 
@@ -74,7 +74,7 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		dir:     newDirectory(),
 		systems: map[string]*system{},
 		store:   newStore(max(cfg.MaxDocuments, 1)),
-		stats:   newCounter(),
+		stats:   simkit.NewCounter(),
 		quit:    make(chan struct{}),
 	}
 	s.server = simkit.NewServer(simkit.ServerOptions{
@@ -180,7 +180,7 @@ func (s *Simulator) applyOutage() {
 func (s *Simulator) Reset() {
 	s.answers.reset()
 	s.store.reset()
-	s.stats.reset()
+	s.stats.Reset()
 	f := Faults{}
 	if s.cfgErr == nil {
 		f = s.cfg.Faults
@@ -192,7 +192,10 @@ func (s *Simulator) Reset() {
 }
 
 // Stats returns call counts per call and HTTP status.
-func (s *Simulator) Stats() Stats { return s.stats.snapshot() }
+func (s *Simulator) Stats() Stats {
+	since, total, calls := s.stats.Snapshot()
+	return Stats{Since: since, Total: total, Calls: calls}
+}
 
 // Documents describes every document and status the simulator holds,
 // oldest first: what systems sent, what was injected, and the automatic
@@ -300,7 +303,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		key = "other"
 	}
-	rec := &recorder{ResponseWriter: w, count: func(status int) { s.stats.add(key, status) }}
+	rec := &recorder{ResponseWriter: w, count: func(status int) { s.stats.Add(key, status) }}
 	start := time.Now()
 	defer func() {
 		rec.done(http.StatusOK) // a handler that wrote nothing answered 200

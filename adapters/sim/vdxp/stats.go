@@ -3,7 +3,6 @@ package vdxp
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -36,49 +35,6 @@ func (st Stats) CallTotal(call string) int64 {
 		n += c
 	}
 	return n
-}
-
-type counter struct {
-	mu    sync.Mutex
-	since time.Time
-	total int64
-	calls map[string]map[int]int64
-}
-
-func newCounter() *counter {
-	return &counter{since: time.Now().UTC(), calls: map[string]map[int]int64{}}
-}
-
-func (c *counter) add(call string, status int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := c.calls[call]
-	if m == nil {
-		m = map[int]int64{}
-		c.calls[call] = m
-	}
-	m[status]++
-	c.total++
-}
-
-func (c *counter) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := Stats{Since: c.since, Total: c.total, Calls: make(map[string]map[string]int64, len(c.calls))}
-	for p, m := range c.calls {
-		out := make(map[string]int64, len(m))
-		for code, n := range m {
-			out[strconv.Itoa(code)] = n
-		}
-		st.Calls[p] = out
-	}
-	return st
-}
-
-func (c *counter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.since, c.total, c.calls = time.Now().UTC(), 0, map[string]map[int]int64{}
 }
 
 // recorder counts a call as its answer starts, before any byte reaches the
