@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
 	"github.com/lgsp-vn/lgsp/platform/edxml"
@@ -42,17 +43,7 @@ func startSim(t *testing.T, mutate func(*simvdxp.Config)) (*simvdxp.Simulator, s
 		mutate(&cfg)
 	}
 	sim := simvdxp.New(cfg, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	url, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-sim.Done()
-	})
-	return sim, url
+	return sim, simtest.Start(t, sim)
 }
 
 // client returns a connector with its own connections and short waits.

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
 )
 
 const testAdminToken = "admin-token-for-tests"
@@ -55,12 +56,8 @@ func newHarness(t *testing.T, mutate func(*Config)) *harness {
 		t.Fatalf("config: %v", err)
 	}
 	sim := New(cfg, nil)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(func() {
-		sim.Close()
-		srv.Close()
-	})
-	return &harness{t: t, sim: sim, base: srv.URL, hc: srv.Client()}
+	base, hc := simtest.Serve(t, sim)
+	return &harness{t: t, sim: sim, base: base, hc: hc}
 }
 
 type response struct {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
 	"github.com/lgsp-vn/lgsp/platform/config"
 )
 
@@ -243,15 +244,7 @@ func TestLogsNeverCarryIdentifiers(t *testing.T) {
 	var buf safeBuffer
 	cfg := DefaultConfig()
 	sim := New(cfg, slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() {
-		cancel()
-		<-sim.Done()
-	}()
-	base, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := simtest.Start(t, sim)
 	h := &harness{t: t, sim: sim, base: base, hc: &http.Client{Timeout: 10 * time.Second}}
 	tok := h.token()
 	id := sim.Demo().SoDinhDanh

@@ -1,7 +1,6 @@
 package vdxp
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
 	wire "github.com/lgsp-vn/lgsp/adapters/vdxp"
 )
 
@@ -119,15 +119,7 @@ func TestOutageRefuseClosesTheSocket(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.AnswerDelay = 0
 	sim := New(cfg, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() {
-		cancel()
-		<-sim.Done()
-	}()
-	base, err := sim.Start(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := simtest.Start(t, sim)
 	h := &harness{t: t, sim: sim, base: base, hc: &http.Client{Timeout: 5 * time.Second}}
 	h.province(wire.CallGetAgenciesList).wantOK(t) // a kept-alive connection exists now
 

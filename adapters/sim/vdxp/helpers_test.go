@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
 	wire "github.com/lgsp-vn/lgsp/adapters/vdxp"
 	"github.com/lgsp-vn/lgsp/platform/edxml"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
@@ -54,12 +54,8 @@ func newHarness(t *testing.T, mutate func(*Config)) *harness {
 		t.Fatalf("config: %v", err)
 	}
 	sim := New(cfg, nil)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(func() {
-		sim.Close()
-		srv.Close()
-	})
-	return &harness{t: t, sim: sim, base: srv.URL, hc: srv.Client()}
+	base, hc := simtest.Serve(t, sim)
+	return &harness{t: t, sim: sim, base: base, hc: hc}
 }
 
 type response struct {
