@@ -51,5 +51,6 @@ test-short:
 clean:
 	rm -rf bin .tools
 
-# End-to-end load benchmark against nginx (installs nginx and wrk with apt-get).
+# End-to-end load benchmarks: the gateway against nginx (installs nginx and wrk
+# with apt-get), then the document exchange (make bench-docexchange alone).
 include bench/bench.mk

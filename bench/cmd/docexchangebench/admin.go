@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+)
+
+// The agencies of the dev demo the benchmark sends between.
+const (
+	agencyG22 = "000.00.00.G22"
+	agencyH41 = "000.00.00.H41"
+	agencyH14 = "000.00.00.H14"
+)
+
+// benchTier lifts the demo tier's 20 requests a second: checked on every
+// call like any tier, it never refuses one on this machine, and has no
+// monthly quota.
+const (
+	benchTier      = "bench"
+	benchTierRate  = 1_000_000
+	benchTierBurst = 100_000
+)
+
+// adminClient calls the admin REST API with an admin session.
+type adminClient struct {
+	base    string
+	session string
+	hc      *http.Client
+}
+
+// loginAdmin opens a session as the admin lgsp dev created.
+func loginAdmin(ctx context.Context, base, password string) (*adminClient, error) {
+	a := &adminClient{base: base, hc: &http.Client{Timeout: 30 * time.Second}}
+	var out struct {
+		SessionToken string `json:"sessionToken"`
+	}
+	if err := a.do(ctx, http.MethodPost, "/admin/v1/auth/login", map[string]string{"username": "admin", "password": password}, &out); err != nil {
+		return nil, fmt.Errorf("admin login: %w", err)
+	}
+	if out.SessionToken == "" {
+		return nil, errors.New("admin login: no session token")
+	}
+	a.session = out.SessionToken
+	return a, nil
+}
+
+func (a *adminClient) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if a.session != "" {
+		req.Header.Set("Authorization", "Bearer "+a.session)
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+// benchApp is an application the benchmark registered for one agency,
+// with the signed-header credential national software would use.
+type benchApp struct {
+	agency, appID    string
+	systemID, secret string
+}
+
+// benchSetup is what the benchmark registered.
+type benchSetup struct {
+	apiID string // vdxp/1.0
+	apps  map[string]benchApp
+}
+
+// registerBench creates, through the admin REST API only, the tier
+// "bench" and, for each agency, an application with a signed-header
+// credential subscribed to vdxp/1.0 on that tier (approved at once: the
+// demo API approves automatically).
+func registerBench(ctx context.Context, a *adminClient, agencies []string) (*benchSetup, error) {
+	tier := map[string]any{
+		"name": benchTier, "description": "Benchmark: checked on every call, never refusing / Gói đo tải",
+		"ratePerSecond": benchTierRate, "burst": benchTierBurst, "monthlyQuota": 0,
+	}
+	if err := a.do(ctx, http.MethodPost, "/admin/v1/tiers", tier, nil); err != nil {
+		return nil, fmt.Errorf("tier: %w", err)
+	}
+	var apis struct {
+		Apis []struct {
+			ID      string `json:"id"`
+			Version string `json:"version"`
+		} `json:"apis"`
+	}
+	if err := a.do(ctx, http.MethodGet, "/admin/v1/apis?context="+url.QueryEscape("vdxp"), nil, &apis); err != nil {
+		return nil, fmt.Errorf("apis: %w", err)
+	}
+	s := &benchSetup{apps: map[string]benchApp{}}
+	for _, api := range apis.Apis {
+		if api.Version == "1.0" {
+			s.apiID = api.ID
+		}
+	}
+	if s.apiID == "" {
+		return nil, errors.New("the dev demo has no vdxp/1.0 API")
+	}
+	for _, code := range agencies {
+		var app struct {
+			Application struct {
+				ID string `json:"id"`
+			} `json:"application"`
+		}
+		if err := a.do(ctx, http.MethodPost, "/admin/v1/applications", map[string]any{
+			"name": "Đo tải liên thông văn bản " + code, "agencyCode": code,
+			"description": "Document exchange benchmark / Ứng dụng đo tải",
+		}, &app); err != nil {
+			return nil, fmt.Errorf("application of %s: %w", code, err)
+		}
+		var cred struct {
+			Credential struct {
+				KeyID string `json:"keyId"`
+			} `json:"credential"`
+			Secret string `json:"secret"`
+		}
+		if err := a.do(ctx, http.MethodPost, "/admin/v1/applications/"+app.Application.ID+"/credentials", map[string]any{
+			"type": "CREDENTIAL_TYPE_SIGNED_HEADER", "description": "benchmark",
+		}, &cred); err != nil {
+			return nil, fmt.Errorf("credential of %s: %w", code, err)
+		}
+		var sub struct {
+			Subscription struct {
+				State string `json:"state"`
+			} `json:"subscription"`
+		}
+		if err := a.do(ctx, http.MethodPost, "/admin/v1/subscriptions", map[string]any{
+			"applicationId": app.Application.ID, "apiId": s.apiID, "tier": benchTier,
+		}, &sub); err != nil {
+			return nil, fmt.Errorf("subscription of %s: %w", code, err)
+		}
+		if sub.Subscription.State != "SUBSCRIPTION_STATE_APPROVED" {
+			return nil, fmt.Errorf("subscription of %s is %s, not approved", code, sub.Subscription.State)
+		}
+		s.apps[code] = benchApp{agency: code, appID: app.Application.ID, systemID: cred.Credential.KeyID, secret: cred.Secret}
+	}
+	return s, nil
+}
+
+// waitRoutable waits until the gateway, which reloads the registry within
+// a second of a change, lets every bench application through.
+func waitRoutable(ctx context.Context, gatewayURL string, s *benchSetup) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for _, app := range s.apps {
+		c := vdxp.New(gatewayURL+"/vdxp/1.0", app.systemID, app.secret)
+		c.Retries = 0
+		for {
+			_, err := c.Count(ctx, vdxp.MessageEdoc)
+			if err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the gateway still refuses %s's bench application: %w", app.agency, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return nil
+}

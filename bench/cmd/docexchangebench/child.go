@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// platform is `lgsp dev` running as a child process.
+type platform struct {
+	cmd     *exec.Cmd
+	dataDir string
+	// gatewayURL and adminURL are where it listens, read from its banner.
+	gatewayURL, adminURL string
+	// internalToken is the LGSP_INTERNAL_TOKEN the benchmark gave it, from
+	// which the gateway's identity assertions are keyed.
+	internalToken string
+	log           *os.File
+	exited        chan struct{}
+	waitErr       error
+}
+
+// startPlatform runs `<bin> dev` on random loopback ports with its data in
+// dataDir and its log in logPath, and waits until the gateway and the
+// admin listener are ready. extraEnv is added to the environment (the
+// benchmark's own settings win over the caller's environment).
+func startPlatform(bin, dataDir, logPath string, extraEnv ...string) (_ *platform, err error) {
+	token := make([]byte, 24)
+	if _, err := rand.Read(token); err != nil {
+		return nil, err
+	}
+	p := &platform{dataDir: dataDir, internalToken: hex.EncodeToString(token), exited: make(chan struct{})}
+	if p.log, err = os.Create(logPath); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "dev", "--data", dataDir)
+	cmd.Env = append(os.Environ(), extraEnv...)
+	cmd.Env = append(cmd.Env,
+		"LGSP_DATA_DIR="+dataDir,
+		"LGSP_GATEWAY_ADDR=127.0.0.1:0",
+		"LGSP_ADMIN_ADDR=127.0.0.1:0",
+		"LGSP_SIMULATOR_ADDR=127.0.0.1:0",
+		"LGSP_SIM_VDXP_ADDR=127.0.0.1:0",
+		"LGSP_INTERNAL_TOKEN="+p.internalToken,
+	)
+	// Its log goes to a file, as it would to journald.
+	cmd.Stderr = p.log
+	// The child must not outlive the benchmark.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		p.log.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		p.log.Close()
+		return nil, fmt.Errorf("start %s dev: %w", bin, err)
+	}
+	p.cmd = cmd
+	defer func() {
+		if err != nil {
+			p.stop()
+		}
+	}()
+
+	urls := make(chan [2]string, 1)
+	go func() {
+		var gw, admin string
+		sent := false
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.Contains(line, "Gateway (public API traffic):"):
+				gw = firstURL(line)
+			case strings.Contains(line, "Admin API and gRPC:"):
+				admin = firstURL(line)
+			}
+			if !sent && gw != "" && admin != "" {
+				urls <- [2]string{gw, admin}
+				sent = true
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	select {
+	case u := <-urls:
+		p.gatewayURL, p.adminURL = u[0], u[1]
+	case <-p.exited:
+		return nil, fmt.Errorf("lgsp dev exited at start (%v); see %s", p.waitErr, logPath)
+	case <-time.After(2 * time.Minute):
+		return nil, fmt.Errorf("lgsp dev printed no addresses within 2 minutes; see %s", logPath)
+	}
+	for _, u := range []string{p.gatewayURL, p.adminURL} {
+		if err := waitReady(u+"/readyz", p.exited, time.Minute); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// firstURL returns the first http:// word of a line.
+func firstURL(line string) string {
+	for _, f := range strings.Fields(line) {
+		if strings.HasPrefix(f, "http://") || strings.HasPrefix(f, "https://") {
+			return f
+		}
+	}
+	return ""
+}
+
+func waitReady(url string, exited <-chan struct{}, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not ready within %s", url, within)
+		}
+		select {
+		case <-exited:
+			return errors.New("lgsp dev exited before it was ready")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (p *platform) pid() int { return p.cmd.Process.Pid }
+
+// adminPassword is the generated admin password lgsp dev saved.
+func (p *platform) adminPassword() (string, error) {
+	b, err := os.ReadFile(filepath.Join(p.dataDir, "admin-password"))
+	return strings.TrimSpace(string(b)), err
+}
+
+// stop asks the child to stop (SIGTERM), as an operator would, and waits
+// for it; it is killed after a minute.
+func (p *platform) stop() error {
+	if p == nil || p.cmd == nil {
+		return nil
+	}
+	defer p.log.Close()
+	select {
+	case <-p.exited:
+		return p.waitErr
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return p.waitErr
+	case <-time.After(time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return errors.New("lgsp dev did not stop within a minute of SIGTERM; killed")
+	}
+}
+
+// waitIdle waits until the child has used less than maxCores of CPU over
+// a window of every, or until within has passed; it returns how long it
+// waited and whether the child went idle.
+func (p *platform) waitIdle(ctx context.Context, every time.Duration, maxCores float64, within time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	prev := cpuTime(p.pid())
+	for time.Since(start) < within {
+		select {
+		case <-ctx.Done():
+			return time.Since(start), false
+		case <-time.After(every):
+		}
+		now := cpuTime(p.pid())
+		if float64(now-prev)/float64(every) < maxCores {
+			return time.Since(start), true
+		}
+		prev = now
+	}
+	return time.Since(start), false
+}
