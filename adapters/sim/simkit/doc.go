@@ -8,5 +8,6 @@
 // fixed in one place. What a simulator speaks (routes, envelopes, error
 // codes, the shape of its fault knobs and of its control surface) stays
 // in its own package: two national systems that answer differently on the
-// wire are not forced into one shape here.
+// wire are not forced into one shape here. Tests run a simulator with
+// simkit/simtest.
 package simkit
