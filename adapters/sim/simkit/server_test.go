@@ -93,3 +93,36 @@ func TestServerWrapsTheListener(t *testing.T) {
 		t.Fatal("Wrap was not called")
 	}
 }
+
+// TestServerStopsWithASilentConnection: a client that connected and sent
+// nothing (net/http counts it as active for 5 s) neither delays the stop
+// beyond the grace period nor makes it an error.
+func TestServerStopsWithASilentConnection(t *testing.T) {
+	s := NewServer(ServerOptions{Name: "test simulator", Handler: http.NotFoundHandler()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		if d := time.Since(start); d > shutdownGrace+time.Second {
+			t.Fatalf("stopped after %v", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+}
