@@ -137,6 +137,7 @@ func run(ctx context.Context, s settings) error {
 type env struct {
 	p     *platform
 	dir   string
+	admin *adminClient
 	setup *benchSetup
 	keep  bool
 }
@@ -163,11 +164,10 @@ func startEnv(ctx context.Context, s settings, name string) (_ *env, err error) 
 	if err != nil {
 		return nil, err
 	}
-	admin, err := loginAdmin(ctx, e.p.adminURL, pw)
-	if err != nil {
+	if e.admin, err = loginAdmin(ctx, e.p.adminURL, pw); err != nil {
 		return nil, err
 	}
-	if e.setup, err = registerBench(ctx, admin, []string{agencyH41, agencyH14, agencyG22}); err != nil {
+	if e.setup, err = registerBench(ctx, e.admin, []string{agencyH41, agencyH14, agencyG22}); err != nil {
 		return nil, err
 	}
 	if err := waitRoutable(ctx, e.p.gatewayURL, e.setup); err != nil {
@@ -233,9 +233,9 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 			client: func(int) *vdxp.Client { return sdkClient(base, sender, hc) },
 		}
 	}
-	var runs []throughputRun
-	for _, n := range s.senders {
-		run := throughputRun{senders: n}
+	runs := make([]throughputRun, len(s.senders))
+	for i, n := range s.senders {
+		runs[i].senders = n
 		for _, w := range []struct {
 			base string
 			hc   *http.Client
@@ -244,23 +244,27 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 				log.Printf("  warm-up with %d senders: %d refused: %s", n, r.failed, r.errorSummary())
 			}
 		}
-		for i := range max(s.rounds, 1) {
+	}
+	// Every number of senders in each round, so that what accumulates in
+	// the platform over the run (rows, objects, the gateway's replay
+	// memory) weighs on each alike.
+	for round := range max(s.rounds, 1) {
+		for i, n := range s.senders {
 			gw := runLoad(ctx, spec(n, s.duration, e.gatewayBase(), viaGateway))
 			dr := runLoad(ctx, spec(n, s.duration, e.directBase(), direct))
 			if err := ctx.Err(); err != nil {
 				return nil, 0, err
 			}
-			log.Printf("  %d senders, round %d: gateway %.0f/s p50 %s p99 %s refused %d, CPU %s; direct %.0f/s p50 %s p99 %s refused %d, CPU %s",
-				n, i+1, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu(), dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu())
+			log.Printf("  round %d, %d senders: gateway %.0f/s p50 %s p99 %s refused %d, CPU %s; direct %.0f/s p50 %s p99 %s refused %d, CPU %s",
+				round+1, n, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu(), dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu())
 			for _, r := range []loadResult{gw, dr} {
 				if r.failed > 0 {
 					log.Printf("    refused: %s", r.errorSummary())
 				}
 			}
-			run.gateway = append(run.gateway, gw)
-			run.direct = append(run.direct, dr)
+			runs[i].gateway = append(runs[i].gateway, gw)
+			runs[i].direct = append(runs[i].direct, dr)
 		}
-		runs = append(runs, run)
 	}
 	return runs, docs.size(), nil
 }
@@ -277,16 +281,23 @@ type backlogResult struct {
 	// settle is how long the child took to go idle after the last send.
 	settle  time.Duration
 	settled bool
-	hold    time.Duration
-	idleKB  int64
-	disk    diskUsage
-	drain   drainResult
-	after   diskUsage
+	// idleEarlyKB is VmRSS backlogHoldEarly into the idle hold, idleKB at
+	// its end (backlogHold), with the Go runtime's view then.
+	idleEarlyKB, idleKB int64
+	idleGo              goMemory
+	disk                diskUsage
+	drain               drainResult
+	after               diskUsage
+	afterKB             int64
 }
 
-// backlogHold is how long the child holds the backlog idle before its RSS
-// is read.
-const backlogHold = 10 * time.Second
+// The child holds the backlog idle for backlogHold, its RSS read
+// backlogHoldEarly into it and at its end: the Go runtime returns freed
+// heap to the system gradually, not at once.
+const (
+	backlogHoldEarly = 10 * time.Second
+	backlogHold      = time.Minute
+)
 
 func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, error) {
 	e, err := startEnv(ctx, s, "backlog")
@@ -328,18 +339,27 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 	// The push loop, metering and the gateway's journal finish their work;
 	// then the child holds the backlog with nothing to do.
 	r.settle, r.settled = e.p.waitIdle(ctx, 2*time.Second, 0.05, 5*time.Minute)
-	r.hold = backlogHold
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-time.After(r.hold):
+	for _, at := range []*int64{&r.idleEarlyKB, &r.idleKB} {
+		wait := backlogHoldEarly
+		if at == &r.idleKB {
+			wait = backlogHold - backlogHoldEarly
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		*at = statusKB(e.p.pid(), "VmRSS")
 	}
-	r.idleKB = statusKB(e.p.pid(), "VmRSS")
+	if r.idleGo, err = e.admin.goMemory(ctx); err != nil {
+		return nil, err
+	}
 	if r.disk, err = measureDisk(e.p.dataDir); err != nil {
 		return nil, err
 	}
-	log.Printf("  idle after %s (settled: %v): RSS %d MiB; data %d MiB (SQLite %d MiB, NATS %d MiB)",
-		r.settle.Round(time.Second), r.settled, r.idleKB/1024, r.disk.total>>20, r.disk.sqlite>>20, r.disk.nats>>20)
+	log.Printf("  idle after %s (settled: %v): RSS %d MiB after %s, %d MiB after %s (Go heap in use %d MiB, free not returned %d MiB); data %d MiB (SQLite %d MiB, NATS %d MiB)",
+		r.settle.Round(time.Second), r.settled, r.idleEarlyKB/1024, backlogHoldEarly, r.idleKB/1024, backlogHold,
+		r.idleGo.heapInuse>>20, r.idleGo.heapRetained>>20, r.disk.total>>20, r.disk.sqlite>>20, r.disk.nats>>20)
 
 	recipient := e.setup.apps[agencyH14]
 	dhc := httpClient(s.drainWorkers+1, nil)
@@ -363,6 +383,7 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 	if r.after, err = measureDisk(e.p.dataDir); err != nil {
 		return nil, err
 	}
+	r.afterKB = statusKB(e.p.pid(), "VmRSS")
 	return r, nil
 }
 

@@ -146,18 +146,18 @@ func (r report) render() string {
 	p("- SQLite (modernc.org/sqlite, pure Go), one file per service, WAL mode, `synchronous=NORMAL`, transactions `BEGIN IMMEDIATE`;\n")
 	p("- `sendEdoc` answers only once the package is in the JetStream Object Store under its SHA-256 and the document, one delivery per recipient and the trace are committed in one SQL transaction; concurrent sends share a transaction (group commit, up to 64 sends);\n")
 	p("- the gateway as it ships: signed-header check (HMAC-SHA256 over the SDK's headers, ±5 min window, replay check in memory and in the shared `LGSP_SIGNED_REPLAY` bucket), subscription, tier rate limit, durable metering (the event is fsynced in the gateway's journal before the answer), access log; it calls the service with its identity assertion;\n")
-	p("- the demo tier allows 20 requests/s, so the benchmark registers, through the admin REST API (admin login with the generated password), a tier `%s` (%s req/s, burst %s, no monthly quota: checked on every call, never refusing) and, for H41, H14 and G22, an application with a signed-header credential subscribed to vdxp/1.0 on it.\n\n",
-		benchTier, thousands(benchTierRate), thousands(benchTierBurst))
+	p("- the demo tier allows 20 requests/s, so the benchmark registers, through the admin REST API (admin login with the generated password), a tier `%s` (%s req/s with a burst of %s, i.e. %s at that rate, and no monthly quota: checked on every call, never refusing at these rates) and, for H41, H14 and G22, an application with a signed-header credential subscribed to vdxp/1.0 on it.\n\n",
+		benchTier, thousands(benchTierRate), thousands(benchTierBurst), secs(time.Duration(float64(benchTierBurst)/benchTierRate*float64(time.Second))))
 
 	p("### Method\n\n")
 	p("- **packages**: %s-byte edXML packages built with `edxml.BuildDocument` (one base64 text attachment), each with its own DocumentId;\n", thousands(int64(r.packageSize)))
 	p("- **calls**: the national SDK's, made with `adapters/vdxp` without retries: signed `XroadVnpt-` headers, body = package + CRLF, `hash-file` in the SDK's form; one client per sender, so that every refusal is counted;\n")
-	p("- **throughput**: H41 sends to H14 and G22 (two deliveries a document) through the gateway, `POST <gateway>/vdxp/1.0/sendEdoc`, in a closed loop of N senders (each waits for its answer before the next send); for each N, a %s warm-up on each path, then %s of %s, each round the gateway then the reference; the median round (by accepted/s) is reported, every round's figure beside it;\n",
-		secs(s.warmup), plural(s.rounds, "round"), secs(s.duration))
+	p("- **throughput**: H41 sends to H14 and G22 (two deliveries a document) through the gateway, `POST <gateway>/vdxp/1.0/sendEdoc`, in a closed loop of N senders (each waits for its answer before the next send); a %s warm-up of each N on each path, then %s, each running every N in turn for %s through the gateway then %s on the reference; for each N the median round (by accepted/s) is reported, every round's figure beside it;\n",
+		secs(s.warmup), plural(s.rounds, "round"), secs(s.duration), secs(s.duration))
 	p("- **reference**: the same sends in the same rounds straight to the service, `POST <admin>/docexchange/vdxp/sendEdoc` with `Authorization: Bearer <assertion>`, the gateway's identity assertion (`platform/gatewayid`) minted from the `LGSP_INTERNAL_TOKEN` the benchmark gave the child and renewed every 10 s: the service with its SQLite and JetStream, without the gateway; gateway/reference is the share of the service's throughput the gateway keeps;\n")
 	p("- **latency**: from the call to the decoded answer, accepted sends only, p50/p99 by nearest rank over every send of the round; **CPU**: the child's user + system time from `/proc/<pid>/stat` over the round, in cores (%d = the whole machine);\n", m.cpus)
-	p("- **backlog**: a new child; H41 sends %s documents to H14 alone through the gateway as fast as the senders go; once the child is idle and has held the backlog for %s, its RSS (`VmRSS`) and the data directory are measured; then H14 returns and drains its inbox through the gateway: one caller lists (`getReceivedEdocList`, up to 1,000 pending entries), %d workers fetch (`getEdoc`) and acknowledge (`updateStatus done`) every entry, and it lists again until the inbox is empty; every DocId and the SHA-256 of every package are checked against what was sent; the RSS peak during the drain is `VmHWM` after resetting it (`/proc/<pid>/clear_refs`), and sampled `VmRSS`.\n\n",
-		thousands(s.backlog), secs(backlogHold), s.drainWorkers)
+	p("- **backlog**: a new child; H41 sends %s documents to H14 alone through the gateway as fast as the senders go; once the child is idle, it holds the backlog for %s, its RSS (`VmRSS`) read %s into that and at the end, with the Go runtime's heap figures from its `/metrics` and the size of the data directory; then H14 returns and drains its inbox through the gateway: one caller lists (`getReceivedEdocList`, up to 1,000 pending entries), %d workers fetch (`getEdoc`) and acknowledge (`updateStatus done`) every entry, and it lists again until the inbox is empty; every DocId and the SHA-256 of every package are checked against what was sent; the RSS peak during the drain is `VmHWM` after resetting it (`/proc/<pid>/clear_refs`), and sampled `VmRSS`.\n\n",
+		thousands(s.backlog), secs(backlogHold), secs(backlogHoldEarly), s.drainWorkers)
 
 	r.renderTargets(p)
 	r.renderThroughput(p)
@@ -183,7 +183,7 @@ func (r report) renderTargets(p func(string, ...any)) {
 				refused += l.failed
 			}
 		}
-		p("| no send refused | %d refused in every measured round | %s |\n", refused, map[bool]string{true: "met", false: "**not met**"}[refused == 0])
+		p("| no send refused | %d refused over all measured rounds | %s |\n", refused, map[bool]string{true: "met", false: "**not met**"}[refused == 0])
 	}
 	if bl := r.backlog; bl != nil {
 		d := bl.drain
@@ -213,9 +213,14 @@ func (r report) renderThroughput(p func(string, ...any)) {
 	}
 	p("\nCPU is in cores of the %d, averaged over the median round: the platform child, the load generator (this benchmark, same machine), and every other process.\n", r.machine.cpus)
 	for _, t := range r.throughput {
-		for _, l := range append(append([]loadResult{}, t.gateway...), t.direct...) {
-			if l.failed > 0 {
-				p("\nRefused with %d senders: %s\n", t.senders, l.errorSummary())
+		for _, path := range []struct {
+			name   string
+			rounds []loadResult
+		}{{"gateway", t.gateway}, {"reference", t.direct}} {
+			for i, l := range path.rounds {
+				if l.failed > 0 {
+					p("\nRefused (%s, %d senders, round %d): %s\n", path.name, t.senders, i+1, l.errorSummary())
+				}
 			}
 		}
 	}
@@ -238,8 +243,9 @@ func (r report) renderBacklog(p func(string, ...any)) {
 	if !bl.settled {
 		settled = "still busy, measured anyway"
 	}
-	p("| child idle after the last send | %s (%s), then held %s |\n", secs(bl.settle), settled, secs(bl.hold))
-	p("| **child RSS holding the backlog idle** (`VmRSS`) | **%s** |\n", mib(bl.idleKB))
+	p("| child idle after the last send | %s (%s), then held idle %s |\n", secs(bl.settle), settled, secs(backlogHold))
+	p("| **child RSS holding the backlog idle** (`VmRSS`) | %s after %s, **%s** after %s; then Go heap in use %s, free heap not yet returned to the system %s, Go runtime total %s |\n",
+		mib(bl.idleEarlyKB), secs(backlogHoldEarly), mib(bl.idleKB), secs(backlogHold), mibBytes(bl.idleGo.heapInuse), mibBytes(bl.idleGo.heapRetained), mibBytes(bl.idleGo.sys))
 	p("| data directory with the backlog | %s: SQLite %s, NATS store %s |\n", mibBytes(bl.disk.total), mibBytes(bl.disk.sqlite), mibBytes(bl.disk.nats))
 	p("| **drain**, through the gateway, 1 lister + %d workers | **%s** for %s documents (**%.0f/s**) |\n", d.workers, secs(d.elapsed), thousands(d.drained), d.rate())
 	p("| calls | %s getReceivedEdocList, %s getEdoc, %s updateStatus; %d failed (left pending, listed again) |\n",
@@ -250,6 +256,7 @@ func (r report) renderBacklog(p func(string, ...any)) {
 		thousands(d.drained), thousands(bl.send.ok), d.twice, d.unknown, d.mismatched, d.missing, d.leftInInbox, yesNo(d.complete(bl.send.ok)))
 	p("| CPU during the drain: child / bench / other | %.2f / %.2f / %.2f cores |\n", d.childCPU, d.ownCPU, d.otherCPU)
 	p("| **child RSS peak during the drain** | **%s** |\n", mib(d.peakRSSKB))
+	p("| child RSS right after the drain | %s |\n", mib(bl.afterKB))
 	p("| data directory after the drain | %s: SQLite %s, NATS store %s |\n", mibBytes(bl.after.total), mibBytes(bl.after.sqlite), mibBytes(bl.after.nats))
 	if bl.send.failed > 0 {
 		p("\nRefused sends: %s\n", bl.send.errorSummary())

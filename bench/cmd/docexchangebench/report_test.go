@@ -27,7 +27,8 @@ func sampleReport() report {
 		},
 		backlog: &backlogResult{
 			n: 100_000, packageSize: 10240, send: loadResult{senders: 32, ok: 100_000, elapsed: 150 * time.Second, p50: 40 * time.Millisecond, p99: 120 * time.Millisecond},
-			sendPeakKB: 300 << 10, settle: 4 * time.Second, settled: true, hold: 10 * time.Second, idleKB: 200 << 10,
+			sendPeakKB: 300 << 10, settle: 4 * time.Second, settled: true, idleEarlyKB: 250 << 10, idleKB: 200 << 10,
+			idleGo: goMemory{heapInuse: 100 << 20, heapRetained: 50 << 20, sys: 260 << 20}, afterKB: 340 << 10,
 			disk: diskUsage{total: 1500 << 20, sqlite: 200 << 20, nats: 1300 << 20},
 			drain: drainResult{workers: 16, elapsed: 400 * time.Second, drained: 100_000, lists: 101, gets: 100_000, updates: 100_000,
 				listFirst: 900 * time.Millisecond, listP50: 300 * time.Millisecond, listMax: time.Second, peakRSSKB: 350 << 10},
@@ -45,7 +46,8 @@ func TestReportStatesTheTargetPlainly(t *testing.T) {
 		"| CPU model | Test CPU |",
 		"| ≥ 1,000 documents/s accepted through the gateway (10 KiB, 2 recipients, durable) | **700/s** with 32 senders (median of 3 rounds) | **not met**: 70% of the target, 300 documents/s short |",
 		"| accept latency at that load, p50 / p99 | 40.0 ms / 120 ms |",
-		"| no send refused | 0 refused in every measured round | met |",
+		"| no send refused | 0 refused over all measured rounds | met |",
+		"| **child RSS holding the backlog idle** (`VmRSS`) | 250 MiB after 10.0 s, **200 MiB** after 60.0 s; then Go heap in use 100 MiB, free heap not yet returned to the system 50 MiB, Go runtime total 260 MiB |",
 		"| 100,000-document backlog drained through the gateway | 400.0 s (250 documents/s) | every document once, byte for byte: yes |",
 		"| memory with the backlog | 200 MiB holding it idle; 350 MiB peak during the drain |",
 		// 16 senders: median rounds 600/s and 950/s.
@@ -66,10 +68,14 @@ func TestReportMetAndIncomplete(t *testing.T) {
 	for i := range r.throughput[1].gateway {
 		r.throughput[1].gateway[i].ok = 12_000
 	}
+	r.throughput[0].direct[1].failed = 2
+	r.throughput[0].direct[1].errors = map[string]int64{"vdxp sendEdoc: 20 (HTTP 503): unavailable": 2}
 	r.backlog.drain.missing = 1
 	r.backlog.drain.drained = 99_999
 	out := r.render()
-	for _, want := range []string{"**1200/s** with 32 senders", "met, 1.20× the target", "every document once, byte for byte: **no**", "complete: **no**"} {
+	for _, want := range []string{"**1200/s** with 32 senders", "met, 1.20× the target", "every document once, byte for byte: **no**", "complete: **no**",
+		"| no send refused | 2 refused over all measured rounds | **not met** |",
+		"Refused (reference, 16 senders, round 2): vdxp sendEdoc: 20 (HTTP 503): unavailable ×2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}

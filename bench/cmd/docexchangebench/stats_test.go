@@ -62,3 +62,19 @@ func TestParseMachineBusy(t *testing.T) {
 		t.Fatalf("short line: %v", got)
 	}
 }
+
+func TestParseGoMemory(t *testing.T) {
+	page := `# HELP go_memstats_heap_inuse_bytes Number of heap bytes that are in use.
+# TYPE go_memstats_heap_inuse_bytes gauge
+go_memstats_heap_inuse_bytes 6.5757184e+07
+go_memstats_heap_idle_bytes 2.5174016e+07
+go_memstats_heap_released_bytes 9.13408e+06
+go_memstats_sys_bytes 9.8285864e+07
+process_resident_memory_bytes 1.09473792e+08
+`
+	got := parseGoMemory(page)
+	want := goMemory{heapInuse: 65757184, heapRetained: 25174016 - 9134080, sys: 98285864}
+	if got != want {
+		t.Fatalf("parseGoMemory = %+v, want %+v", got, want)
+	}
+}
