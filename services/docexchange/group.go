@@ -7,20 +7,20 @@ import (
 	"time"
 )
 
-// Group commit. Concurrent sends are written together: the first sender
-// to find no transaction in progress leads, takes every plan queued at
-// that moment (its own included) and commits them in one transaction,
-// then hands the lead to the next waiting sender, if any. One commit (one
-// WAL write on SQLite, one fsync on PostgreSQL) then serves many
-// documents, and nobody waits for more than the batch in progress and its
-// own. A batch that fails is committed again plan by plan, so that one
-// plan's refusal (a unique index) is that plan's alone.
+// Group commit. Concurrent writes (sends and acknowledgements) share a
+// transaction: the first caller to find none in progress leads, takes
+// every write queued at that moment (its own included) and commits them
+// together, then hands the lead to the next waiting caller, if any. One
+// commit (one WAL write on SQLite, one fsync on PostgreSQL) then serves
+// many documents, and nobody waits for more than the batch in progress and
+// its own. A batch that fails is committed again write by write, so that
+// one write's refusal (a unique index, an unknown docId) is its own.
 
-// maxBatch bounds the plans of one transaction.
+// maxBatch bounds the writes of one transaction.
 const maxBatch = 64
 
 type commitReq struct {
-	p    *plan
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error // buffered 1
 }
 
@@ -29,7 +29,14 @@ var errLead = errors.New("lead the next batch")
 
 // commitPlan commits p, possibly with others, and returns p's outcome.
 func (s *Service) commitPlan(ctx context.Context, p *plan) error {
-	r := &commitReq{p: p, done: make(chan error, 1)}
+	return s.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.commit(ctx, tx, p) })
+}
+
+// groupTx runs fn in a transaction shared with the writes queued at the
+// same moment, and returns fn's outcome. fn may run twice (alone, after a
+// batch failed): it must only write through tx.
+func (s *Service) groupTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	r := &commitReq{fn: fn, done: make(chan error, 1)}
 	s.gmu.Lock()
 	s.queue = append(s.queue, r)
 	lead := !s.leading
@@ -64,7 +71,7 @@ func (s *Service) commitPlan(ctx context.Context, p *plan) error {
 
 func (s *Service) commitBatch(ctx context.Context, batch []*commitReq) {
 	one := func(r *commitReq) {
-		r.done <- s.db.InTx(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, r.p) })
+		r.done <- s.db.InTx(ctx, func(tx *sql.Tx) error { return r.fn(ctx, tx) })
 	}
 	if len(batch) == 1 {
 		one(batch[0])
@@ -72,7 +79,7 @@ func (s *Service) commitBatch(ctx context.Context, batch []*commitReq) {
 	}
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, r := range batch {
-			if err := s.commit(ctx, tx, r.p); err != nil {
+			if err := r.fn(ctx, tx); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,7 @@ func (s *Service) acknowledge(ctx context.Context, agency, docID, transport stri
 		return nil, errTransportStatus
 	}
 	var out *deliveryRow
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.groupTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		v, err := s.st.delivery(ctx, tx, docID, agency)
 		if err != nil {
 			return err
