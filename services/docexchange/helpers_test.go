@@ -198,3 +198,12 @@ func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 type atomicInt struct{ n atomic.Int64 }
 
 func (a *atomicInt) add() int { return int(a.n.Add(1) - 1) }
+
+func hexOf(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
+}

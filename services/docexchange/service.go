@@ -27,10 +27,13 @@ type Service struct {
 	st   store
 	bus  *natsx.Bus
 	objs jetstream.ObjectStore
-	dir  *directory
-	nat  *bridge // nil when the national bridge is off
-	log  *slog.Logger
-	now  func() time.Time
+	// objStream is the object store's stream, for direct reads of
+	// single-chunk packages (accept.go, blob).
+	objStream jetstream.Stream
+	dir       *directory
+	nat       *bridge // nil when the national bridge is off
+	log       *slog.Logger
+	now       func() time.Time
 
 	// pushWake and outWake wake the push loop and the bridge's sender
 	// after a commit.
@@ -72,17 +75,22 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, reg r
 	if err != nil {
 		return nil, err
 	}
+	objStream, err := bus.JS.Stream(ctx, "OBJ_"+natsx.DocExchangeObjects)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{
-		cfg:      cfg,
-		db:       db,
-		st:       store{db: db},
-		bus:      bus,
-		objs:     objs,
-		dir:      newDirectory(reg, cfg.DirectoryRefresh),
-		log:      log.With("service", "docexchange"),
-		now:      time.Now,
-		pushWake: make(chan struct{}, 1),
-		outWake:  make(chan struct{}, 1),
+		objStream: objStream,
+		cfg:       cfg,
+		db:        db,
+		st:        store{db: db},
+		bus:       bus,
+		objs:      objs,
+		dir:       newDirectory(reg, cfg.DirectoryRefresh),
+		log:       log.With("service", "docexchange"),
+		now:       time.Now,
+		pushWake:  make(chan struct{}, 1),
+		outWake:   make(chan struct{}, 1),
 	}
 	s.hooks = newWebhooks(s)
 	if cfg.NationalURL != "" {
