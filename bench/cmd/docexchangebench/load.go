@@ -36,6 +36,7 @@ type loadSpec struct {
 type loadResult struct {
 	senders       int
 	ok, failed    int64
+	start         time.Time
 	elapsed       time.Duration
 	p50, p99, max time.Duration
 	// childCPU, ownCPU and otherCPU are the cores used on average over
@@ -43,6 +44,42 @@ type loadResult struct {
 	childCPU, ownCPU, otherCPU float64
 	// errors counts the failures by message (the first few kinds).
 	errors map[string]int64
+	// recentSigned is, for a run through the gateway, the signed calls the
+	// gateway accepted in the replayWindow up to the end of the run (this
+	// run's included): the signatures it then remembers against replay.
+	recentSigned int64
+}
+
+// end is when the last answer of the run came.
+func (r loadResult) end() time.Time { return r.start.Add(r.elapsed) }
+
+// replayWindow is how long the gateway remembers a signed call against
+// replay: the signature's timestamp plus the signed-header window (5
+// minutes by default, LGSP_GATEWAY_SIGNED_HEADER_WINDOW).
+const replayWindow = 5 * time.Minute
+
+// callsWithin counts the calls of runs made in the window before at,
+// spreading each run's calls evenly over its span.
+func callsWithin(runs []loadResult, at time.Time, window time.Duration) int64 {
+	from := at.Add(-window)
+	var n float64
+	for _, r := range runs {
+		calls := float64(r.ok + r.failed)
+		if r.elapsed <= 0 || calls == 0 {
+			continue
+		}
+		lo, hi := r.start, r.end()
+		if lo.Before(from) {
+			lo = from
+		}
+		if hi.After(at) {
+			hi = at
+		}
+		if hi.After(lo) {
+			n += calls * float64(hi.Sub(lo)) / float64(r.elapsed)
+		}
+	}
+	return int64(n + 0.5)
 }
 
 // rate is accepted packages per second.
@@ -143,7 +180,7 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 		})
 	}
 	wg.Wait()
-	r := loadResult{senders: spec.senders, ok: ok, elapsed: time.Since(start), errors: fails.m}
+	r := loadResult{senders: spec.senders, ok: ok, start: start, elapsed: time.Since(start), errors: fails.m}
 	for _, n := range fails.m {
 		r.failed += n
 	}

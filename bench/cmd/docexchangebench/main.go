@@ -234,13 +234,19 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 		}
 	}
 	runs := make([]throughputRun, len(s.senders))
+	// signed is every run through the gateway, warm-ups included.
+	var signed []loadResult
 	for i, n := range s.senders {
 		runs[i].senders = n
 		for _, w := range []struct {
 			base string
 			hc   *http.Client
 		}{{e.gatewayBase(), viaGateway}, {e.directBase(), direct}} {
-			if r := runLoad(ctx, spec(n, s.warmup, w.base, w.hc)); r.failed > 0 {
+			r := runLoad(ctx, spec(n, s.warmup, w.base, w.hc))
+			if w.hc == viaGateway {
+				signed = append(signed, r)
+			}
+			if r.failed > 0 {
 				log.Printf("  warm-up with %d senders: %d refused: %s", n, r.failed, r.errorSummary())
 			}
 		}
@@ -251,12 +257,14 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 	for round := range max(s.rounds, 1) {
 		for i, n := range s.senders {
 			gw := runLoad(ctx, spec(n, s.duration, e.gatewayBase(), viaGateway))
+			signed = append(signed, gw)
+			gw.recentSigned = callsWithin(signed, gw.end(), replayWindow)
 			dr := runLoad(ctx, spec(n, s.duration, e.directBase(), direct))
 			if err := ctx.Err(); err != nil {
 				return nil, 0, err
 			}
-			log.Printf("  round %d, %d senders: gateway %.0f/s p50 %s p99 %s refused %d, CPU %s; direct %.0f/s p50 %s p99 %s refused %d, CPU %s",
-				round+1, n, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu(), dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu())
+			log.Printf("  round %d, %d senders: gateway %.0f/s p50 %s p99 %s refused %d, CPU %s, %d signed calls in the last %s; direct %.0f/s p50 %s p99 %s refused %d, CPU %s",
+				round+1, n, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu(), gw.recentSigned, replayWindow, dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu())
 			for _, r := range []loadResult{gw, dr} {
 				if r.failed > 0 {
 					log.Printf("    refused: %s", r.errorSummary())

@@ -78,3 +78,26 @@ process_resident_memory_bytes 1.09473792e+08
 		t.Fatalf("parseGoMemory = %+v, want %+v", got, want)
 	}
 }
+
+func TestCallsWithin(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
+	runs := []loadResult{
+		{start: t0, elapsed: 100 * time.Second, ok: 1000},                                    // 10 a second
+		{start: t0.Add(200 * time.Second), elapsed: 100 * time.Second, ok: 900, failed: 100}, // 10 a second
+	}
+	for _, c := range []struct {
+		at     time.Time
+		window time.Duration
+		want   int64
+	}{
+		{t0.Add(300 * time.Second), 5 * time.Minute, 2000}, // both whole
+		{t0.Add(350 * time.Second), 5 * time.Minute, 1500}, // the first from 50 s on
+		{t0.Add(250 * time.Second), time.Minute, 500},      // half the second
+		{t0.Add(150 * time.Second), 10 * time.Second, 0},   // between the runs
+		{t0.Add(1000 * time.Second), 5 * time.Minute, 0},   // long after
+	} {
+		if got := callsWithin(runs, c.at, c.window); got != c.want {
+			t.Errorf("callsWithin(at %s, %s) = %d, want %d", c.at.Sub(t0), c.window, got, c.want)
+		}
+	}
+}
