@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -316,4 +317,45 @@ func FuzzVerify(f *testing.F) {
 		_ = signedheader.HashFileMatches(hash, []byte(sign))
 		_, _ = signedheader.ParseTimestamp(ts)
 	})
+}
+
+// TestReplayCacheFullKeepsRecording: a full cache of live entries still
+// records every new signature (evicting one old one) and still answers a
+// replay of the new ones, and expired entries leave with the next sweep.
+func TestReplayCacheFullKeepsRecording(t *testing.T) {
+	c := signedheader.NewReplayCache(1000)
+	for i := range 5000 {
+		k := fmt.Sprint("sig-", i)
+		if c.Seen(k, now.Add(10*time.Minute), now) {
+			t.Fatalf("fresh key %d reported seen", i)
+		}
+		if !c.Seen(k, now.Add(10*time.Minute), now) {
+			t.Fatalf("key %d not remembered right after", i)
+		}
+	}
+	if c.Len() != 1000 {
+		t.Fatalf("len %d, want the bound 1000", c.Len())
+	}
+	later := now.Add(11 * time.Minute)
+	c.Seen("after", later.Add(time.Minute), later)
+	if c.Len() != 1 {
+		t.Fatalf("after expiry len %d, want 1", c.Len())
+	}
+}
+
+// BenchmarkReplayCacheFull: the cost of a check once the cache is full of
+// live signatures, as under a steady 1,000 signed requests a second.
+func BenchmarkReplayCacheFull(b *testing.B) {
+	c := signedheader.NewReplayCache(0)
+	for i := range 100_000 {
+		c.Seen(fmt.Sprint("warm-", i), now.Add(10*time.Minute), now)
+	}
+	keys := make([]string, b.N)
+	for i := range keys {
+		keys[i] = fmt.Sprint("sig-", i)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		c.Seen(keys[i], now.Add(10*time.Minute), now)
+	}
 }
