@@ -288,3 +288,21 @@ func TestBodyRefusedBeforeReading(t *testing.T) {
 		t.Errorf("upstream hits %d, want 2", n)
 	}
 }
+
+// TestUnusedConnectionClosedSilently: a connection that sends nothing
+// until the read timeout is closed without an unsolicited answer (which a
+// client would read as the response to its next request).
+func TestUnusedConnectionClosedSilently(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, up.url, func(c *Config) { c.ReadTimeout = 200 * time.Millisecond })
+	c, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(c)
+	if len(b) != 0 {
+		t.Fatalf("unsolicited answer on an unused connection: %q (%v)", b, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -177,6 +178,16 @@ func (g *Gateway) serveReady(ctx *fasthttp.RequestCtx) {
 // over the cap, headers too large, malformed requests) in the platform's
 // JSON shape.
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// The read timeout of a connection's first request: usually a
+		// client pool's connection opened and never used. An answer
+		// nobody asked for would reach the client as the response to its
+		// next request on that connection; close it instead, as net/http
+		// does.
+		_ = ctx.Conn().Close()
+		return
+	}
 	id := g.idPrefix + "e" + randomID(4)
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
