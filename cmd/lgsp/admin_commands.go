@@ -105,6 +105,7 @@ var adminGroups = []group{
 				flag("max-body", "api.max_body_bytes", "maximum request body in bytes (0: platform default)"),
 				flag("timeout", "api.timeout_ms", "upstream timeout (0: platform default)").as(millis),
 				authFlag,
+				errorStyleFlag,
 				flag("openapi", "openapi_document", "OpenAPI 3 / Swagger 2 file (JSON or YAML) defining the resources").as(fileContents),
 			}, upstreamFlags...),
 			prepare: placeUpstreamSecret,
@@ -144,6 +145,14 @@ var adminGroups = []group{
 			args:  []param{arg("ID", "api.id")},
 			flags: []param{authFlag.require()},
 			show:  apiAuth,
+		},
+		{
+			use:     "set-error-style ID STYLE",
+			short:   "How the gateway answers its own refusals on an API: lgsp (JSON) or national-axis",
+			example: `  lgsp admin apis set-error-style api_… national-axis`,
+			rpc:     "UpdateApi", route: "PATCH /admin/v1/apis/{api.id}", body: "api", mask: true,
+			args: []param{arg("ID", "api.id"), arg("STYLE", "api.error_style")},
+			show: apiTable,
 		},
 		{
 			use:   "set-upstream ID --upstream URL [--upstream-auth TYPE ...]",
@@ -322,7 +331,7 @@ func withReason(verb, short, rpc, path, reasonUsage string, show view) op {
 // never from the command line.
 var upstreamFlags = []param{
 	flag("upstream", "api.endpoints", "upstream base URL, repeatable; URL|WEIGHT sets a weight"),
-	flag("upstream-auth", "api.upstream_auth.type", "how the gateway authenticates upstream: none, basic, bearer, oauth2 or signed-header").
+	flag("upstream-auth", "api.upstream_auth.type", "how the gateway authenticates upstream: none, basic, bearer, oauth2, signed-header or platform (an LGSP service: the gateway's identity assertion; platform admins only)").
 		withAliases("oauth2", "oauth2_client_credentials"),
 	flag("upstream-user", "api.upstream_auth.username", "basic: username; oauth2: client id; signed-header: systemid"),
 	flag("upstream-token-url", "api.upstream_auth.token_url", "oauth2: token endpoint URL"),
@@ -330,6 +339,11 @@ var upstreamFlags = []param{
 	flag("upstream-secret-file", "api.upstream_auth.password", "file holding the upstream secret (password, bearer token, client secret "+
 		"or HMAC secret); default: $LGSP_UPSTREAM_SECRET").as(fileContents),
 }
+
+// errorStyleFlag says how the gateway answers its own refusals on an API.
+var errorStyleFlag = flag("error-style", "api.error_style",
+	"how the gateway answers its own refusals: lgsp (JSON with a stable code, default) or national-axis (status/ErrorCode/ErrorDesc, for software built on the national SDK)").
+	withAliases("national", "national_axis", "vdxp", "national_axis")
 
 // authFlag names the ways consumers may authenticate to an API.
 var authFlag = flag("auth", "api.auth_methods",
