@@ -38,10 +38,14 @@ func newDirectory(client registryv1.GatewayServiceClient, every time.Duration) *
 	return &directory{client: client, every: every}
 }
 
-// refresh re-reads the snapshot.
-func (d *directory) refresh(ctx context.Context) error {
+// refresh re-reads the snapshot. Callers that waited for another's
+// refresh use its result when it is younger than since ago.
+func (d *directory) refresh(ctx context.Context, since time.Duration) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s := d.cur.Load(); s != nil && time.Since(s.at) < since {
+		return nil
+	}
 	var known int64
 	if s := d.cur.Load(); s != nil {
 		known = s.revision
@@ -73,7 +77,7 @@ func (d *directory) ensure(ctx context.Context) error {
 	if s := d.cur.Load(); s != nil && time.Since(s.at) < d.every {
 		return nil
 	}
-	if err := d.refresh(ctx); err != nil && d.cur.Load() == nil {
+	if err := d.refresh(ctx, d.every); err != nil && d.cur.Load() == nil {
 		return err
 	}
 	return nil
@@ -96,7 +100,7 @@ func (d *directory) resolve(ctx context.Context, code string) (final string, loc
 			d.lastMiss = time.Now()
 		}
 		d.mu.Unlock()
-		if again && d.refresh(ctx) == nil {
+		if again && d.refresh(ctx, 0) == nil {
 			s = d.cur.Load()
 			a, ok = s.agencies[code]
 		}

@@ -206,8 +206,9 @@ func (w *webhooks) consume(ctx context.Context, h hookRow, cons jetstream.Consum
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			if ctx.Err() == nil {
-				time.Sleep(time.Second)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
 			}
 			continue
 		}
