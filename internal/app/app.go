@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg *Config, dev bool, names []string, log *slog.L
 // answers at once, the APIs once the services are built.
 func (a *App) listenAdmin() error {
 	ln, err := server.NewListener(server.ListenerOptions{
-		Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.front,
+		Name: "admin", Addr: a.cfg.AdminAddr, Handler: a.front, BodyLimit: a.front.bodyLimit,
 		Grace: a.cfg.ShutdownTimeout - 2*time.Second, TLSCert: a.cfg.AdminTLSCert, TLSKey: a.cfg.AdminTLSKey, Log: a.log,
 	})
 	if err != nil {
@@ -413,6 +413,7 @@ func (a *App) mount(ctx context.Context) error {
 	)
 	protected := http.NewServeMux()
 	protected.Handle("GET /metrics", metricsReaders(a.tel.Handler()))
+	var bodies []service.BodyLimit
 	for _, n := range a.instances {
 		if s, ok := n.inst.(service.GRPCService); ok {
 			s.RegisterGRPC(g)
@@ -428,10 +429,14 @@ func (a *App) mount(ctx context.Context) error {
 				protected.Handle(r.Pattern, r.Handler)
 			}
 		}
+		if s, ok := n.inst.(service.LargeBodies); ok {
+			bodies = append(bodies, s.LargeBodies()...)
+		}
 	}
 	if a.Info.AdminAPI {
 		protected.Handle("/admin/", rest)
 	}
+	a.front.bodies.Store(&bodies)
 	isPublic := func(r *http.Request) bool {
 		for _, p := range publicREST {
 			if p(r) {

@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -171,6 +173,44 @@ func TestDevDocumentExchange(t *testing.T) {
 			t.Fatalf("no status from G17 through the national axis: %v", sl)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	// A package larger than the admin listener's default body bound (4 MiB)
+	// goes through both surfaces.
+	big := make([]byte, 6<<20)
+	_, _ = rand.Read(big)
+	for i, surface := range []string{"vdxp", "rest"} {
+		bd := d
+		bd.DocumentID = fmt.Sprintf("%s,2026/11/30,%d/LON", h41, 100+i)
+		bpkg, err := edxml.BuildDocument(bd, edxml.File{Name: "ban-do.bin", ContentType: "application/octet-stream", Content: bytes.NewReader(big)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bigID string
+		if surface == "vdxp" {
+			_, out := vdxpCall(t, gw, h41, registry.ExchangeDemoSecret(h41), "sendEdoc", append(append([]byte{}, bpkg...), '\r', '\n'),
+				signedheader.Header{Name: "from", Value: h41}, signedheader.Header{Name: "messagetype", Value: "edoc"},
+				signedheader.Header{Name: "hash-file", Value: javaHashFile(bpkg)})
+			if out["status"] != "OK" {
+				t.Fatalf("%d-byte package on vdxp: %v", len(bpkg), out)
+			}
+			bigID = out["DocId"].(string)
+		} else {
+			body, _ := json.Marshal(map[string]any{"package": bpkg})
+			req, _ := http.NewRequest(http.MethodPost, gw+"/docexchange/v1/documents", bytes.NewReader(body))
+			req.Header.Set("apikey", registry.ExchangeDemoAPIKey(h41))
+			var r struct {
+				Document struct {
+					DocID string `json:"docId"`
+				} `json:"document"`
+			}
+			doJSON(t, req, http.StatusOK, &r)
+			bigID = r.Document.DocID
+		}
+		_, got := vdxpCall(t, gw, h14, secret, "getEdoc", nil, signedheader.Header{Name: "docId", Value: bigID})
+		if raw, _ := base64.StdEncoding.DecodeString(got["data"].(string)); !bytes.Equal(raw, bpkg) {
+			t.Fatalf("the %d-byte package sent on %s came back different", len(bpkg), surface)
+		}
 	}
 
 	// A bad signature is refused by the gateway in the national shape.

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/lgsp-vn/lgsp/platform/server"
+	"github.com/lgsp-vn/lgsp/platform/service"
 )
 
 // front is the admin listener's handler. Until the services are built it
@@ -19,6 +20,8 @@ import (
 type front struct {
 	h    atomic.Pointer[http.Handler]
 	grpc atomic.Pointer[grpc.Server]
+	// bodies are the services' larger body bounds by path prefix.
+	bodies atomic.Pointer[[]service.BodyLimit]
 
 	mu    sync.Mutex
 	waits map[string]string
@@ -35,6 +38,20 @@ func (f *front) waiting(dep string, err error) {
 		return
 	}
 	f.waits[dep] = err.Error()
+}
+
+// bodyLimit is the body bound a service asked for on r's path, or 0.
+func (f *front) bodyLimit(r *http.Request) int64 {
+	ls := f.bodies.Load()
+	if ls == nil {
+		return 0
+	}
+	for _, l := range *ls {
+		if strings.HasPrefix(r.URL.Path, l.Prefix) {
+			return l.Max
+		}
+	}
+	return 0
 }
 
 func (f *front) ready(h http.Handler, g *grpc.Server) {

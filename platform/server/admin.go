@@ -46,6 +46,10 @@ type ListenerOptions struct {
 	// MaxBodyBytes bounds the body of every request that is not gRPC: 0
 	// means DefaultMaxBodyBytes, a negative value no limit.
 	MaxBodyBytes int64
+	// BodyLimit, when set, may raise the bound for one request (a service
+	// that takes large documents on some paths); a result at or below
+	// MaxBodyBytes keeps MaxBodyBytes.
+	BodyLimit func(r *http.Request) int64
 }
 
 // DefaultMaxBodyBytes bounds request bodies on a listener, so that a
@@ -70,7 +74,7 @@ func NewListener(o ListenerOptions) (*Listener, error) {
 		maxBody = DefaultMaxBodyBytes
 	}
 	if maxBody > 0 {
-		h = limitBody(maxBody, h)
+		h = limitBody(maxBody, o.BodyLimit, h)
 	}
 	h = requestID(h)
 	srv := &http.Server{
@@ -142,26 +146,30 @@ func grpcOrHTTP(g *grpc.Server, h http.Handler) http.Handler {
 // them, when Content-Length announces one, and when reading passes max
 // otherwise (http.MaxBytesReader, which also closes the connection). gRPC
 // keeps its own per-message limit.
-func limitBody(max int64, next http.Handler) http.Handler {
+func limitBody(base int64, raise func(*http.Request) int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength > max {
+		limit := base
+		if raise != nil {
+			limit = max(limit, raise(r))
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
 			_ = json.NewEncoder(w).Encode(apierr.Body{
 				Code:      "body_too_large",
-				Message:   fmt.Sprintf("the request body exceeds %d bytes", max),
-				MessageVI: fmt.Sprintf("nội dung yêu cầu vượt quá %d byte", max),
+				Message:   fmt.Sprintf("the request body exceeds %d bytes", limit),
+				MessageVI: fmt.Sprintf("nội dung yêu cầu vượt quá %d byte", limit),
 				RequestID: w.Header().Get("X-Request-Id"),
 			})
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, max)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -17,7 +17,12 @@ import (
 // length, or 413 when the body limit stopped the read.
 func startListener(t *testing.T, maxBody int64) string {
 	t.Helper()
-	l, err := NewListener(ListenerOptions{Name: "admin", Addr: "127.0.0.1:0", MaxBodyBytes: maxBody,
+	return startListenerWith(t, ListenerOptions{MaxBodyBytes: maxBody})
+}
+
+func startListenerWith(t *testing.T, o ListenerOptions) string {
+	t.Helper()
+	l, err := NewListener(ListenerOptions{Name: "admin", Addr: "127.0.0.1:0", MaxBodyBytes: o.MaxBodyBytes, BodyLimit: o.BodyLimit,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			b, err := io.ReadAll(r.Body)
 			var tooLarge *http.MaxBytesError
@@ -98,5 +103,31 @@ func TestBodyLimit(t *testing.T) {
 	small := startListener(t, 1024)
 	if resp, body, _ := rawRequest(t, small, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1025\r\n\r\n"); resp.StatusCode != 413 {
 		t.Fatalf("own limit: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestBodyLimitRaisedForAPath: BodyLimit raises the bound for the paths it
+// names and leaves it for the others.
+func TestBodyLimitRaisedForAPath(t *testing.T) {
+	addr := startListenerWith(t, ListenerOptions{MaxBodyBytes: 1024, BodyLimit: func(r *http.Request) int64 {
+		if strings.HasPrefix(r.URL.Path, "/big/") {
+			return 4096
+		}
+		return 0
+	}})
+	if resp, body, _ := rawRequest(t, addr, "POST /big/x HTTP/1.1\r\nHost: a\r\nContent-Length: 4097\r\n\r\n"); resp.StatusCode != 413 {
+		t.Fatalf("over the raised bound: %d %s", resp.StatusCode, body)
+	}
+	if resp, body, _ := rawRequest(t, addr, "POST /small HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n"); resp.StatusCode != 413 {
+		t.Fatalf("a path not raised: %d %s", resp.StatusCode, body)
+	}
+	r, err := http.Post("http://"+addr+"/big/x", "application/octet-stream", strings.NewReader(strings.Repeat("x", 3000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || string(b) != "3000" {
+		t.Fatalf("within the raised bound: %d %s", r.StatusCode, b)
 	}
 }

@@ -122,6 +122,12 @@ type (
 	Endpoints interface {
 		Endpoints() []Endpoint
 	}
+	// LargeBodies names the paths of the admin listener that take bodies
+	// larger than its default bound (server.DefaultMaxBodyBytes): the
+	// document exchange's packages.
+	LargeBodies interface {
+		LargeBodies() []BodyLimit
+	}
 	// RegistryProvider is implemented by the registry: in one process the
 	// root hands it to the services that need a registry.
 	RegistryProvider interface {
@@ -134,6 +140,12 @@ type (
 type Route struct {
 	Pattern string
 	Handler http.Handler
+}
+
+// BodyLimit raises the request body bound for paths starting with Prefix.
+type BodyLimit struct {
+	Prefix string
+	Max    int64
 }
 
 // Endpoint is a named URL.

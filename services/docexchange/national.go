@@ -29,6 +29,16 @@ func (s *Service) Routes() []service.Route {
 	return []service.Route{{Pattern: NationalPath, Handler: http.HandlerFunc(s.serveNational)}}
 }
 
+// LargeBodies lets packages through the admin listener's body bound: as
+// they are on the national surface (with the SDK's CRLF), in base64 inside
+// JSON on the REST API (a third larger, and some room for the rest).
+func (s *Service) LargeBodies() []service.BodyLimit {
+	return []service.BodyLimit{
+		{Prefix: NationalPath, Max: s.cfg.MaxPackageBytes + 2},
+		{Prefix: "/admin/v1/docexchange/documents", Max: s.cfg.MaxPackageBytes/3*4 + 1<<20},
+	}
+}
+
 // vnTime formats a time as the national answers do, in Asia/Ho_Chi_Minh.
 func vnTime(t time.Time) string {
 	if t.IsZero() {
