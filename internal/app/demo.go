@@ -67,6 +67,7 @@ func (a *App) seedExchangeDemo(ctx context.Context, reg *registry.Service) error
 	err := reg.SeedExchangeDemo(ctx, registry.ExchangeDemoOptions{
 		NationalURL: a.Info.AdminURL + strings.TrimSuffix(docexchange.NationalPath, "/"),
 		APIURL:      a.Info.AdminURL + "/admin/v1/docexchange",
+		PublicURL:   a.Info.AdminURL + "/admin/v1/docexchange/public",
 	})
 	if err != nil {
 		return fmt.Errorf("document exchange demo: %w", err)

@@ -213,6 +213,19 @@ func TestDevDocumentExchange(t *testing.T) {
 		}
 	}
 
+	// The public statistics need no credential and add up.
+	req, _ = http.NewRequest(http.MethodGet, gw+"/docexchange-stats/1.0/statistics", nil)
+	var stats struct {
+		Total struct {
+			Sent     string `json:"sent"`
+			Received string `json:"received"`
+		} `json:"total"`
+	}
+	doJSON(t, req, http.StatusOK, &stats)
+	if stats.Total.Sent != "4" || stats.Total.Received != "5" {
+		t.Fatalf("public statistics: %+v", stats)
+	}
+
 	// A bad signature is refused by the gateway in the national shape.
 	if code, out := vdxpCall(t, gw, h14, "wrong-secret", "getReceivedEdocList", nil); code != http.StatusUnauthorized || out["status"] != "FAIL" || out["ErrorCode"] != "15" {
 		t.Fatalf("bad signature: %d %v", code, out)

@@ -21,6 +21,8 @@ var Definition = service.Definition{
 			c.WebhookAllow = append(c.WebhookAllow, "127.0.0.0/8", "::1")
 			// The simulator answers at once; so does the demo.
 			c.NationalPollEvery = time.Second
+			// The demo publishes its aggregate counts, as provinces do.
+			c.PublicStatistics = true
 		}
 		return &c
 	},

@@ -17,10 +17,14 @@ import (
 // software uses), subscribed to both exchange APIs. The secrets are fixed
 // and public: dev mode only.
 const (
-	ExchangeAPIContext = "docexchange"
-	ExchangeAPIVersion = "v1"
-	NationalAPIContext = "vdxp"
-	NationalAPIVersion = "1.0"
+	// StatisticsAPIContext serves the public exchange statistics, with no
+	// credential: GET /docexchange-stats/1.0/statistics.
+	StatisticsAPIContext = "docexchange-stats"
+	StatisticsAPIVersion = "1.0"
+	ExchangeAPIContext   = "docexchange"
+	ExchangeAPIVersion   = "v1"
+	NationalAPIContext   = "vdxp"
+	NationalAPIVersion   = "1.0"
 )
 
 // ExchangeDemoAgencies are the agencies `lgsp dev` creates for the
@@ -57,6 +61,9 @@ type ExchangeDemoOptions struct {
 	// APIURL is the upstream of docexchange/v1, e.g.
 	// http://127.0.0.1:8081/admin/v1/docexchange.
 	APIURL string
+	// PublicURL, when set, is the upstream of the public statistics, e.g.
+	// http://127.0.0.1:8081/admin/v1/docexchange/public.
+	PublicURL string
 }
 
 // SeedExchangeDemo creates, idempotently, the document exchange's demo.
@@ -97,6 +104,15 @@ func (s *Service) SeedExchangeDemo(ctx context.Context, opts ExchangeDemoOptions
 		AuthMethods:  []registryv1.AuthMethod{registryv1.AuthMethod_AUTH_METHOD_API_KEY, registryv1.AuthMethod_AUTH_METHOD_JWT},
 		MaxBodyBytes: 96 << 20, TimeoutMs: 120000,
 	}}
+	if opts.PublicURL != "" {
+		apis = append(apis, &registryv1.Api{
+			Name: "Thống kê liên thông văn bản (công khai)", Context: StatisticsAPIContext, Version: StatisticsAPIVersion,
+			Description: "Aggregate document exchange statistics, no contents, no credential / Số liệu tổng hợp liên thông văn bản, công khai",
+			OwnerAgency: DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC, AnonymousAccess: true,
+			Endpoints:    []*registryv1.UpstreamEndpoint{{Url: opts.PublicURL, Weight: 1}},
+			UpstreamAuth: platform,
+		})
+	}
 	var ids []string
 	for _, want := range apis {
 		id, err := s.ensureDemoAPI(ctx, want)
@@ -106,7 +122,7 @@ func (s *Service) SeedExchangeDemo(ctx context.Context, opts ExchangeDemoOptions
 		ids = append(ids, id)
 	}
 	for _, a := range ExchangeDemoAgencies {
-		if err := s.seedExchangeApp(ctx, a.Code, ids); err != nil {
+		if err := s.seedExchangeApp(ctx, a.Code, ids[:2]); err != nil {
 			return fmt.Errorf("agency %s: %w", a.Code, err)
 		}
 	}
