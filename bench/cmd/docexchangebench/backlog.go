@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/bench/internal/host"
 )
 
 // sentSet is every document accepted during the backlog's send, by the
@@ -211,7 +212,7 @@ drain:
 	r.ownCPU = own.Seconds() / r.elapsed.Seconds()
 	r.otherCPU = max(busy-child-own, 0).Seconds() / r.elapsed.Seconds()
 	if hwmReset {
-		r.peakRSSKB = max(r.peakRSSKB, statusKB(pid, "VmHWM"))
+		r.peakRSSKB = max(r.peakRSSKB, host.StatusKB(pid, "VmHWM"))
 	}
 	r.failed, r.errors = failedN, fails.m
 	r.listP50, r.listMax = lists.percentile(50), lists.percentile(100)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
 	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
+	"github.com/lgsp-vn/lgsp/bench/internal/host"
 	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 )
 
@@ -89,7 +90,7 @@ func run(ctx context.Context, s settings) error {
 	if _, err := os.Stat(s.lgsp); err != nil {
 		return fmt.Errorf("%s: %w (make build builds it)", s.lgsp, err)
 	}
-	s.loadBefore = loadAvg()
+	s.loadBefore = host.LoadAvg()
 	rep := report{settings: s, started: time.Now()}
 	if s.only == "" || strings.Contains(s.only, "t") {
 		tp, size, err := runThroughput(ctx, s)
@@ -115,7 +116,7 @@ func run(ctx context.Context, s settings) error {
 			rep.packageSize = bl.packageSize
 		}
 	}
-	rep.settings.loadAfter = loadAvg()
+	rep.settings.loadAfter = host.LoadAvg()
 	rep.machine = describeMachine(s.lgsp)
 	section := rep.render()
 	if s.out == "" {
@@ -337,7 +338,7 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 		return nil, err
 	}
 	r.sentTwice = sent.again
-	r.sendPeakKB = statusKB(e.p.pid(), "VmHWM")
+	r.sendPeakKB = host.StatusKB(e.p.pid(), "VmHWM")
 	log.Printf("  sent %d in %s (%.0f/s), p50 %s p99 %s, refused %d, CPU %s, peak RSS %d MiB",
 		r.send.ok, r.send.elapsed.Round(time.Millisecond), r.send.rate(), ms(r.send.p50), ms(r.send.p99), r.send.failed, r.send.cpu(), r.sendPeakKB/1024)
 	if r.send.failed > 0 {
@@ -357,7 +358,7 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 			return nil, ctx.Err()
 		case <-time.After(wait):
 		}
-		*at = statusKB(e.p.pid(), "VmRSS")
+		*at = host.StatusKB(e.p.pid(), "VmRSS")
 	}
 	if r.idleGo, err = e.admin.goMemory(ctx); err != nil {
 		return nil, err
@@ -391,7 +392,7 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 	if r.after, err = measureDisk(e.p.dataDir); err != nil {
 		return nil, err
 	}
-	r.afterKB = statusKB(e.p.pid(), "VmRSS")
+	r.afterKB = host.StatusKB(e.p.pid(), "VmRSS")
 	return r, nil
 }
 

@@ -11,35 +11,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/bench/internal/host"
 )
 
 // clockTick is USER_HZ, the unit of the CPU times in /proc/<pid>/stat:
 // 100 on every Linux this runs on (reading it needs sysconf, so cgo).
 const clockTick = 100
-
-// statusKB reads a field of /proc/<pid>/status in KiB (VmRSS, VmHWM); 0 when
-// it cannot.
-func statusKB(pid int, field string) int64 {
-	return fieldKB(fmt.Sprintf("/proc/%d/status", pid), field)
-}
-
-// fieldKB reads "Field: <n> kB" from a /proc file.
-func fieldKB(path, field string) int64 {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
-}
 
 // cpuTime is the user and system CPU time a process used so far.
 func cpuTime(pid int) time.Duration {
@@ -114,7 +92,7 @@ func sampleRSS(pid int) *rssSampler {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
-			peak = max(peak, statusKB(pid, "VmRSS"))
+			peak = max(peak, host.StatusKB(pid, "VmRSS"))
 			select {
 			case <-s.stop:
 				s.done <- peak
@@ -174,19 +152,7 @@ type machine struct {
 }
 
 func describeMachine(lgspBin string) machine {
-	m := machine{cpus: runtime.NumCPU(), goVersion: runtime.Version(), cpuModel: "?", memory: "?", kernel: "?", lgsp: "?"}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				_, v, _ := strings.Cut(line, ":")
-				m.cpuModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if kb := fieldKB("/proc/meminfo", "MemTotal"); kb > 0 {
-		m.memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-	}
+	m := machine{cpus: runtime.NumCPU(), goVersion: runtime.Version(), cpuModel: host.CPUModel(), memory: host.Memory(), kernel: "?", lgsp: "?"}
 	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.kernel = "Linux " + strings.TrimSpace(string(data))
 	}
@@ -194,16 +160,4 @@ func describeMachine(lgspBin string) machine {
 		m.lgsp = strings.TrimSpace(string(out))
 	}
 	return m
-}
-
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
+	"github.com/lgsp-vn/lgsp/bench/internal/host"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	meteringv1 "github.com/lgsp-vn/lgsp/proto/lgsp/metering/v1"
 )
@@ -107,7 +108,7 @@ func run(s settings) error {
 			return fmt.Errorf("%s is not installed (make bench installs it with apt-get)", bin)
 		}
 	}
-	s.loadBefore = loadAvg()
+	s.loadBefore = host.LoadAvg()
 	dir, err := os.MkdirTemp("", "lgsp-bench-*")
 	if err != nil {
 		return err
@@ -173,7 +174,7 @@ func run(s settings) error {
 			o.nginx.rps, o.nginx.p99, o.gw.rps, o.gw.p99, o.gw.rps/o.nginx.rps, o.ratios, o.rssPeakKB/1024, o.served, o.events)
 		results = append(results, o)
 	}
-	s.loadAfter = loadAvg()
+	s.loadAfter = host.LoadAvg()
 	report := renderReport(s, results)
 	if err := os.MkdirAll(filepath.Dir(s.out), 0o755); err != nil {
 		return err
@@ -279,7 +280,7 @@ func runScenario(ctx context.Context, s settings, dir string, sc scenario, natsU
 	}
 	median := rounds[len(rounds)/2]
 	o.nginx, o.gw = median.nginx, median.gw
-	if hwm := procStatusKB(child.Process.Pid, "VmHWM"); hwm > o.rssPeakKB {
+	if hwm := host.StatusKB(child.Process.Pid, "VmHWM"); hwm > o.rssPeakKB {
 		o.rssPeakKB = hwm
 	}
 
@@ -509,30 +510,13 @@ func sampleRSS(pid int, stop <-chan struct{}) int64 {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
-		peak = max(peak, procStatusKB(pid, "VmRSS"))
+		peak = max(peak, host.StatusKB(pid, "VmRSS"))
 		select {
 		case <-stop:
 			return peak
 		case <-t.C:
 		}
 	}
-}
-
-func procStatusKB(pid int, field string) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				n, _ := strconv.ParseInt(f[1], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
 }
 
 // countEvents reads the whole metering stream and counts the events in
@@ -576,50 +560,12 @@ func countEvents(ctx context.Context, bus *natsx.Bus, prefix string) (int64, err
 }
 
 func machine() (cpu, mem, nginxV, wrkV string) {
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				_, v, _ := strings.Cut(line, ":")
-				cpu = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if kb := procMeminfoKB("MemTotal"); kb > 0 {
-		mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-	}
+	cpu, mem = host.CPUModel(), host.Memory()
 	out, _ := exec.Command("nginx", "-v").CombinedOutput()
 	nginxV = strings.TrimSpace(strings.TrimPrefix(string(out), "nginx version: "))
 	out, _ = exec.Command("wrk", "-v").CombinedOutput()
 	wrkV = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 	return cpu, mem, nginxV, wrkV
-}
-
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func procMeminfoKB(field string) int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			f := strings.Fields(line)
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + " ms" }
