@@ -54,9 +54,8 @@ type plan struct {
 	doc        *docRow
 	deliveries []*deliveryRow
 	events     []traceRow
-	// status handling: the delivery the status answers.
-	target     *docRow
-	targetCode string
+	// status handling: the document the status answers.
+	target *docRow
 }
 
 const maxRecipients = 2000
@@ -308,7 +307,7 @@ func (s *Service) planStatus(ctx context.Context, p *plan, in sendInput, to []st
 		if (code == "15" || code == "16") && t.BusinessType == 0 {
 			return errChangeStatus
 		}
-		p.target, p.targetCode, p.doc.ResponseFor = t, code, t.ID
+		p.target, p.doc.ResponseFor = t, t.ID
 		return s.route(ctx, p, in, []string{t.Sender})
 	}
 	sender := ""
@@ -343,7 +342,7 @@ func (s *Service) planStatus(ctx context.Context, p *plan, in sendInput, to []st
 			return errChangeStatus
 		}
 	}
-	p.target, p.targetCode = target, code
+	p.target = target
 	p.doc.ResponseFor = target.ID
 	return s.route(ctx, p, in, []string{target.Sender})
 }

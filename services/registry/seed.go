@@ -64,15 +64,8 @@ func (s *Service) SeedDemo(ctx context.Context, opts DemoOptions) (DemoData, err
 	ctx = authn.WithPrincipal(ctx, authn.Principal{Subject: "system:demo", Role: authn.RolePlatformAdmin})
 	d := DemoData{AgencyCode: DemoAgencyCode, APIContext: DemoAPIContext, APIVersion: DemoAPIVersion}
 
-	if _, err := s.CreateAgency(ctx, &registryv1.CreateAgencyRequest{Agency: &registryv1.Agency{
-		Code: DemoAgencyCode, Name: "Ủy ban nhân dân tỉnh (dữ liệu mẫu)",
-	}}); ignoreExists(err) != nil {
-		return d, fmt.Errorf("demo agency: %w", err)
-	}
-	if _, err := s.CreateTier(ctx, &registryv1.CreateTierRequest{Tier: &registryv1.Tier{
-		Name: DemoTierName, Description: "Demo tier / Gói dùng thử", RatePerSecond: 20, Burst: 40, MonthlyQuota: 100000,
-	}}); ignoreExists(err) != nil {
-		return d, fmt.Errorf("demo tier: %w", err)
+	if err := s.ensureDemoAgencyAndTier(ctx); err != nil {
+		return d, err
 	}
 
 	endpoints := []*registryv1.UpstreamEndpoint{{Url: opts.UpstreamURL, Weight: 1}}
@@ -205,19 +198,40 @@ func (s *Service) seedDemoClient(ctx context.Context, d *DemoData, fixed bool) e
 	// The fixed client: written directly, since the API never accepts a
 	// chosen secret. A revoked fixed client blocks its key id; report it.
 	_, err = s.write(ctx, actor{Subject: "system:demo", Role: string(authn.RolePlatformAdmin)}, func(ctx context.Context, t *wtx) error {
-		c := s.newCredential(d.ApplicationID, credOAuth2, DemoClientID, DemoClientSecret)
-		c.row.Description = "fixed demo client (dev mode only)"
-		c.row.Created = t.now.UnixMilli()
-		if err := t.insertCredential(ctx, c.row); err != nil {
-			return err
-		}
-		t.record("credential", c.row.ID, "create", nil, c.row.proto())
-		return nil
+		return t.insertFixedCredential(ctx, s.newCredential(d.ApplicationID, credOAuth2, DemoClientID, DemoClientSecret), "fixed demo client (dev mode only)")
 	})
 	if err != nil {
 		return err
 	}
 	d.ClientID, d.ClientSecret = DemoClientID, DemoClientSecret
+	return nil
+}
+
+// insertFixedCredential stores a demo credential with a fixed secret, which
+// the API never accepts (dev mode only), and records it in the audit log.
+func (t *wtx) insertFixedCredential(ctx context.Context, c issued, description string) error {
+	c.row.Description = description
+	c.row.Created = t.now.UnixMilli()
+	if err := t.insertCredential(ctx, c.row); err != nil {
+		return err
+	}
+	t.record("credential", c.row.ID, "create", nil, c.row.proto())
+	return nil
+}
+
+// ensureDemoAgencyAndTier creates the demo agency and tier unless they
+// exist.
+func (s *Service) ensureDemoAgencyAndTier(ctx context.Context) error {
+	if _, err := s.CreateAgency(ctx, &registryv1.CreateAgencyRequest{Agency: &registryv1.Agency{
+		Code: DemoAgencyCode, Name: "Ủy ban nhân dân tỉnh (dữ liệu mẫu)",
+	}}); ignoreExists(err) != nil {
+		return fmt.Errorf("demo agency: %w", err)
+	}
+	if _, err := s.CreateTier(ctx, &registryv1.CreateTierRequest{Tier: &registryv1.Tier{
+		Name: DemoTierName, Description: "Demo tier / Gói dùng thử", RatePerSecond: 20, Burst: 40, MonthlyQuota: 100000,
+	}}); ignoreExists(err) != nil {
+		return fmt.Errorf("demo tier: %w", err)
+	}
 	return nil
 }
 

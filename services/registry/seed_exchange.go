@@ -74,15 +74,8 @@ func (s *Service) SeedExchangeDemo(ctx context.Context, opts ExchangeDemoOptions
 			return fmt.Errorf("agency %s: %w", a.Code, err)
 		}
 	}
-	if _, err := s.CreateAgency(ctx, &registryv1.CreateAgencyRequest{Agency: &registryv1.Agency{
-		Code: DemoAgencyCode, Name: "Ủy ban nhân dân tỉnh (dữ liệu mẫu)",
-	}}); ignoreExists(err) != nil {
-		return fmt.Errorf("demo agency: %w", err)
-	}
-	if _, err := s.CreateTier(ctx, &registryv1.CreateTierRequest{Tier: &registryv1.Tier{
-		Name: DemoTierName, Description: "Demo tier / Gói dùng thử", RatePerSecond: 20, Burst: 40, MonthlyQuota: 100000,
-	}}); ignoreExists(err) != nil {
-		return fmt.Errorf("demo tier: %w", err)
+	if err := s.ensureDemoAgencyAndTier(ctx); err != nil {
+		return err
 	}
 	platform := &registryv1.UpstreamAuth{Type: registryv1.UpstreamAuthType_UPSTREAM_AUTH_TYPE_PLATFORM}
 	apis := []*registryv1.Api{{
@@ -202,22 +195,14 @@ func (s *Service) seedExchangeApp(ctx context.Context, code string, apiIDs []str
 			c := s.newCredential(appID, credAPIKey, "", "")
 			c.row.KeyID = exchangeKeyID(code)
 			c.row.SecretHash = sha256Hex(ExchangeDemoAPIKey(code))
-			c.row.Description = "fixed demo API key (dev mode only)"
-			c.row.Created = t.now.UnixMilli()
-			if err := t.insertCredential(ctx, c.row); err != nil {
+			if err := t.insertFixedCredential(ctx, c, "fixed demo API key (dev mode only)"); err != nil {
 				return err
 			}
-			t.record("credential", c.row.ID, "create", nil, c.row.proto())
 		}
 		if !have[code] {
 			c := s.newCredential(appID, credSignedHeader, code, "")
 			c.row.SecretSealed = s.box.SealString(ExchangeDemoSecret(code), credAAD(c.row.ID))
-			c.row.Description = "fixed demo signed-header secret (dev mode only)"
-			c.row.Created = t.now.UnixMilli()
-			if err := t.insertCredential(ctx, c.row); err != nil {
-				return err
-			}
-			t.record("credential", c.row.ID, "create", nil, c.row.proto())
+			return t.insertFixedCredential(ctx, c, "fixed demo signed-header secret (dev mode only)")
 		}
 		return nil
 	})
