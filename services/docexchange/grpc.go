@@ -216,14 +216,14 @@ func (g *grpcServer) ListSent(ctx context.Context, req *pb.ListSentRequest) (*pb
 	if err != nil {
 		return nil, g.s.storageErr(err)
 	}
+	dels, err := g.s.st.deliveriesOf(ctx, docs)
+	if err != nil {
+		return nil, g.s.storageErr(err)
+	}
 	out := &pb.ListSentResponse{}
 	for _, d := range docs {
-		dels, err := g.s.st.deliveries(ctx, g.s.db, d.ID)
-		if err != nil {
-			return nil, g.s.storageErr(err)
-		}
 		it := &pb.SentItem{Document: docPB(d)}
-		for _, v := range dels {
+		for _, v := range dels[d.ID] {
 			it.Deliveries = append(it.Deliveries, deliveryPB(v))
 		}
 		out.Items = append(out.Items, it)

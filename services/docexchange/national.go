@@ -184,14 +184,14 @@ func (s *Service) nationalSent(w http.ResponseWriter, r *http.Request, c caller,
 			return
 		}
 	}
+	dels, err := s.st.deliveriesOf(ctx, docs)
+	if err != nil {
+		nationalFail(w, r, vdxp.CallGetSentEdocList, s.storageErr(err))
+		return
+	}
 	out := vdxp.SentResult{Result: vdxp.OK(), Data: []vdxp.SentEntry{}}
 	for _, d := range docs {
-		dels, err := s.st.deliveries(ctx, s.db, d.ID)
-		if err != nil {
-			nationalFail(w, r, vdxp.CallGetSentEdocList, s.storageErr(err))
-			return
-		}
-		for _, v := range dels {
+		for _, v := range dels[d.ID] {
 			updated := v.Created
 			for _, t := range []time.Time{v.Acked, v.StatusAt} {
 				if t.After(updated) {

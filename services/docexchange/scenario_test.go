@@ -82,6 +82,13 @@ func TestScenario(t *testing.T) {
 		if byRecipient[agencyB].GetState() != pb.DeliveryState_DELIVERY_STATE_ACKNOWLEDGED {
 			t.Fatalf("B's delivery %v", byRecipient[agencyB])
 		}
+		sentList, err := e.api.ListSent(as(agencyA), &pb.ListSentRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sentList.GetItems()) != 1 || len(sentList.GetItems()[0].GetDeliveries()) != 2 || sentList.GetItems()[0].GetDocument().GetDocId() != docID {
+			t.Fatalf("A's sent list: %v", sentList.GetItems())
+		}
 
 		// A revokes; the revocation carries the original's DocumentId.
 		revoke := buildDoc(t, agencyA, documentID, edxml.DocRevoke, agencyB)

@@ -300,6 +300,26 @@ func (s store) deliveries(ctx context.Context, q queryer, docID string) ([]*deli
 	return collect(rows, err, scanDelivery)
 }
 
+// deliveriesOf returns the deliveries of several documents by document,
+// in one query.
+func (s store) deliveriesOf(ctx context.Context, docs []*docRow) (map[string][]*deliveryRow, error) {
+	out := make(map[string][]*deliveryRow, len(docs))
+	if len(docs) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries WHERE doc_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`) ORDER BY doc_id, recipient`), ids...)
+	dels, err := collect(rows, err, scanDelivery)
+	for _, v := range dels {
+		out[v.DocID] = append(out[v.DocID], v)
+	}
+	return out, err
+}
+
 func (s store) delivery(ctx context.Context, q queryer, docID, recipient string) (*deliveryRow, error) {
 	d, err := scanDelivery(q.QueryRowContext(ctx, s.q(`SELECT `+deliveryColumns+` FROM docexchange_deliveries WHERE doc_id = ? AND recipient = ?`), docID, recipient))
 	if errors.Is(err, sql.ErrNoRows) {
