@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -46,10 +45,8 @@ type Service struct {
 	// Object Store and before the SQL transaction.
 	acceptHook func() error
 
-	// Group commit (group.go).
-	gmu     sync.Mutex
-	queue   []*commitReq
-	leading bool
+	// group commits concurrent writes together (group.go).
+	group *sqlstore.Group
 }
 
 // New builds the service: it applies the migrations and declares the
@@ -91,6 +88,7 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, reg r
 		now:       time.Now,
 		pushWake:  make(chan struct{}, 1),
 		outWake:   make(chan struct{}, 1),
+		group:     sqlstore.NewGroup(db, maxBatch, 30*time.Second),
 	}
 	s.hooks = newWebhooks(s)
 	if cfg.NationalURL != "" {
