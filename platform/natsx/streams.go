@@ -44,6 +44,15 @@ const (
 	// SHA-256, so a package sent to many agencies is stored once. Owner:
 	// docexchange.
 	DocExchangeObjects = "LGSP_DOCEXCHANGE_PACKAGES"
+
+	// One-stop dossier events, for other systems such as the IOC
+	// dashboard: OneStopEventSubject + "." + kind ("created",
+	// "status_changed", "transferred", "step", "overdue") + "." +
+	// AgencySubjectToken(handling agency); payload JSON {code, seq, kind,
+	// at, agency, status, ...}; Nats-Msg-Id is <code>#<seq>. Owner:
+	// onestop.
+	OneStopStream       = "LGSP_ONESTOP"
+	OneStopEventSubject = "lgsp.onestop.events"
 )
 
 // AgencySubjectToken is an agency code as one NATS subject token: the
@@ -220,4 +229,17 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Str
 		return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
 	}
 	return s, nil
+}
+
+// EnsureOneStopStream declares the one-stop dossier event stream.
+func EnsureOneStopStream(ctx context.Context, js jetstream.JetStream, o StreamOptions, retention time.Duration) (jetstream.Stream, error) {
+	return ensureStream(ctx, js, jetstream.StreamConfig{
+		Name:        OneStopStream,
+		Description: "One-stop dossier events: created, status changed, transferred, step, overdue",
+		Subjects:    []string{OneStopEventSubject + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+		MaxAge:      retention,
+		Duplicates:  10 * time.Minute,
+	}, false)
 }
