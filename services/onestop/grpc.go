@@ -569,7 +569,7 @@ func (s *Service) toProto(ctx context.Context, d *dossier, withTrail bool) *pb.D
 	}
 	for _, e := range trail {
 		out.Trail = append(out.Trail, &pb.Event{Seq: e.Seq, Kind: e.Kind, At: ts(e.At), Agency: e.Agency, Application: e.Application,
-			Actor: &pb.Actor{Name: e.Body.Actor.Name, Title: e.Body.Actor.Title, Department: e.Body.Actor.Department},
+			Actor:      &pb.Actor{Name: e.Body.Actor.Name, Title: e.Body.Actor.Title, Department: e.Body.Actor.Department},
 			FromStatus: int32(e.FromStatus), ToStatus: int32(e.ToStatus), ToAgency: e.ToAgency, Note: e.Body.Note})
 	}
 	items, err := s.syncItems(ctx, d.Code, 0, 0)

@@ -151,7 +151,9 @@ func wake(c chan struct{}) {
 }
 
 // directory reads the registry's agencies.
-type directory struct{ reg registryv1.GatewayServiceClient }
+type directory struct {
+	reg registryv1.GatewayServiceClient
+}
 
 // lookup reports an agency's name and whether the registry knows it.
 func (d directory) lookup(ctx context.Context, code string) (string, bool, error) {

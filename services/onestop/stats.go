@@ -24,7 +24,7 @@ type statsQuery struct {
 
 // statsRow is one agency's counts.
 type statsRow struct {
-	Agency, Level                                        string
+	Agency, Level                                            string
 	Received, Finished, Early, OnTime, Late, Overdue, Closed int64
 }
 
