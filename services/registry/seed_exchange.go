@@ -160,20 +160,40 @@ func (s *Service) ensureDemoAPI(ctx context.Context, want *registryv1.Api) (stri
 }
 
 func (s *Service) seedExchangeApp(ctx context.Context, code string, apiIDs []string) error {
-	name := "Phần mềm quản lý văn bản " + code + " (mẫu)"
-	apps, err := s.ListApplications(ctx, &registryv1.ListApplicationsRequest{AgencyCode: code, PageSize: maxPageSize})
+	return s.seedDemoApp(ctx, demoApp{
+		agency: code, name: "Phần mềm quản lý văn bản " + code + " (mẫu)",
+		description: "Demo document-management software / Phần mềm văn bản mẫu",
+		keyID:       exchangeKeyID(code), apiKey: ExchangeDemoAPIKey(code),
+		signedSystem: code, signedSecret: ExchangeDemoSecret(code),
+	}, apiIDs)
+}
+
+// demoApp is a demo application with fixed, public credentials.
+type demoApp struct {
+	agency, name, description string
+	// keyID and apiKey are its API key.
+	keyID, apiKey string
+	// signedSystem and signedSecret, when set, are its signed-header
+	// credential.
+	signedSystem, signedSecret string
+}
+
+// seedDemoApp creates, idempotently, a demo application with its fixed
+// credentials, subscribed to apiIDs.
+func (s *Service) seedDemoApp(ctx context.Context, d demoApp, apiIDs []string) error {
+	apps, err := s.ListApplications(ctx, &registryv1.ListApplicationsRequest{AgencyCode: d.agency, PageSize: maxPageSize})
 	if err != nil {
 		return err
 	}
 	var appID string
 	for _, a := range apps.GetApplications() {
-		if a.GetName() == name {
+		if a.GetName() == d.name {
 			appID = a.GetId()
 		}
 	}
 	if appID == "" {
 		resp, err := s.CreateApplication(ctx, &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
-			Name: name, AgencyCode: code, Description: "Demo document-management software / Phần mềm văn bản mẫu",
+			Name: d.name, AgencyCode: d.agency, Description: d.description,
 		}})
 		if err != nil {
 			return err
@@ -191,17 +211,17 @@ func (s *Service) seedExchangeApp(ctx context.Context, code string, apiIDs []str
 		}
 	}
 	_, err = s.write(ctx, actor{Subject: "system:demo", Role: string(authn.RolePlatformAdmin)}, func(ctx context.Context, t *wtx) error {
-		if !have[exchangeKeyID(code)] {
+		if !have[d.keyID] {
 			c := s.newCredential(appID, credAPIKey, "", "")
-			c.row.KeyID = exchangeKeyID(code)
-			c.row.SecretHash = sha256Hex(ExchangeDemoAPIKey(code))
+			c.row.KeyID = d.keyID
+			c.row.SecretHash = sha256Hex(d.apiKey)
 			if err := t.insertFixedCredential(ctx, c, "fixed demo API key (dev mode only)"); err != nil {
 				return err
 			}
 		}
-		if !have[code] {
-			c := s.newCredential(appID, credSignedHeader, code, "")
-			c.row.SecretSealed = s.box.SealString(ExchangeDemoSecret(code), credAAD(c.row.ID))
+		if d.signedSystem != "" && !have[d.signedSystem] {
+			c := s.newCredential(appID, credSignedHeader, d.signedSystem, "")
+			c.row.SecretSealed = s.box.SealString(d.signedSecret, credAAD(c.row.ID))
 			return t.insertFixedCredential(ctx, c, "fixed demo signed-header secret (dev mode only)")
 		}
 		return nil
