@@ -47,6 +47,11 @@ var customBad = map[string]string{
 	"LGSP_SIM_VDXP_OUTAGE_FOR":        "2h",
 	"LGSP_SIM_VDXP_REJECT_RECIPIENTS": "not a code",
 	"LGSP_SIM_VDXP_CALLS":             "sendDoc",
+
+	// The national public-service portal simulator.
+	"LGSP_SIM_DVCQG_FAULTS":  `{"error_rate":2}`,
+	"LGSP_SIM_DVCQG_LATENCY": "1h",
+	"LGSP_SIM_DVCQG_REJECT":  "not-a-dossier-code",
 }
 
 // TestEverySetting walks every configuration struct of the table: each

@@ -1,6 +1,7 @@
 package app
 
 import (
+	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"github.com/lgsp-vn/lgsp/gateway"
@@ -24,6 +25,7 @@ var Table = []service.Definition{
 	gateway.Definition,
 	ngsp.Definition,
 	simvdxp.Definition,
+	simdvcqg.Definition,
 }
 
 // ServeNames lists the services `lgsp serve` accepts.
