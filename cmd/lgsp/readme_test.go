@@ -29,6 +29,7 @@ func startDevPlatform(t *testing.T, dataDir string) app.Info {
 		"LGSP_ADMIN_ADDR=127.0.0.1:0",
 		"LGSP_SIMULATOR_ADDR=127.0.0.1:0",
 		"LGSP_SIM_VDXP_ADDR=127.0.0.1:0",
+		"LGSP_SIM_DVCQG_ADDR=127.0.0.1:0",
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -124,6 +124,9 @@ func printBanner(w io.Writer, in app.Info) {
 	if in.AxisSimulatorURL != "" {
 		p("  National document axis (sim):  %s", in.AxisSimulatorURL)
 	}
+	if in.PortalSimulatorURL != "" {
+		p("  Public-service portal (sim):   %s", in.PortalSimulatorURL)
+	}
 	if in.AdminUser != "" {
 		switch {
 		case in.PasswordGenerated:
@@ -147,6 +150,13 @@ func printBanner(w io.Writer, in app.Info) {
 		p("Document exchange (trục liên thông văn bản), demo agencies %s:", strings.Join(in.ExchangeAgencies, ", "))
 		p("  REST API:      curl -H 'apikey: %s' %s/docexchange/v1/inbox", registry.ExchangeDemoAPIKey(first), in.GatewayURL)
 		p("  National SDK:  base URL %s/vdxp/1.0, systemid = the agency code, secret demo-vdxp-secret-<code>", in.GatewayURL)
+	}
+	if len(in.OneStopAgencies) > 0 {
+		first := in.OneStopAgencies[0]
+		p("")
+		p("One-stop dossiers (hồ sơ TTHC), demo agencies %s:", strings.Join(in.OneStopAgencies, ", "))
+		p("  REST API:      curl -H 'apikey: %s' %s/onestop/v1/dossiers", registry.OneStopDemoAPIKey(first), in.GatewayURL)
+		p("  Public lookup: curl %s/onestop-public/v1/dossiers/<code>", in.GatewayURL)
 	}
 	p("")
 	if in.Loopback {

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"log/slog"
 	"net/http"
@@ -78,8 +79,14 @@ type Info struct {
 	// ExchangeAgencies are the document exchange's demo agencies, when the
 	// demo registered them.
 	ExchangeAgencies []string
-	AdminUser        string
-	AdminPassword    string
+	// OneStopAgencies are the one-stop demo's agencies, lowest level
+	// first, when the demo registered them.
+	OneStopAgencies []string
+	// PortalSimulatorURL is the national public-service portal
+	// simulator's.
+	PortalSimulatorURL string
+	AdminUser          string
+	AdminPassword      string
 	// AdminPasswordFile is where a generated password was stored.
 	AdminPasswordFile string
 	PasswordGenerated bool
@@ -330,6 +337,8 @@ func (a *App) build(ctx context.Context) error {
 					a.Info.SimulatorURL = ep.URL
 				case simvdxp.EndpointName:
 					a.Info.AxisSimulatorURL = ep.URL
+				case simdvcqg.EndpointName:
+					a.Info.PortalSimulatorURL = ep.URL
 				}
 			}
 		}

@@ -23,6 +23,7 @@ func startDev(t *testing.T, dir string, env ...string) (*app.App, func() time.Du
 		"LGSP_ADMIN_ADDR=127.0.0.1:0",
 		"LGSP_SIMULATOR_ADDR=127.0.0.1:0",
 		"LGSP_SIM_VDXP_ADDR=127.0.0.1:0",
+		"LGSP_SIM_DVCQG_ADDR=127.0.0.1:0",
 	}, env...)
 	cfg, _, err := app.LoadConfig(app.LoadOptions{Dev: true, Environ: environ})
 	if err != nil {

@@ -35,6 +35,9 @@ var customBad = map[string]string{
 	"LGSP_GATEWAY_INSTANCE_ID":       "a.b",
 	"LGSP_DOCEXCHANGE_NATIONAL_URL":  "ftp://x",
 	"LGSP_DOCEXCHANGE_WEBHOOK_ALLOW": "10.0.0.0/99",
+	"LGSP_ONESTOP_LEVELS":            "commune,commune",
+	"LGSP_ONESTOP_DAY_ENDS":          "25:00",
+	"LGSP_ONESTOP_PORTAL_URL":        "ftp://x",
 
 	// The national document axis simulator.
 	"LGSP_SIM_VDXP_SYSTEM_ID":         "a:b",

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 
+	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
+	"github.com/lgsp-vn/lgsp/services/onestop"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
@@ -42,7 +44,44 @@ func (a *App) seedDemo(ctx context.Context) error {
 	a.Info.DemoClientID = demo.ClientID
 	a.Info.DemoClientSecret = demo.ClientSecret
 	a.Info.DemoAPIPath = "/" + demo.APIContext + "/" + demo.APIVersion + "/chiTietDoanhNghiep?msdn=" + sim.Demo().MSDN
-	return a.seedExchangeDemo(ctx, reg)
+	if err := a.seedExchangeDemo(ctx, reg); err != nil {
+		return err
+	}
+	return a.seedOneStopDemo(ctx, reg)
+}
+
+// seedOneStopDemo registers the one-stop API and its public lookup behind
+// the gateway, with a commune, its district and the province, their
+// one-stop software's applications, the units' levels and a catalogue of
+// procedures; the portal sync goes to the portal simulator.
+func (a *App) seedOneStopDemo(ctx context.Context, reg *registry.Service) error {
+	svc, ok := a.Instance(onestop.Definition.Name).(*onestop.Service)
+	if !ok {
+		return nil
+	}
+	if sim, ok := a.Instance(simdvcqg.Definition.Name).(*simdvcqg.Instance); ok && !svc.HasPortal() {
+		scfg := sim.Config()
+		province := registry.OneStopDemoAgencies[len(registry.OneStopDemoAgencies)-1].Code
+		if err := svc.UsePortal(sim.URL(), scfg.Username, scfg.Password, province); err != nil {
+			return fmt.Errorf("one-stop demo: %w", err)
+		}
+	}
+	err := reg.SeedOneStopDemo(ctx, registry.OneStopDemoOptions{
+		APIURL:    a.Info.AdminURL + "/admin/v1/onestop",
+		PublicURL: a.Info.AdminURL + strings.TrimSuffix(onestop.PublicPrefix, "/"),
+	})
+	if err != nil {
+		return fmt.Errorf("one-stop demo: %w", err)
+	}
+	var units []onestop.DemoUnit
+	for _, ag := range registry.OneStopDemoAgencies {
+		units = append(units, onestop.DemoUnit{Agency: ag.Code, Level: ag.Level})
+		a.Info.OneStopAgencies = append(a.Info.OneStopAgencies, ag.Code)
+	}
+	if err := svc.SeedDemo(ctx, units); err != nil {
+		return fmt.Errorf("one-stop demo: %w", err)
+	}
+	return nil
 }
 
 // seedExchangeDemo registers the document exchange's two APIs behind the

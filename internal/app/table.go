@@ -8,6 +8,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/service"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/metering"
+	"github.com/lgsp-vn/lgsp/services/onestop"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
@@ -22,6 +23,7 @@ var Table = []service.Definition{
 	registry.Definition,
 	metering.Definition,
 	docexchange.Definition,
+	onestop.Definition,
 	gateway.Definition,
 	ngsp.Definition,
 	simvdxp.Definition,

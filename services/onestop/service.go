@@ -100,6 +100,9 @@ func (s *Service) UsePortal(url, username, password, agency string) error {
 	return nil
 }
 
+// HasPortal reports whether the sync has a portal to send to.
+func (s *Service) HasPortal() bool { return s.portalClient() != nil }
+
 func (s *Service) portalClient() portal {
 	s.pmu.Lock()
 	defer s.pmu.Unlock()

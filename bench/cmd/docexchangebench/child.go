@@ -52,6 +52,7 @@ func startPlatform(bin, dataDir, logPath string, extraEnv ...string) (_ *platfor
 		"LGSP_ADMIN_ADDR=127.0.0.1:0",
 		"LGSP_SIMULATOR_ADDR=127.0.0.1:0",
 		"LGSP_SIM_VDXP_ADDR=127.0.0.1:0",
+		"LGSP_SIM_DVCQG_ADDR=127.0.0.1:0",
 		"LGSP_INTERNAL_TOKEN="+p.internalToken,
 	)
 	// Its log goes to a file, as it would to journald.
