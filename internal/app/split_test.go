@@ -19,7 +19,7 @@ import (
 )
 
 // TestServeStartsBeforeItsDependencies starts the split services (registry,
-// metering, docexchange, gateway, each as `lgsp serve` would) before NATS and the
+// metering, docexchange, onestop, gateway, each as `lgsp serve` would) before NATS and the
 // database answer, as a VM that boots first would. Each must stay up, say
 // on /readyz what it waits for, and become ready once they answer.
 func TestServeStartsBeforeItsDependencies(t *testing.T) {
@@ -57,6 +57,7 @@ func testLateDependencies(t *testing.T, engine string) {
 			"LGSP_MASTER_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "LGSP_ADMIN_PASSWORD=a-long-admin-password"}},
 		{"metering", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("metering"), "LGSP_REGISTRY_ADDR=" + regAdmin}},
 		{"docexchange", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("docexchange"), "LGSP_REGISTRY_ADDR=" + regAdmin, "LGSP_DATA_DIR=" + t.TempDir()}},
+		{"onestop", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("onestop"), "LGSP_REGISTRY_ADDR=" + regAdmin}},
 		{"gateway", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_GATEWAY_ADDR=127.0.0.1:0", "LGSP_REGISTRY_ADDR=" + regAdmin, "LGSP_DATA_DIR=" + t.TempDir()}},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
