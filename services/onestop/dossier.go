@@ -27,6 +27,7 @@ const (
 type createInput struct {
 	RequestID string
 	Receiving string
+	Handling  string // "" when the receiving agency handles it
 	Procedure string
 	Status    int
 	Received  time.Time
@@ -104,6 +105,12 @@ func (s *Service) create(ctx context.Context, w who, in createInput) (*dossier, 
 		if err != nil {
 			return err
 		}
+		h := u
+		if in.Handling != "" && in.Handling != in.Receiving {
+			if h, err = s.unit(ctx, tx, in.Handling); err != nil {
+				return err
+			}
+		}
 		day := in.Received.In(hcm).Format("060102")
 		n, err := s.st.nextNumber(ctx, tx, in.Receiving, day)
 		if err != nil {
@@ -112,17 +119,22 @@ func (s *Service) create(ctx context.Context, w who, in createInput) (*dossier, 
 		now := s.now()
 		d := &dossier{
 			Code: formatCode(in.Receiving, in.Received, n), RequestKey: key,
-			Receiving: in.Receiving, Handling: in.Receiving, Level: u.Level, Procedure: proc.Code,
+			Receiving: in.Receiving, Handling: h.Agency, Level: h.Level, Procedure: proc.Code,
 			Status: in.Status, Received: in.Received, PausedDays: -1, Body: in.Body,
 			Created: now, Updated: now,
 		}
 		d.Body.ProcedureName, d.Body.FieldCode, d.Body.FieldName = proc.Name, proc.FieldCode, proc.FieldName
-		d.Body.HandlingName = u.Name
+		d.Body.HandlingName = h.Name
 		if d.Status == stReceived {
 			d.Due = s.cal().AddWorkingDays(d.Received, proc.Days, s.dayEnds)
 		}
 		if err := s.st.insertDossier(ctx, tx, d); err != nil {
 			return err
+		}
+		if d.Handling != d.Receiving {
+			if err := s.st.grantAccess(ctx, tx, d.Code, d.Handling); err != nil {
+				return err
+			}
 		}
 		e := trailEntry{Kind: kindCreated, At: d.Received, Agency: w.agency, Application: w.app, ToStatus: d.Status,
 			Body: trailBody{Actor: in.Actor, Note: in.Note}}

@@ -63,6 +63,7 @@ func (s *Service) createInput(c caller, req *pb.CreateDossierRequest) (createInp
 		return in, apierr.Invalid("receiving_agency", "missing_receiving_agency",
 			"a platform admin names the receiving agency", "quản trị viên phải ghi cơ quan tiếp nhận")
 	}
+	in.Handling = strings.TrimSpace(req.GetHandlingAgency())
 	if in.Status == 0 {
 		in.Status = stReceived
 	}

@@ -244,3 +244,24 @@ func containsStr(s, sub string) bool {
 	}
 	return false
 }
+
+// TestReceivedForAnother: a dossier received by one unit for another is
+// handled by that one from the start, and both see it.
+func TestReceivedForAnother(t *testing.T) {
+	e := newEnv(t, sqltest.Open(t, "sqlite"))
+	resp, err := e.api.CreateDossier(as(province), &pb.CreateDossierRequest{ProcedureCode: procCode, Applicant: citizen(), HandlingAgency: district})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := resp.GetDossier()
+	if d.GetReceivingAgency() != province || d.GetHandlingAgency() != district || d.GetHandlingLevel() != "district" {
+		t.Fatalf("received for another: %+v", d)
+	}
+	e.status(district, d.GetCode(), stProcessing, time.Time{}, "")
+	if _, err := e.api.GetDossier(as(province), &pb.GetDossierRequest{Code: d.GetCode()}); err != nil {
+		t.Errorf("the receiving agency reads: %v", err)
+	}
+	if _, err := e.api.CreateDossier(as(province), &pb.CreateDossierRequest{ProcedureCode: procCode, Applicant: citizen(), HandlingAgency: otherAgencyNoUnit}); errCode(err) != "unknown_agency" {
+		t.Errorf("handling agency that is no unit: %v", err)
+	}
+}

@@ -77,8 +77,16 @@ func TestScenario(t *testing.T) {
 			t.Errorf("timeliness %v, want on time", f.GetTimeliness())
 		}
 		last := e.status(district, code, stReturned, hcmTime(2026, 2, 27, 8, 0), "Trả kết quả")
-		if len(last.GetTrail()) != 8 || len(last.GetNextStatuses()) != 0 {
-			t.Fatalf("trail %d entries, next %v", len(last.GetTrail()), last.GetNextStatuses())
+		// The dates are in the past: the overdue loop may have found the
+		// dossier past its due time on the way, and said so once.
+		changes := 0
+		for _, ev := range last.GetTrail() {
+			if ev.GetKind() != kindOverdue {
+				changes++
+			}
+		}
+		if changes != 8 || len(last.GetTrail()) > 9 || len(last.GetNextStatuses()) != 0 {
+			t.Fatalf("trail %d entries (%d changes), next %v", len(last.GetTrail()), changes, last.GetNextStatuses())
 		}
 
 		// The portal has every change, in order, once.
@@ -147,16 +155,16 @@ func TestScenario(t *testing.T) {
 		}
 
 		// Every trail entry reached NATS, in order.
-		events := readEvents(t, e.bus, code)
-		if len(events) != 8 {
-			t.Fatalf("%d events on NATS, want 8", len(events))
+		events := readEvents(t, e.bus, code, len(last.GetTrail()))
+		if len(events) != len(last.GetTrail()) {
+			t.Fatalf("%d events on NATS, the trail has %d entries", len(events), len(last.GetTrail()))
 		}
 		for i, ev := range events {
-			if ev.Seq != int64(i+1) {
-				t.Errorf("event %d has seq %d", i, ev.Seq)
+			if ev.Seq != int64(i+1) || ev.Kind != last.GetTrail()[i].GetKind() {
+				t.Errorf("event %d is %s seq %d, the trail's is %s", i, ev.Kind, ev.Seq, last.GetTrail()[i].GetKind())
 			}
 		}
-		if events[0].Kind != kindCreated || events[3].Kind != kindTransfer || events[3].ToAgency != district {
+		if events[0].Kind != kindCreated {
 			t.Errorf("events: %+v", events)
 		}
 	})
@@ -164,7 +172,7 @@ func TestScenario(t *testing.T) {
 
 // readEvents reads the dossier's events from the stream, waiting for them
 // to be published.
-func readEvents(t *testing.T, bus *natsx.Bus, code string) []Event {
+func readEvents(t *testing.T, bus *natsx.Bus, code string, want int) []Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -194,7 +202,7 @@ func readEvents(t *testing.T, bus *natsx.Bus, code string) []Event {
 				break
 			}
 		}
-		if len(out) >= 8 || ctx.Err() != nil {
+		if len(out) >= want || ctx.Err() != nil {
 			return out
 		}
 		time.Sleep(50 * time.Millisecond)

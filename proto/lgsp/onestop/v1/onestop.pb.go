@@ -943,8 +943,12 @@ type CreateDossierRequest struct {
 	ReceivingAgency string `protobuf:"bytes,11,opt,name=receiving_agency,json=receivingAgency,proto3" json:"receiving_agency,omitempty"`
 	Actor           *Actor `protobuf:"bytes,12,opt,name=actor,proto3" json:"actor,omitempty"`
 	Note            string `protobuf:"bytes,13,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The agency that will handle it, when not the receiving agency (a
+	// provincial public-administration centre receives for departments): a
+	// one-stop unit of any level. It sees the dossier from the start.
+	HandlingAgency string `protobuf:"bytes,14,opt,name=handling_agency,json=handlingAgency,proto3" json:"handling_agency,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateDossierRequest) Reset() {
@@ -1064,6 +1068,13 @@ func (x *CreateDossierRequest) GetActor() *Actor {
 func (x *CreateDossierRequest) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *CreateDossierRequest) GetHandlingAgency() string {
+	if x != nil {
+		return x.HandlingAgency
 	}
 	return ""
 }
@@ -3638,7 +3649,7 @@ const file_lgsp_onestop_v1_onestop_proto_rawDesc = "" +
 	"created_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x12\n" +
-	"\x04note\x18\x1e \x01(\tR\x04note\"\xb9\x04\n" +
+	"\x04note\x18\x1e \x01(\tR\x04note\"\xe2\x04\n" +
 	"\x14CreateDossierRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12%\n" +
@@ -3655,7 +3666,8 @@ const file_lgsp_onestop_v1_onestop_proto_rawDesc = "" +
 	" \x01(\x05R\x06status\x12)\n" +
 	"\x10receiving_agency\x18\v \x01(\tR\x0freceivingAgency\x12,\n" +
 	"\x05actor\x18\f \x01(\v2\x16.lgsp.onestop.v1.ActorR\x05actor\x12\x12\n" +
-	"\x04note\x18\r \x01(\tR\x04note\"'\n" +
+	"\x04note\x18\r \x01(\tR\x04note\x12'\n" +
+	"\x0fhandling_agency\x18\x0e \x01(\tR\x0ehandlingAgency\"'\n" +
 	"\x11GetDossierRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"\x91\x02\n" +
 	"\x13ChangeStatusRequest\x12\x12\n" +
