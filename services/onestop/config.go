@@ -71,8 +71,14 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return &config.Invalid{Setting: "LGSP_ONESTOP_PORTAL_URL", Value: c.PortalURL, Reason: "must be an http or https URL"}
 		}
-		if c.PortalUsername == "" || c.PortalPassword == "" {
-			return &config.Invalid{Setting: "LGSP_ONESTOP_PORTAL_PASSWORD", Value: "", Reason: "the portal's username and password are required when LGSP_ONESTOP_PORTAL_URL is set"}
+		if c.PortalUsername == "" {
+			return &config.Invalid{Setting: "LGSP_ONESTOP_PORTAL_USERNAME", Value: "", Reason: "is required when LGSP_ONESTOP_PORTAL_URL is set"}
+		}
+		if c.PortalPassword == "" {
+			return &config.Invalid{Setting: "LGSP_ONESTOP_PORTAL_PASSWORD", Value: "", Reason: "is required when LGSP_ONESTOP_PORTAL_URL is set"}
+		}
+		if c.PortalAgency == "" {
+			return &config.Invalid{Setting: "LGSP_ONESTOP_PORTAL_AGENCY", Value: "", Reason: "is required when LGSP_ONESTOP_PORTAL_URL is set (the province's agency code, sent as madonvi)"}
 		}
 	}
 	return nil

@@ -18,7 +18,9 @@ import (
 // commits its trail entry with it, and this loop publishes the entries
 // not yet published, then marks them. A crash between the two publishes
 // an entry again with the same Nats-Msg-Id (<code>#<seq>), which the
-// stream drops as a duplicate. Events carry no personal data.
+// stream drops as a duplicate within its duplicate window (10 minutes;
+// a restart after longer may publish such an entry twice, and consumers
+// keep the last seq they saw per code). Events carry no personal data.
 
 // Event is the JSON payload of a dossier event.
 type Event struct {

@@ -47,7 +47,7 @@ var (
 		Name: "lgsp_onestop_sync_failures_total", Help: "Failed portal calls and refused items, by kind (call: the whole call failed; item: one change refused).",
 	}, []string{"kind"})
 	metricPending = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "lgsp_onestop_sync_pending", Help: "Dossier changes waiting for the national portal at the last read of the outbox (at most one read's worth).",
+		Name: "lgsp_onestop_sync_pending", Help: "Dossiers whose next change was due for the national portal at the last read of the outbox (at most one read's worth).",
 	})
 )
 
@@ -114,26 +114,14 @@ func (s *Service) syncLoop(ctx context.Context) error {
 // syncRound sends one round. It reports whether a full read was made
 // (more may wait) and the earliest retry time of a change not yet due.
 func (s *Service) syncRound(ctx context.Context, p portal) (more bool, next int64, err error) {
-	limit := 4 * s.cfg.SyncBatch
-	rows, err := s.pendingSync(ctx, limit)
+	now := s.now().UnixMilli()
+	limit := 2 * s.cfg.SyncBatch
+	rows, err := s.dueHeads(ctx, now, limit)
 	if err != nil {
 		return false, 0, err
 	}
-	metricPending.Set(float64(len(rows)))
-	now := s.now().UnixMilli()
-	seen := map[string]bool{}
 	var dossiers, steps []syncRow
 	for _, r := range rows {
-		if seen[r.Code] {
-			continue
-		}
-		seen[r.Code] = true
-		if r.Next > now {
-			if next == 0 || r.Next < next {
-				next = r.Next
-			}
-			continue
-		}
 		switch {
 		case r.Call == dvcqg.CallDongBoHoSoMC && len(dossiers) < s.cfg.SyncBatch:
 			dossiers = append(dossiers, r)
@@ -143,22 +131,34 @@ func (s *Service) syncRound(ctx context.Context, p portal) (more bool, next int6
 	}
 	if len(dossiers) > 0 {
 		if err := s.sendBatch(ctx, p, dossiers); err != nil {
-			return false, next, err
+			return false, 0, err
 		}
 	}
 	if len(steps) > 0 {
 		if err := s.sendBatch(ctx, p, steps); err != nil {
-			return false, next, err
+			return false, 0, err
 		}
 	}
-	return len(rows) == limit || len(dossiers) == s.cfg.SyncBatch || len(steps) == s.cfg.SyncBatch, next, nil
+	if len(rows) > 0 {
+		return true, 0, nil
+	}
+	// Nothing due: the earliest retry tells when to look again.
+	var n sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT MIN(next_ms) FROM onestop_sync WHERE state = 'pending' AND next_ms > ?`), now).Scan(&n); err != nil {
+		return false, 0, err
+	}
+	return false, n.Int64, nil
 }
 
-// pendingSync reads pending changes, oldest first; a dossier's changes
-// come in version order.
-func (s *Service) pendingSync(ctx context.Context, limit int) ([]syncRow, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT code, version, call, payload, attempts, next_ms FROM onestop_sync
-		WHERE state = 'pending' ORDER BY created_ms, code, version LIMIT ?`), limit)
+// dueHeads reads, oldest first, the first change not yet delivered of
+// each dossier, when it is pending and due: at most one per dossier, so
+// that a batch never holds two changes of one dossier and a refused change
+// is never overtaken by a later one.
+func (s *Service) dueHeads(ctx context.Context, now int64, limit int) ([]syncRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT s.code, s.version, s.call, s.payload, s.attempts, s.next_ms FROM onestop_sync s
+		WHERE s.state = 'pending' AND s.next_ms <= ?
+		AND NOT EXISTS (SELECT 1 FROM onestop_sync e WHERE e.code = s.code AND e.version < s.version AND e.state <> 'done')
+		ORDER BY s.created_ms, s.code, s.version LIMIT ?`), now, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +174,7 @@ func (s *Service) pendingSync(ctx context.Context, limit int) ([]syncRow, error)
 		r.Payload, r.Attempts = []byte(payload), int(attempts)
 		out = append(out, r)
 	}
+	metricPending.Set(float64(len(out)))
 	return out, rows.Err()
 }
 

@@ -522,7 +522,7 @@ func (x *Actor) GetDepartment() string {
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Seq   int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
-	// created, status, step, transfer, supplement, supplement_received.
+	// created, status_changed, step, transferred, overdue.
 	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	At            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
 	Agency        string                 `protobuf:"bytes,4,opt,name=agency,proto3" json:"agency,omitempty"`
@@ -659,7 +659,8 @@ type Dossier struct {
 	NextStatuses []int32                `protobuf:"varint,15,rep,packed,name=next_statuses,json=nextStatuses,proto3" json:"next_statuses,omitempty"`
 	ReceivedAt   *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	// NgayHenTra: received_at plus the procedure's working days, moved by
-	// supplement pauses. Empty while the dossier is not yet received.
+	// the pauses of a supplement or a financial obligation. Empty while the
+	// dossier is not yet received.
 	DueAt *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
 	// Set while the deadline is paused (supplement or financial obligation
 	// requested): the working days left when it paused.
@@ -1134,7 +1135,7 @@ type ChangeStatusRequest struct {
 	// Fees asked for a financial obligation (6).
 	Fees []*Fee `protobuf:"bytes,6,rep,name=fees,proto3" json:"fees,omitempty"`
 	// When it happened; now when empty. Not in the future, not before the
-	// dossier's last change.
+	// dossier was received.
 	At            *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=at,proto3" json:"at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
