@@ -203,11 +203,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		key = "other"
 	}
-	rec := &recorder{ResponseWriter: w, count: func(status int) { s.calls.Add(key, status) }}
+	rec := &simkit.Recorder{ResponseWriter: w, Count: func(status int) { s.calls.Add(key, status) }}
 	start := time.Now()
 	defer func() {
-		rec.done(http.StatusOK) // a handler that wrote nothing answered 200
-		s.log.Debug("dvcqg call", "method", r.Method, "call", key, "status", rec.status, "duration", time.Since(start))
+		rec.Done(http.StatusOK) // a handler that wrote nothing answered 200
+		s.log.Debug("dvcqg call", "method", r.Method, "call", key, "status", rec.Status(), "duration", time.Since(start))
 	}()
 	rp := &reply{w: rec}
 	if s.cfgErr != nil {
@@ -223,7 +223,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rp.fail(http.StatusRequestEntityTooLarge, wire.CodeInvalidData, "nội dung quá lớn", "body larger than 32 MiB")
 			return
 		}
-		rec.done(StatusClientGone)
+		rec.Done(StatusClientGone)
 		return
 	}
 	d := s.faults.decide()
@@ -235,7 +235,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, simkit.ErrStopped) {
 			unavailable(rec)
 		} else {
-			rec.done(StatusClientGone)
+			rec.Done(StatusClientGone)
 		}
 		return
 	}
@@ -273,7 +273,7 @@ func unavailable(w http.ResponseWriter) {
 // reply writes a portal call's answer, truncated when the fault knobs
 // drew a malformed answer.
 type reply struct {
-	w         *recorder
+	w         *simkit.Recorder
 	malformed bool
 }
 

@@ -1,9 +1,9 @@
 package dvcqg
 
 import (
-	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 )
 
 // StatusClientGone is counted for a call whose client hung up during
@@ -15,8 +15,8 @@ type Stats struct {
 	Since time.Time `json:"since"`
 	// Calls counts portal calls per call name and HTTP status; paths that
 	// name no call are counted under "other".
-	Calls      map[string]map[string]int64 `json:"calls"`
-	CallsTotal int64                       `json:"calls_total"`
+	Calls      simkit.Calls `json:"calls"`
+	CallsTotal int64        `json:"calls_total"`
 	// Logins counts sessions issued; SessionsRefused the calls answered
 	// "01".
 	Logins          int64 `json:"logins"`
@@ -67,47 +67,7 @@ func (o Outcome) OnTimeRate() float64 {
 }
 
 // Count is the number of calls to call answered with status.
-func (st Stats) Count(call string, status int) int64 {
-	return st.Calls[call][strconv.Itoa(status)]
-}
+func (st Stats) Count(call string, status int) int64 { return st.Calls.Count(call, status) }
 
 // CallTotal is the number of calls to call, whatever the answer.
-func (st Stats) CallTotal(call string) int64 {
-	var n int64
-	for _, c := range st.Calls[call] {
-		n += c
-	}
-	return n
-}
-
-// recorder counts a call as its answer starts, before any byte reaches the
-// client, so that whoever has read an answer finds it in the statistics.
-// A call that got no answer is counted by done.
-type recorder struct {
-	http.ResponseWriter
-	count  func(status int)
-	status int
-}
-
-func (r *recorder) started(code int) {
-	if r.status == 0 {
-		r.status = code
-		r.count(code)
-	}
-}
-
-func (r *recorder) WriteHeader(code int) {
-	r.started(code)
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.started(http.StatusOK)
-	return r.ResponseWriter.Write(b)
-}
-
-// done counts a call that ended without an answer.
-func (r *recorder) done(status int) { r.started(status) }
-
-// Unwrap lets http.ResponseController reach the connection.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (st Stats) CallTotal(call string) int64 { return st.Calls.Total(call) }

@@ -303,11 +303,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		key = "other"
 	}
-	rec := &recorder{ResponseWriter: w, count: func(status int) { s.stats.Add(key, status) }}
+	rec := &simkit.Recorder{ResponseWriter: w, Count: func(status int) { s.stats.Add(key, status) }}
 	start := time.Now()
 	defer func() {
-		rec.done(http.StatusOK) // a handler that wrote nothing answered 200
-		s.log.Debug("vdxp call", "method", r.Method, "call", key, "status", rec.status, "duration", time.Since(start))
+		rec.Done(http.StatusOK) // a handler that wrote nothing answered 200
+		s.log.Debug("vdxp call", "method", r.Method, "call", key, "status", rec.Status(), "duration", time.Since(start))
 	}()
 	if s.cfgErr != nil {
 		s.fail(rec, call, http.StatusServiceUnavailable, wire.CodePlatformError,
@@ -356,13 +356,13 @@ func (s *Simulator) authenticate(w http.ResponseWriter, r *http.Request, call st
 
 // applyFaults runs the faults of one call and reports whether it has
 // answered (or dropped the connection), so the caller must stop.
-func (s *Simulator) applyFaults(w *recorder, r *http.Request, call string) bool {
+func (s *Simulator) applyFaults(w *simkit.Recorder, r *http.Request, call string) bool {
 	d := s.faults.decide(call)
 	switch d.outage {
 	case OutageRefuse:
 		// Only reached when the socket cannot be closed (Handler behind
 		// httptest), or by a connection accepted just before the outage.
-		w.done(StatusDropped)
+		w.Done(StatusDropped)
 		if hj, ok := w.ResponseWriter.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
@@ -380,7 +380,7 @@ func (s *Simulator) applyFaults(w *recorder, r *http.Request, call string) bool 
 			s.fail(w, call, http.StatusServiceUnavailable, wire.CodePlatformError,
 				"trình mô phỏng đang dừng", "the simulator is shutting down")
 		} else {
-			w.done(StatusClientGone)
+			w.Done(StatusClientGone)
 		}
 		return true
 	}
