@@ -401,7 +401,7 @@ func (g *grpcServer) ReplayDeadLetter(ctx context.Context, req *pb.ReplayDeadLet
 	if _, err := asAdmin(ctx, "ReplayDeadLetter"); err != nil {
 		return nil, err
 	}
-	n, err := g.s.replay(ctx, normalizeCode(req.GetCode()), req.GetVersion())
+	n, err := g.s.replay(ctx, normalizeCode(req.GetCode()), req.GetVersion(), req.GetDiscard())
 	if err != nil {
 		return nil, toAPI(err)
 	}

@@ -287,8 +287,9 @@ func (s *Service) itemBackoff(attempts int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// replay sends a dead change and those held behind it again.
-func (s *Service) replay(ctx context.Context, code string, version int64) (int, error) {
+// replay sends a dead change and those held behind it again; with
+// discard, the dead change is marked done without being sent.
+func (s *Service) replay(ctx context.Context, code string, version int64, discard bool) (int, error) {
 	var n int64
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var state string
@@ -298,6 +299,12 @@ func (s *Service) replay(ctx context.Context, code string, version int64) (int, 
 		}
 		if err != nil {
 			return err
+		}
+		if discard {
+			if _, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE onestop_sync SET state = 'done', done_ms = ?, last_error = ?
+				WHERE code = ? AND version = ?`), s.now().UnixMilli(), "discarded by an admin / quản trị viên đã bỏ qua", code, version); err != nil {
+				return err
+			}
 		}
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE onestop_sync SET state = 'pending', attempts = 0, next_ms = 0
 			WHERE code = ? AND state IN ('dead', 'held')`), code)
@@ -311,7 +318,7 @@ func (s *Service) replay(ctx context.Context, code string, version int64) (int, 
 	if err != nil {
 		return 0, err
 	}
-	s.log.Info("onestop: dead letter replayed", "code", code, "version", version, "requeued", n)
+	s.log.Info("onestop: dead letter replayed", "code", code, "version", version, "discarded", discard, "requeued", n)
 	wake(s.syncWake)
 	return int(n), nil
 }

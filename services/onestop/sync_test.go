@@ -118,6 +118,28 @@ func TestDeadLetterAndReplay(t *testing.T) {
 			t.Fatalf("replay: %v %v", rp, err)
 		}
 		checkInOrder(t, e.waitSynced(code), 3)
+
+		// A change the portal will never take is discarded: the ones
+		// behind it go out, and the portal sees the gap.
+		if err := e.sim.SetFaults(simdvcqg.Faults{Reject: []string{code}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.api.AddStep(as(commune1), &pb.AddStepRequest{Code: code, Content: "Ký số kết quả"}); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, e, code, "dead")
+		if err := e.sim.SetFaults(simdvcqg.Faults{}); err != nil {
+			t.Fatal(err)
+		}
+		e.status(commune1, code, stReturned, time.Time{}, "")
+		rp, err = e.api.ReplayDeadLetter(admin(), &pb.ReplayDeadLetterRequest{Code: code, Version: 4, Discard: true})
+		if err != nil || rp.GetRequeued() != 1 {
+			t.Fatalf("discard: %v %v", rp, err)
+		}
+		got := e.waitSynced(code)
+		if len(got.History) != 4 || got.History[3].PhienBan != 5 || !got.History[3].Gap {
+			t.Fatalf("after a discard the portal holds %d changes: %+v", len(got.History), got.History)
+		}
 	})
 }
 

@@ -2345,9 +2345,14 @@ func (x *ListDeadLettersResponse) GetNextPageToken() string {
 }
 
 type ReplayDeadLetterRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Code    string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Version int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Drop the dead change instead of sending it again (it is marked done
+	// without reaching the portal, which then sees a gap in PhienBan); the
+	// changes held behind it go out. For a change the portal will never
+	// take: the next DongBoHoSoMC carries the whole dossier anyway.
+	Discard       bool `protobuf:"varint,3,opt,name=discard,proto3" json:"discard,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2396,10 +2401,17 @@ func (x *ReplayDeadLetterRequest) GetVersion() int64 {
 	return 0
 }
 
+func (x *ReplayDeadLetterRequest) GetDiscard() bool {
+	if x != nil {
+		return x.Discard
+	}
+	return false
+}
+
 type ReplayDeadLetterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// How many changes are pending again (the dead one and those held
-	// behind it).
+	// How many changes are pending again (the dead one, unless discarded,
+	// and those held behind it).
 	Requeued      int32 `protobuf:"varint,1,opt,name=requeued,proto3" json:"requeued,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3781,10 +3793,11 @@ const file_lgsp_onestop_v1_onestop_proto_rawDesc = "" +
 	"\x04item\x18\x02 \x01(\v2\x19.lgsp.onestop.v1.SyncItemR\x04item\"\x81\x01\n" +
 	"\x17ListDeadLettersResponse\x12>\n" +
 	"\fdead_letters\x18\x01 \x03(\v2\x1b.lgsp.onestop.v1.DeadLetterR\vdeadLetters\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"a\n" +
 	"\x17ReplayDeadLetterRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\x03R\aversion\"6\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x18\n" +
+	"\adiscard\x18\x03 \x01(\bR\adiscard\"6\n" +
 	"\x18ReplayDeadLetterResponse\x12\x1a\n" +
 	"\brequeued\x18\x01 \x01(\x05R\brequeued\"\x94\x01\n" +
 	"\tProcedure\x12\x12\n" +
