@@ -43,10 +43,13 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 	if ev.in > rt.maxBody {
 		return rt, errBodyTooLarge, 0
 	}
+	now := g.now().UnixNano()
 	if rt.public {
+		if ok, wait := g.public.allow(rt.key, ev.client, now); !ok {
+			return rt, errPublicRateLimited, int64((wait + time.Second - 1) / time.Second)
+		}
 		return rt, nil, 0
 	}
-	now := g.now().UnixNano()
 	app, gerr := g.authenticate(ctx, t, rt, ev, now)
 	if app != nil {
 		ev.app, ev.agency = app.id, app.agency

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -367,5 +368,61 @@ func TestTokenEndpoint(t *testing.T) {
 	}
 	if st, tr, _ = call("/token", basic(id, secret), ""); st != 400 || tr.Error != "invalid_request" {
 		t.Fatalf("no grant: %d %+v", st, tr)
+	}
+}
+
+// TestPublicRateLimit: a public API has no tier, so each client address
+// gets its own bucket: past the burst one address is refused with 429 and
+// Retry-After, while another address is still served.
+func TestPublicRateLimit(t *testing.T) {
+	up := startUpstream(t)
+	h := startGateway(t, up.url, func(c *Config) {
+		c.PublicRate, c.PublicBurst = 0.5, 3
+		c.TrustForwarded = true
+	})
+	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
+	for i := range 3 {
+		if r := h.do("GET", "/dmdc/1.0/AllCategory", from("192.0.2.10"), ""); r.status != 200 {
+			t.Fatalf("call %d within the burst: %d %s", i, r.status, r.body)
+		}
+	}
+	r := h.do("GET", "/dmdc/1.0/AllCategory", from("192.0.2.10"), "")
+	h.expectError(r, 429, "rate_limited")
+	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
+	if r := h.do("GET", "/dmdc/1.0/AllCategory", from("192.0.2.11"), ""); r.status != 200 {
+		t.Fatalf("another address: %d %s", r.status, r.body)
+	}
+	// Authenticated APIs keep their tiers: the limit is for public ones.
+	if r := h.do("GET", "/dep/2.0/x", h.w.bearerOf("app1"), ""); r.status != 200 {
+		t.Fatalf("authenticated API: %d", r.status)
+	}
+}
+
+// TestPublicLimiterBounded: IPv6 addresses of one /64 share a bucket, and
+// buckets full again are forgotten.
+func TestPublicLimiterBounded(t *testing.T) {
+	p := newPublicLimiter(1, 1)
+	now := time.Now().UnixNano()
+	a, b := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	if ok, _ := p.allow("x/1", a, now); !ok {
+		t.Fatal("first call refused")
+	}
+	if ok, _ := p.allow("x/1", b, now); ok {
+		t.Fatal("the same /64 has its own bucket")
+	}
+	if ok, _ := p.allow("y/1", b, now); !ok {
+		t.Fatal("another API shares the bucket")
+	}
+	p.mu.Lock()
+	p.sweep(now + int64(10*time.Second))
+	n := len(p.buckets)
+	p.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d buckets left after a sweep", n)
+	}
+	if newPublicLimiter(0, 1) != nil {
+		t.Fatal("rate 0 must disable the limit")
 	}
 }

@@ -30,9 +30,13 @@ type Config struct {
 	IdleTimeout  time.Duration `yaml:"idle_timeout" env:"LGSP_GATEWAY_IDLE_TIMEOUT" check:"min=1ms" help:"how long an idle keep-alive connection stays open"`
 	// Behind a load balancer every connection comes from its address:
 	// raise this above the balancer's connection pool, or set 0.
-	MaxConnsPerIP  int   `yaml:"max_conns_per_ip" env:"LGSP_GATEWAY_MAX_CONNS_PER_IP" check:"min=0" help:"open connections allowed from one client address (0: no limit); more are answered 429 and closed"`
-	MaxHeaderBytes int   `yaml:"max_header_bytes" env:"LGSP_GATEWAY_MAX_HEADER_BYTES" check:"min=1024" help:"bound on the request line plus headers"`
-	MaxBodyBytes   int64 `yaml:"max_body_bytes" env:"LGSP_GATEWAY_MAX_BODY_BYTES" check:"min=1" help:"request body limit of APIs that set none"`
+	MaxConnsPerIP int `yaml:"max_conns_per_ip" env:"LGSP_GATEWAY_MAX_CONNS_PER_IP" check:"min=0" help:"open connections allowed from one client address (0: no limit); more are answered 429 and closed"`
+	// Public (anonymous) APIs have no subscription, hence no tier: each
+	// client address gets its own bucket per public API instead.
+	PublicRate     float64 `yaml:"public_rate" env:"LGSP_GATEWAY_PUBLIC_RATE" check:"min=0" help:"requests per second one client address may make to one public (anonymous) API, IPv6 counted by /64; 0 disables the limit"`
+	PublicBurst    int     `yaml:"public_burst" env:"LGSP_GATEWAY_PUBLIC_BURST" check:"min=1" help:"requests a client address may make at once to a public API before public_rate applies"`
+	MaxHeaderBytes int     `yaml:"max_header_bytes" env:"LGSP_GATEWAY_MAX_HEADER_BYTES" check:"min=1024" help:"bound on the request line plus headers"`
+	MaxBodyBytes   int64   `yaml:"max_body_bytes" env:"LGSP_GATEWAY_MAX_BODY_BYTES" check:"min=1" help:"request body limit of APIs that set none"`
 	// The server refuses bodies above BodyCapBytes before reading them.
 	BodyCapBytes     int64 `yaml:"body_cap_bytes" env:"LGSP_GATEWAY_BODY_CAP_BYTES" check:"min=1,max=2147483647" help:"hard ceiling of a request body, whatever an API asks for"`
 	MaxResponseBytes int64 `yaml:"max_response_bytes" env:"LGSP_GATEWAY_MAX_RESPONSE_BYTES" check:"min=1" help:"bound on an upstream response"`
@@ -96,6 +100,8 @@ func DefaultConfig() Config {
 		WriteTimeout:            90 * time.Second,
 		IdleTimeout:             90 * time.Second,
 		MaxConnsPerIP:           1024,
+		PublicRate:              20,
+		PublicBurst:             40,
 		MaxHeaderBytes:          16 << 10,
 		MaxBodyBytes:            10 << 20,
 		BodyCapBytes:            64 << 20,

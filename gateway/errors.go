@@ -78,6 +78,7 @@ var (
 	errAgencySuspended     = newErr(403, "agency_suspended", vdxp.CodeForbidden, "the application's agency is suspended", "cơ quan sở hữu ứng dụng đang bị tạm dừng")
 	errAPIRetired          = newErr(410, "api_retired", vdxp.CodeMethodNotAllowed, "this API version has been retired", "phiên bản API này đã ngừng cung cấp")
 	errRateLimited         = newErr(429, "rate_limited", vdxp.CodeTooManyRequests, "too many requests: the subscription tier's rate limit is reached", "quá nhiều yêu cầu: đã đạt giới hạn tốc độ của gói đăng ký")
+	errPublicRateLimited   = newErr(429, "rate_limited", vdxp.CodeTooManyRequests, "too many requests from your address to this public API; try again later", "quá nhiều yêu cầu từ địa chỉ của bạn tới API công khai này; vui lòng thử lại sau")
 	errQuotaExceeded       = newErr(429, "quota_exceeded", vdxp.CodeTooManyRequests, "the monthly quota of this subscription is used up", "đã dùng hết hạn mức tháng của đăng ký sử dụng")
 	errBodyTooLarge        = newErr(413, "body_too_large", vdxp.CodeInvalidFile, "the request body exceeds the API's limit", "nội dung yêu cầu vượt quá giới hạn của API")
 	errHeaderTooLarge      = newErr(431, "header_too_large", vdxp.CodeInvalidFile, "the request headers are too large", "phần header của yêu cầu quá lớn")

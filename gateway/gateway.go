@@ -61,7 +61,9 @@ type Gateway struct {
 	idKey        gatewayid.Key
 	identityLogs *logEvery
 	// throttle and tokenLogs guard /token against secret guessing.
-	throttle  *tokenThrottle
+	throttle *tokenThrottle
+	// public bounds each client address's calls to public APIs.
+	public    *publicLimiter
 	tokenLogs *logEvery
 
 	quota      sync.Map // subscription id → *quotaEntry (exhausted ones only)
@@ -158,6 +160,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 	g.tokenFetchLogs = newLogEvery(10 * time.Second)
 	g.identityLogs = newLogEvery(time.Minute)
 	g.throttle = newTokenThrottle()
+	g.public = newPublicLimiter(cfg.PublicRate, cfg.PublicBurst)
 	g.tokenLogs = newLogEvery(10 * time.Second)
 	g.instance = cfg.InstanceID
 	if g.instance == "" {
