@@ -1,18 +1,20 @@
 # End-to-end load benchmarks. Included from the top-level Makefile with:
 #   include bench/bench.mk
 # bench runs the gateway against nginx (installs nginx and wrk from Debian
-# packages when they are missing), then the document exchange through
-# `lgsp dev` (needs nothing more). Each refreshes only its own section of
-# docs/BENCHMARKS.md.
+# packages when they are missing), then the document exchange and the
+# one-stop service through `lgsp dev` (they need nothing more). Each
+# refreshes only its own section of docs/BENCHMARKS.md.
 GO ?= go
 BENCH_FLAGS ?=
 DOCEXCHANGE_BENCH_FLAGS ?=
+ONESTOP_BENCH_FLAGS ?=
 
-.PHONY: bench bench-gateway bench-docexchange
+.PHONY: bench bench-gateway bench-docexchange bench-onestop
 # One after the other, even under make -j: they share the machine's cores.
 bench:
 	$(MAKE) bench-gateway
 	$(MAKE) bench-docexchange
+	$(MAKE) bench-onestop
 
 bench-gateway:
 	@command -v nginx >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || \
@@ -26,3 +28,14 @@ bench-gateway:
 bench-docexchange: build
 	$(GO) build -o bin/docexchangebench ./bench/cmd/docexchangebench
 	./bin/docexchangebench -lgsp bin/lgsp -out docs/BENCHMARKS.md $(DOCEXCHANGE_BENCH_FLAGS)
+
+# Measures the one-stop service: its Go benchmarks (status updates in
+# process, statistics over 250,000 dossiers), then bin/lgsp as `make build`
+# ships it, status updates through the gateway against the service
+# directly with the sync to the portal simulator (about 5 minutes on 2
+# cores with SQLite alone, 10 with both engines). With LGSP_TEST_POSTGRES_DSN
+# set (or ONESTOP_BENCH_FLAGS=-postgres=postgres://…) everything runs on
+# PostgreSQL too, in a new schema it drops afterwards.
+bench-onestop: build
+	$(GO) build -o bin/onestopbench ./bench/cmd/onestopbench
+	./bin/onestopbench -lgsp bin/lgsp -go $(GO) -out docs/BENCHMARKS.md $(ONESTOP_BENCH_FLAGS)
