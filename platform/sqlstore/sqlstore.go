@@ -56,7 +56,7 @@ const (
 	sqliteBusyTimeout = 10 * time.Second
 	sqliteMaxConns    = 8
 	postgresMaxConns  = 16
-	postgresMaxIdle   = 8
+	postgresMaxIdle   = postgresMaxConns
 )
 
 // DB is a database handle for one engine. Queries are written once with '?'

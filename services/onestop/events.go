@@ -122,8 +122,13 @@ func (s *Service) publishRound(ctx context.Context) (int, error) {
 		}
 	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		mark, err := tx.PrepareContext(ctx, s.db.Rebind(`UPDATE onestop_trail SET published = TRUE WHERE code = ? AND seq = ?`))
+		if err != nil {
+			return err
+		}
+		defer mark.Close()
 		for _, k := range acked {
-			if _, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE onestop_trail SET published = TRUE WHERE code = ? AND seq = ?`), k.code, k.seq); err != nil {
+			if _, err := mark.ExecContext(ctx, k.code, k.seq); err != nil {
 				return err
 			}
 		}

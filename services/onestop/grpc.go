@@ -45,7 +45,7 @@ func (g *grpcServer) CreateDossier(ctx context.Context, req *pb.CreateDossierReq
 	if err != nil {
 		return nil, toAPI(err)
 	}
-	return &pb.CreateDossierResponse{Dossier: g.s.toProto(ctx, d, true), Created: created}, nil
+	return &pb.CreateDossierResponse{Dossier: g.s.changed(ctx, d), Created: created}, nil
 }
 
 // createInput validates a create before anything is written.
@@ -182,7 +182,7 @@ func (g *grpcServer) ChangeStatus(ctx context.Context, req *pb.ChangeStatusReque
 	if err != nil {
 		return nil, toAPI(err)
 	}
-	return &pb.ChangeStatusResponse{Dossier: g.s.toProto(ctx, d, true)}, nil
+	return &pb.ChangeStatusResponse{Dossier: g.s.changed(ctx, d)}, nil
 }
 
 func (g *grpcServer) AddStep(ctx context.Context, req *pb.AddStepRequest) (*pb.AddStepResponse, error) {
@@ -202,7 +202,7 @@ func (g *grpcServer) AddStep(ctx context.Context, req *pb.AddStepRequest) (*pb.A
 	if err != nil {
 		return nil, toAPI(err)
 	}
-	return &pb.AddStepResponse{Dossier: g.s.toProto(ctx, d, true)}, nil
+	return &pb.AddStepResponse{Dossier: g.s.changed(ctx, d)}, nil
 }
 
 func (g *grpcServer) TransferDossier(ctx context.Context, req *pb.TransferDossierRequest) (*pb.TransferDossierResponse, error) {
@@ -222,7 +222,7 @@ func (g *grpcServer) TransferDossier(ctx context.Context, req *pb.TransferDossie
 	if err != nil {
 		return nil, toAPI(err)
 	}
-	return &pb.TransferDossierResponse{Dossier: g.s.toProto(ctx, d, true)}, nil
+	return &pb.TransferDossierResponse{Dossier: g.s.changed(ctx, d)}, nil
 }
 
 // visible loads a dossier c may see.
@@ -531,6 +531,19 @@ func (s *Service) timelinessOf(d *dossier) pb.Timeliness {
 		return pb.Timeliness_TIMELINESS_OVERDUE
 	}
 	return pb.Timeliness_TIMELINESS_IN_PROGRESS
+}
+
+// changed renders a dossier as a change left it, for the change's answer:
+// without the trail (GetDossier has it), and with the sync state the
+// change implies (its item is pending, unless a dead letter holds the
+// dossier), so that answering reads nothing more.
+func (s *Service) changed(ctx context.Context, d *dossier) *pb.Dossier {
+	out := s.toProto(ctx, d, false)
+	out.SyncState = "pending"
+	if d.SyncBlocked {
+		out.SyncState = "dead"
+	}
+	return out
 }
 
 // toProto renders a dossier; withTrail adds its trail and sync state.

@@ -76,7 +76,14 @@ func TestScenario(t *testing.T) {
 		if f.GetTimeliness() != pb.Timeliness_TIMELINESS_ON_TIME {
 			t.Errorf("timeliness %v, want on time", f.GetTimeliness())
 		}
-		last := e.status(district, code, stReturned, hcmTime(2026, 2, 27, 8, 0), "Trả kết quả")
+		if r := e.status(district, code, stReturned, hcmTime(2026, 2, 27, 8, 0), "Trả kết quả"); len(r.GetTrail()) != 0 || r.GetSyncState() != "pending" {
+			t.Errorf("a change's answer: trail %d entries, sync %s (the trail is GetDossier's)", len(r.GetTrail()), r.GetSyncState())
+		}
+		read, err := e.api.GetDossier(as(district), &pb.GetDossierRequest{Code: code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := read.GetDossier()
 		// The dates are in the past: the overdue loop may have found the
 		// dossier past its due time on the way, and said so once.
 		changes := 0

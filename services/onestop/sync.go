@@ -218,11 +218,16 @@ func (s *Service) recordResults(ctx context.Context, rows []syncRow, results []d
 	var dead []syncRow
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		dead = dead[:0]
+		done, err := tx.PrepareContext(ctx, s.db.Rebind(`UPDATE onestop_sync SET state = 'done', done_ms = ?, attempts = attempts + 1, last_error = ''
+			WHERE code = ? AND version = ? AND state = 'pending'`))
+		if err != nil {
+			return err
+		}
+		defer done.Close()
 		for i, r := range rows {
 			res := results[i]
 			if res.OK() {
-				if _, err := tx.ExecContext(ctx, s.db.Rebind(`UPDATE onestop_sync SET state = 'done', done_ms = ?, attempts = attempts + 1, last_error = ''
-					WHERE code = ? AND version = ? AND state = 'pending'`), now.UnixMilli(), r.Code, r.Version); err != nil {
+				if _, err := done.ExecContext(ctx, now.UnixMilli(), r.Code, r.Version); err != nil {
 					return err
 				}
 				continue
