@@ -69,17 +69,23 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, reg r
 		return nil, err
 	}
 	dayEnds, _ := workday.ParseClock(cfg.DayEnds)
+	st, err := newStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{
-		cfg: cfg, db: db, st: store{db: db}, bus: bus, dir: directory{reg: reg},
+		cfg: cfg, db: db, st: st, bus: bus, dir: directory{reg: reg},
 		log: log.With("service", "onestop"), now: time.Now, dayEnds: dayEnds,
 		group:    sqlstore.NewGroup(db, maxBatch, 30*time.Second),
 		syncWake: make(chan struct{}, 1), eventWake: make(chan struct{}, 1),
 	}
 	if err := s.loadCalendars(ctx); err != nil {
+		st.close()
 		return nil, err
 	}
 	if cfg.PortalURL != "" {
 		if err := s.UsePortal(cfg.PortalURL, cfg.PortalUsername, cfg.PortalPassword, cfg.PortalAgency); err != nil {
+			st.close()
 			return nil, err
 		}
 	}

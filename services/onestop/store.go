@@ -181,18 +181,68 @@ func scanDossier(r scanner) (*dossier, error) {
 }
 
 // store holds the SQL of the service.
-type store struct{ db *sqlstore.DB }
+type store struct {
+	db *sqlstore.DB
+	// The statements of every change, prepared once: database/sql keeps
+	// each prepared per connection, and tx.StmtContext reuses it, so SQLite
+	// does not compile them again for every change.
+	stmts *stmts
+}
+
+type stmts struct {
+	load, update, trail, sync *sql.Stmt
+}
+
+const (
+	sqlLoad   = `SELECT ` + dossierColumns + ` FROM onestop_dossiers WHERE code = ?`
+	sqlUpdate = `UPDATE onestop_dossiers SET handling_agency = ?, handling_level = ?, status = ?,
+		received_ms = ?, due_ms = ?, paused_days = ?, finished_ms = ?, returned_ms = ?, timeliness = ?, overdue_notified = ?,
+		sync_version = ?, sync_blocked = ?, trail_seq = ?, body = ?, updated_ms = ? WHERE code = ?`
+	sqlTrail = `INSERT INTO onestop_trail (code, seq, kind, at_ms, agency, application,
+		from_status, to_status, to_agency, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlSync = `INSERT INTO onestop_sync (code, version, call, payload, state, created_ms) VALUES (?, ?, ?, ?, ?, ?)`
+)
+
+// newStore prepares the statements of every change.
+func newStore(ctx context.Context, db *sqlstore.DB) (store, error) {
+	load := sqlLoad
+	if db.Dialect == sqlstore.Postgres {
+		load += ` FOR UPDATE`
+	}
+	st := store{db: db, stmts: &stmts{}}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{{&st.stmts.load, load}, {&st.stmts.update, sqlUpdate}, {&st.stmts.trail, sqlTrail}, {&st.stmts.sync, sqlSync}} {
+		stmt, err := db.PrepareContext(ctx, db.Rebind(p.q))
+		if err != nil {
+			st.close()
+			return store{}, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+// close releases the prepared statements of a store that will not be
+// used (closing the database releases them otherwise).
+func (st store) close() {
+	if st.stmts == nil {
+		return
+	}
+	for _, s := range []*sql.Stmt{st.stmts.load, st.stmts.update, st.stmts.trail, st.stmts.sync} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
 
 var errNoRows = sql.ErrNoRows
 
 // loadForUpdate reads a dossier inside tx, locking its row on PostgreSQL
 // (SQLite transactions already hold the write lock).
 func (st store) loadForUpdate(ctx context.Context, tx *sql.Tx, code string) (*dossier, error) {
-	q := `SELECT ` + dossierColumns + ` FROM onestop_dossiers WHERE code = ?`
-	if st.db.Dialect == sqlstore.Postgres {
-		q += ` FOR UPDATE`
-	}
-	d, err := scanDossier(tx.QueryRowContext(ctx, st.db.Rebind(q), code))
+	d, err := scanDossier(tx.StmtContext(ctx, st.stmts.load).QueryRowContext(ctx, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoRows
 	}
@@ -201,7 +251,7 @@ func (st store) loadForUpdate(ctx context.Context, tx *sql.Tx, code string) (*do
 
 // load reads a dossier outside a transaction.
 func (st store) load(ctx context.Context, code string) (*dossier, error) {
-	return scanDossier(st.db.QueryRowContext(ctx, st.db.Rebind(`SELECT `+dossierColumns+` FROM onestop_dossiers WHERE code = ?`), code))
+	return scanDossier(st.db.QueryRowContext(ctx, st.db.Rebind(sqlLoad), code))
 }
 
 // canSee reports whether agency received or handled the dossier.
@@ -238,9 +288,7 @@ func (st store) updateDossier(ctx context.Context, tx *sql.Tx, d *dossier) error
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, st.db.Rebind(`UPDATE onestop_dossiers SET handling_agency = ?, handling_level = ?, status = ?,
-		received_ms = ?, due_ms = ?, paused_days = ?, finished_ms = ?, returned_ms = ?, timeliness = ?, overdue_notified = ?,
-		sync_version = ?, sync_blocked = ?, trail_seq = ?, body = ?, updated_ms = ? WHERE code = ?`),
+	_, err = tx.StmtContext(ctx, st.stmts.update).ExecContext(ctx,
 		d.Handling, d.Level, d.Status, ms(d.Received), ms(d.Due), d.PausedDays, ms(d.Finished), ms(d.Returned), d.Timeliness,
 		d.OverdueNotified, d.SyncVersion, d.SyncBlocked, d.TrailSeq, string(raw), ms(d.Updated), d.Code)
 	return err
@@ -269,8 +317,7 @@ func (st store) appendTrail(ctx context.Context, tx *sql.Tx, d *dossier, e trail
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, st.db.Rebind(`INSERT INTO onestop_trail (code, seq, kind, at_ms, agency, application,
-		from_status, to_status, to_agency, body, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = tx.StmtContext(ctx, st.stmts.trail).ExecContext(ctx,
 		e.Code, e.Seq, e.Kind, ms(e.At), e.Agency, e.Application, e.FromStatus, e.ToStatus, e.ToAgency, string(raw), ms(now))
 	return err
 }
@@ -308,7 +355,6 @@ func (st store) enqueueSync(ctx context.Context, tx *sql.Tx, d *dossier, call st
 	if d.SyncBlocked {
 		state = "held"
 	}
-	_, err := tx.ExecContext(ctx, st.db.Rebind(`INSERT INTO onestop_sync (code, version, call, payload, state, created_ms)
-		VALUES (?, ?, ?, ?, ?, ?)`), d.Code, d.SyncVersion, call, string(payload), state, ms(now))
+	_, err := tx.StmtContext(ctx, st.stmts.sync).ExecContext(ctx, d.Code, d.SyncVersion, call, string(payload), state, ms(now))
 	return err
 }
