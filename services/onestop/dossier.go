@@ -262,8 +262,10 @@ func (s *Service) applyStatus(ctx context.Context, tx *sql.Tx, d *dossier, w who
 		}
 		d.Body.Fees = append(d.Body.Fees, in.Fees...)
 	case stFinished:
-		d.Finished = at.Truncate(time.Second)
-		d.Timeliness = timeliness(d.Finished, d.Due)
+		d.Finished = at
+		// Judged to the second, as the portal sees the dates
+		// (yyyyMMddHHmmss), so that both count the same dossiers late.
+		d.Timeliness = timeliness(at.Truncate(time.Second), d.Due)
 		d.Body.Results = append(d.Body.Results, in.Results...)
 	case stReturned:
 		d.Returned = at
