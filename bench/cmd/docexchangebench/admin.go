@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/bench/internal/jsoncall"
 )
 
 // The agencies of the dev demo the benchmark sends between.
@@ -36,64 +34,6 @@ const (
 	benchTierBurst = 1_000_000
 )
 
-// adminClient calls the admin REST API with an admin session.
-type adminClient struct {
-	base    string
-	session string
-	hc      *http.Client
-}
-
-// loginAdmin opens a session as the admin lgsp dev created.
-func loginAdmin(ctx context.Context, base, password string) (*adminClient, error) {
-	a := &adminClient{base: base, hc: &http.Client{Timeout: 30 * time.Second}}
-	var out struct {
-		SessionToken string `json:"sessionToken"`
-	}
-	if err := a.do(ctx, http.MethodPost, "/admin/v1/auth/login", map[string]string{"username": "admin", "password": password}, &out); err != nil {
-		return nil, fmt.Errorf("admin login: %w", err)
-	}
-	if out.SessionToken == "" {
-		return nil, errors.New("admin login: no session token")
-	}
-	a.session = out.SessionToken
-	return a, nil
-}
-
-func (a *adminClient) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if a.session != "" {
-		req.Header.Set("Authorization", "Bearer "+a.session)
-	}
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
 // benchApp is an application the benchmark registered for one agency,
 // with the signed-header credential national software would use.
 type benchApp struct {
@@ -111,12 +51,12 @@ type benchSetup struct {
 // "bench" and, for each agency, an application with a signed-header
 // credential subscribed to vdxp/1.0 on that tier (approved at once: the
 // demo API approves automatically).
-func registerBench(ctx context.Context, a *adminClient, agencies []string) (*benchSetup, error) {
+func registerBench(ctx context.Context, a *jsoncall.Admin, agencies []string) (*benchSetup, error) {
 	tier := map[string]any{
 		"name": benchTier, "description": "Benchmark: checked on every call, never refusing / Gói đo tải",
 		"ratePerSecond": benchTierRate, "burst": benchTierBurst, "monthlyQuota": 0,
 	}
-	if err := a.do(ctx, http.MethodPost, "/admin/v1/tiers", tier, nil); err != nil {
+	if err := a.Do(ctx, http.MethodPost, "/admin/v1/tiers", tier, nil); err != nil {
 		return nil, fmt.Errorf("tier: %w", err)
 	}
 	var apis struct {
@@ -125,7 +65,7 @@ func registerBench(ctx context.Context, a *adminClient, agencies []string) (*ben
 			Version string `json:"version"`
 		} `json:"apis"`
 	}
-	if err := a.do(ctx, http.MethodGet, "/admin/v1/apis?context="+url.QueryEscape("vdxp"), nil, &apis); err != nil {
+	if err := a.Do(ctx, http.MethodGet, "/admin/v1/apis?context="+url.QueryEscape("vdxp"), nil, &apis); err != nil {
 		return nil, fmt.Errorf("apis: %w", err)
 	}
 	s := &benchSetup{apps: map[string]benchApp{}}
@@ -143,7 +83,7 @@ func registerBench(ctx context.Context, a *adminClient, agencies []string) (*ben
 				ID string `json:"id"`
 			} `json:"application"`
 		}
-		if err := a.do(ctx, http.MethodPost, "/admin/v1/applications", map[string]any{
+		if err := a.Do(ctx, http.MethodPost, "/admin/v1/applications", map[string]any{
 			"name": "Đo tải liên thông văn bản " + code, "agencyCode": code,
 			"description": "Document exchange benchmark / Ứng dụng đo tải",
 		}, &app); err != nil {
@@ -155,7 +95,7 @@ func registerBench(ctx context.Context, a *adminClient, agencies []string) (*ben
 			} `json:"credential"`
 			Secret string `json:"secret"`
 		}
-		if err := a.do(ctx, http.MethodPost, "/admin/v1/applications/"+app.Application.ID+"/credentials", map[string]any{
+		if err := a.Do(ctx, http.MethodPost, "/admin/v1/applications/"+app.Application.ID+"/credentials", map[string]any{
 			"type": "CREDENTIAL_TYPE_SIGNED_HEADER", "description": "benchmark",
 		}, &cred); err != nil {
 			return nil, fmt.Errorf("credential of %s: %w", code, err)
@@ -165,7 +105,7 @@ func registerBench(ctx context.Context, a *adminClient, agencies []string) (*ben
 				State string `json:"state"`
 			} `json:"subscription"`
 		}
-		if err := a.do(ctx, http.MethodPost, "/admin/v1/subscriptions", map[string]any{
+		if err := a.Do(ctx, http.MethodPost, "/admin/v1/subscriptions", map[string]any{
 			"applicationId": app.Application.ID, "apiId": s.apiID, "tier": benchTier,
 		}, &sub); err != nil {
 			return nil, fmt.Errorf("subscription of %s: %w", code, err)
@@ -208,26 +148,13 @@ type goMemory struct {
 	heapInuse, heapRetained, sys int64
 }
 
-// goMemory reads the platform's /metrics with the admin session.
-func (a *adminClient) goMemory(ctx context.Context) (goMemory, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/metrics", nil)
+// readGoMemory reads the platform's /metrics with the admin session.
+func readGoMemory(ctx context.Context, a *jsoncall.Admin) (goMemory, error) {
+	page, err := a.Text(ctx, "/metrics", 16<<20)
 	if err != nil {
 		return goMemory{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+a.session)
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return goMemory{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return goMemory{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return goMemory{}, fmt.Errorf("GET /metrics: %s", resp.Status)
-	}
-	return parseGoMemory(string(raw)), nil
+	return parseGoMemory(page), nil
 }
 
 // parseGoMemory reads the go_memstats gauges of a Prometheus text page.

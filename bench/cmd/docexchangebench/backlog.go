@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/bench/internal/cpuuse"
+	"github.com/lgsp-vn/lgsp/bench/internal/failures"
 	"github.com/lgsp-vn/lgsp/bench/internal/host"
+	"github.com/lgsp-vn/lgsp/bench/internal/latency"
 )
 
 // sentSet is every document accepted during the backlog's send, by the
@@ -56,8 +58,8 @@ type drainResult struct {
 	// leftInInbox is countReceiveEdoc once the inbox lists nothing.
 	leftInInbox int64
 	peakRSSKB   int64
-	// childCPU, ownCPU and otherCPU are as in loadResult.
-	childCPU, ownCPU, otherCPU float64
+	// cpu is as in loadResult.
+	cpu cpuuse.Use
 }
 
 func (r drainResult) rate() float64 {
@@ -84,13 +86,13 @@ func drainInbox(ctx context.Context, lister *vdxp.Client, workers []*vdxp.Client
 	var (
 		mu      sync.Mutex
 		acked   = make(map[string]bool, len(sent.sums))
-		perDoc  latencies
-		lists   latencies
-		fails   failures
+		perDoc  latency.Set
+		lists   latency.Set
+		fails   failures.Tally
 		failedN int64
 	)
 	fail := func(err error) {
-		fails.add(err)
+		fails.Add(err)
 		mu.Lock()
 		failedN++
 		mu.Unlock()
@@ -115,7 +117,7 @@ func drainInbox(ctx context.Context, lister *vdxp.Client, workers []*vdxp.Client
 		switch {
 		case err != nil:
 			failedN++
-			fails.add(err)
+			fails.Add(err)
 			return
 		case !known:
 			r.unknown++
@@ -133,7 +135,7 @@ func drainInbox(ctx context.Context, lister *vdxp.Client, workers []*vdxp.Client
 
 	rss := sampleRSS(pid)
 	hwmReset := resetPeakRSS(pid)
-	cpu0, own0, busy0 := cpuTime(pid), cpuTime(os.Getpid()), machineBusy()
+	meter := cpuuse.Start(pid)
 	start := time.Now()
 	stopProgress := progress("  drained", func() int64 {
 		mu.Lock()
@@ -207,16 +209,13 @@ drain:
 		return r, stopErr
 	}
 	r.elapsed = time.Since(start)
-	child, own, busy := cpuTime(pid)-cpu0, cpuTime(os.Getpid())-own0, machineBusy()-busy0
-	r.childCPU = child.Seconds() / r.elapsed.Seconds()
-	r.ownCPU = own.Seconds() / r.elapsed.Seconds()
-	r.otherCPU = max(busy-child-own, 0).Seconds() / r.elapsed.Seconds()
+	r.cpu = meter.Stop()
 	if hwmReset {
 		r.peakRSSKB = max(r.peakRSSKB, host.StatusKB(pid, "VmHWM"))
 	}
-	r.failed, r.errors = failedN, fails.m
-	r.listP50, r.listMax = lists.percentile(50), lists.percentile(100)
-	r.docP50, r.docP99 = perDoc.percentile(50), perDoc.percentile(99)
+	r.failed, r.errors = failedN, fails.Counts()
+	r.listP50, r.listMax = lists.Percentile(50), lists.Percentile(100)
+	r.docP50, r.docP99 = perDoc.Percentile(50), perDoc.Percentile(99)
 	for id := range sent.sums {
 		if !acked[id] {
 			r.missing++

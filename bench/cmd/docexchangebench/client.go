@@ -3,11 +3,9 @@ package main
 import (
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
-	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 )
 
 // callTimeout bounds one call; a call that takes longer counts as refused.
@@ -41,51 +39,4 @@ func sdkClient(base string, app benchApp, hc *http.Client) *vdxp.Client {
 	c.HTTP = hc
 	c.Timeout = callTimeout
 	return c
-}
-
-// asserter adds the gateway's identity assertion to every request, as the
-// gateway does for a platform upstream, so that the service can be called
-// directly. An assertion lives gatewayid.MaxAge (30 s); a fresh one is
-// signed every 10 s.
-type asserter struct {
-	base http.RoundTripper
-	key  gatewayid.Key
-	id   gatewayid.Identity
-	cur  atomic.Pointer[signedAssertion]
-}
-
-type signedAssertion struct {
-	bearer string
-	at     time.Time
-}
-
-const assertionRefresh = 10 * time.Second
-
-func newAsserter(internalToken string, id gatewayid.Identity) (func(http.RoundTripper) http.RoundTripper, error) {
-	key, err := gatewayid.NewKey(internalToken)
-	if err != nil {
-		return nil, err
-	}
-	return func(base http.RoundTripper) http.RoundTripper {
-		return &asserter{base: base, key: key, id: id}
-	}, nil
-}
-
-func (a *asserter) bearer() string {
-	now := time.Now()
-	if cur := a.cur.Load(); cur != nil && now.Sub(cur.at) < assertionRefresh {
-		return cur.bearer
-	}
-	id := a.id
-	id.Issued = now
-	s := &signedAssertion{bearer: "Bearer " + a.key.Sign(id), at: now}
-	a.cur.Store(s)
-	return s.bearer
-}
-
-// RoundTrip implements http.RoundTripper.
-func (a *asserter) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", a.bearer())
-	return a.base.RoundTrip(r)
 }

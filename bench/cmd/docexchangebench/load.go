@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"os"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/bench/internal/cpuuse"
+	"github.com/lgsp-vn/lgsp/bench/internal/failures"
+	"github.com/lgsp-vn/lgsp/bench/internal/latency"
 )
 
 // loadSpec is one closed loop of senders: each sends a package, waits for
@@ -39,9 +38,9 @@ type loadResult struct {
 	start         time.Time
 	elapsed       time.Duration
 	p50, p99, max time.Duration
-	// childCPU, ownCPU and otherCPU are the cores used on average over
-	// elapsed by the platform, the load generator and everything else.
-	childCPU, ownCPU, otherCPU float64
+	// cpu is the cores used on average over the run by the platform, the
+	// load generator and everything else.
+	cpu cpuuse.Use
 	// errors counts the failures by message (the first few kinds).
 	errors map[string]int64
 	// recentSigned is, for a run through the gateway, the signed calls the
@@ -90,66 +89,22 @@ func (r loadResult) rate() float64 {
 	return float64(r.ok) / r.elapsed.Seconds()
 }
 
-// errorSummary lists the kinds of failure, most frequent first.
-func (r loadResult) errorSummary() string {
-	type kind struct {
-		msg string
-		n   int64
-	}
-	var ks []kind
-	for m, n := range r.errors {
-		ks = append(ks, kind{m, n})
-	}
-	sort.Slice(ks, func(i, j int) bool { return ks[i].n > ks[j].n || ks[i].n == ks[j].n && ks[i].msg < ks[j].msg })
-	var parts []string
-	for _, k := range ks {
-		parts = append(parts, strings.TrimSpace(k.msg)+" ×"+strconv.FormatInt(k.n, 10))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// errorKinds bounds the distinct failure messages kept.
-const errorKinds = 8
-
-// failures collects failure messages from concurrent callers.
-type failures struct {
-	mu sync.Mutex
-	m  map[string]int64
-}
-
-func (f *failures) add(err error) {
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]int64{}
-	}
-	if _, ok := f.m[msg]; ok || len(f.m) < errorKinds {
-		f.m[msg]++
-	} else {
-		f.m["(other messages)"]++
-	}
-}
-
 func runLoad(ctx context.Context, spec loadSpec) loadResult {
 	var (
 		started atomic.Int64
 		mu      sync.Mutex
-		all     latencies
+		all     latency.Set
 		ok      int64
-		fails   failures
+		fails   failures.Tally
 		wg      sync.WaitGroup
 	)
-	child0, own0, busy0 := cpuTime(spec.pid), cpuTime(os.Getpid()), machineBusy()
+	meter := cpuuse.Start(spec.pid)
 	start := time.Now()
 	deadline := start.Add(spec.duration)
 	for i := range spec.senders {
 		c := spec.client(i)
 		wg.Go(func() {
-			lat := make(latencies, 0, 4096)
+			lat := make(latency.Set, 0, 4096)
 			var n int64
 			for ctx.Err() == nil {
 				if spec.total > 0 {
@@ -164,7 +119,7 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 				id, err := c.Send(ctx, pkg, spec.from, spec.to, vdxp.MessageEdoc)
 				d := time.Since(t0)
 				if err != nil {
-					fails.add(err)
+					fails.Add(err)
 					continue
 				}
 				lat = append(lat, d)
@@ -180,14 +135,11 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 		})
 	}
 	wg.Wait()
-	r := loadResult{senders: spec.senders, ok: ok, start: start, elapsed: time.Since(start), errors: fails.m}
-	for _, n := range fails.m {
+	r := loadResult{senders: spec.senders, ok: ok, start: start, elapsed: time.Since(start), errors: fails.Counts()}
+	r.cpu = meter.Stop()
+	for _, n := range r.errors {
 		r.failed += n
 	}
-	child, own, busy := cpuTime(spec.pid)-child0, cpuTime(os.Getpid())-own0, machineBusy()-busy0
-	r.childCPU = child.Seconds() / r.elapsed.Seconds()
-	r.ownCPU = own.Seconds() / r.elapsed.Seconds()
-	r.otherCPU = max(busy-child-own, 0).Seconds() / r.elapsed.Seconds()
-	r.p50, r.p99, r.max = all.percentile(50), all.percentile(99), all.percentile(100)
+	r.p50, r.p99, r.max = all.Percentile(50), all.Percentile(99), all.Percentile(100)
 	return r
 }

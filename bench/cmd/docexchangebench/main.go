@@ -2,22 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/bench/internal/assertion"
+	"github.com/lgsp-vn/lgsp/bench/internal/benchcmd"
 	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
+	"github.com/lgsp-vn/lgsp/bench/internal/devchild"
+	"github.com/lgsp-vn/lgsp/bench/internal/failures"
 	"github.com/lgsp-vn/lgsp/bench/internal/host"
+	"github.com/lgsp-vn/lgsp/bench/internal/jsoncall"
 	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 )
 
@@ -26,8 +27,7 @@ import (
 const sectionName = "docexchangebench"
 
 type settings struct {
-	out            string
-	lgsp           string
+	benchcmd.Settings
 	senders        []int
 	warmup         time.Duration
 	duration       time.Duration
@@ -36,17 +36,12 @@ type settings struct {
 	backlogSenders int
 	drainWorkers   int
 	only           string
-	keep           bool
-	command        string
-	loadBefore     string
-	loadAfter      string
 }
 
 func main() {
 	var s settings
 	var senders string
-	flag.StringVar(&s.out, "out", "docs/BENCHMARKS.md", "where to write the report (its docexchangebench section); empty prints it")
-	flag.StringVar(&s.lgsp, "lgsp", "bin/lgsp", "the lgsp binary to measure (make build)")
+	s.Register(sectionName, "temporary data directories and logs")
 	flag.StringVar(&senders, "senders", "16,32,64", "concurrent senders of the throughput runs, comma-separated")
 	flag.DurationVar(&s.warmup, "warmup", 5*time.Second, "warm-up before each number of senders, on each path, not measured")
 	flag.DurationVar(&s.duration, "duration", 15*time.Second, "measured period of one round")
@@ -55,43 +50,21 @@ func main() {
 	flag.IntVar(&s.backlogSenders, "backlog-senders", 0, "concurrent senders filling the backlog; 0 takes the best of the throughput runs")
 	flag.IntVar(&s.drainWorkers, "drain-workers", 16, "concurrent getEdoc/updateStatus callers of the returning recipient")
 	flag.StringVar(&s.only, "only", "", "run only some parts: t (throughput and reference), b (backlog); default both")
-	flag.BoolVar(&s.keep, "keep", false, "keep the temporary data directories and logs")
 	flag.Parse()
-	log.SetFlags(log.Ltime)
-	log.SetPrefix("docexchangebench: ")
-	for _, f := range strings.Split(senders, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			log.Fatalf("-senders: %q is not a positive number", f)
-		}
-		s.senders = append(s.senders, n)
+	benchcmd.Log("docexchangebench")
+	var err error
+	if s.senders, err = benchcmd.Counts(senders); err != nil {
+		log.Fatalf("-senders: %v", err)
 	}
-	s.command = commandLine(os.Args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, s); err != nil {
-		log.Fatal(err)
-	}
+	command := benchdoc.CommandLine("docexchangebench", os.Args[1:])
+	benchcmd.Run(s.LGSP, func(ctx context.Context) error { return run(ctx, s, command) })
 }
 
-// commandLine is how the benchmark was started, for the report.
-func commandLine(args []string) string {
-	parts := []string{"bin/docexchangebench"}
-	for _, a := range args[1:] {
-		if a == "" || strings.ContainsAny(a, " \t'\"") {
-			a = strconv.Quote(a)
-		}
-		parts = append(parts, a)
-	}
-	return strings.Join(parts, " ")
-}
-
-func run(ctx context.Context, s settings) error {
-	if _, err := os.Stat(s.lgsp); err != nil {
-		return fmt.Errorf("%s: %w (make build builds it)", s.lgsp, err)
-	}
-	s.loadBefore = host.LoadAvg()
-	rep := report{settings: s, started: time.Now()}
+func run(ctx context.Context, s settings, command string) error {
+	rep := report{settings: s, intro: benchdoc.Intro{
+		Title: "Document exchange benchmark", Command: "docexchangebench", Target: "bench-docexchange", CommandLine: command,
+	}}
+	rep.intro.Begin()
 	if s.only == "" || strings.Contains(s.only, "t") {
 		tp, size, err := runThroughput(ctx, s)
 		if err != nil {
@@ -116,29 +89,15 @@ func run(ctx context.Context, s settings) error {
 			rep.packageSize = bl.packageSize
 		}
 	}
-	rep.settings.loadAfter = host.LoadAvg()
-	rep.machine = describeMachine(s.lgsp)
-	section := rep.render()
-	if s.out == "" {
-		fmt.Print(section)
-		return nil
-	}
-	old, err := os.ReadFile(s.out)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.WriteFile(s.out, []byte(benchdoc.Splice(string(old), sectionName, section)), 0o644); err != nil {
-		return err
-	}
-	log.Printf("wrote %s", s.out)
-	return nil
+	rep.intro.End(s.LGSP)
+	return benchdoc.Publish(s.Out, sectionName, rep.render())
 }
 
 // env is a platform child with the benchmark's applications registered.
 type env struct {
-	p     *platform
+	p     *devchild.Child
 	dir   string
-	admin *adminClient
+	admin *jsoncall.Admin
 	setup *benchSetup
 	keep  bool
 }
@@ -150,38 +109,38 @@ func startEnv(ctx context.Context, s settings, name string) (_ *env, err error) 
 	if err != nil {
 		return nil, err
 	}
-	e := &env{dir: dir, keep: s.keep}
+	e := &env{dir: dir, keep: s.Keep}
 	defer func() {
 		if err != nil {
 			e.close()
 		}
 	}()
 	t0 := time.Now()
-	e.p, err = startPlatform(s.lgsp, filepath.Join(dir, "data"), filepath.Join(dir, "lgsp.log"))
+	e.p, err = devchild.Start(devchild.Options{Bin: s.LGSP, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "lgsp.log")})
 	if err != nil {
 		return nil, err
 	}
-	pw, err := e.p.adminPassword()
+	pw, err := e.p.AdminPassword()
 	if err != nil {
 		return nil, err
 	}
-	if e.admin, err = loginAdmin(ctx, e.p.adminURL, pw); err != nil {
+	if e.admin, err = jsoncall.LoginAdmin(ctx, e.p.AdminURL, pw); err != nil {
 		return nil, err
 	}
 	if e.setup, err = registerBench(ctx, e.admin, []string{agencyH41, agencyH14, agencyG22}); err != nil {
 		return nil, err
 	}
-	if err := waitRoutable(ctx, e.p.gatewayURL, e.setup); err != nil {
+	if err := waitRoutable(ctx, e.p.GatewayURL, e.setup); err != nil {
 		return nil, err
 	}
 	log.Printf("%s: lgsp dev (pid %d) ready, gateway %s, admin %s, bench applications routable, in %s",
-		name, e.p.pid(), e.p.gatewayURL, e.p.adminURL, time.Since(t0).Round(time.Millisecond))
+		name, e.p.PID(), e.p.GatewayURL, e.p.AdminURL, time.Since(t0).Round(time.Millisecond))
 	return e, nil
 }
 
 func (e *env) close() {
 	if e.p != nil {
-		if err := e.p.stop(); err != nil {
+		if err := e.p.Stop(); err != nil {
 			log.Printf("lgsp dev: %v", err)
 		}
 	}
@@ -193,10 +152,10 @@ func (e *env) close() {
 }
 
 // gatewayBase is the national surface through the gateway.
-func (e *env) gatewayBase() string { return e.p.gatewayURL + "/vdxp/1.0" }
+func (e *env) gatewayBase() string { return e.p.GatewayURL + "/vdxp/1.0" }
 
 // directBase is the service's own national surface on the admin listener.
-func (e *env) directBase() string { return e.p.adminURL + "/docexchange/vdxp" }
+func (e *env) directBase() string { return e.p.AdminURL + "/docexchange/vdxp" }
 
 // throughputRun is every round at one number of senders.
 type throughputRun struct {
@@ -221,16 +180,16 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 		maxSenders = max(maxSenders, n)
 	}
 	viaGateway := httpClient(maxSenders, nil)
-	assert, err := newAsserter(e.p.internalToken, gatewayid.Identity{
+	assert, err := assertion.NewSigner(e.p.InternalToken, gatewayid.Identity{
 		App: sender.appID, Agency: sender.agency, API: e.setup.apiID, SystemID: sender.systemID,
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	direct := httpClient(maxSenders, assert)
+	direct := httpClient(maxSenders, assert.Transport)
 	spec := func(n int, d time.Duration, base string, hc *http.Client) loadSpec {
 		return loadSpec{
-			senders: n, duration: d, from: agencyH41, to: to, docs: docs, pid: e.p.pid(),
+			senders: n, duration: d, from: agencyH41, to: to, docs: docs, pid: e.p.PID(),
 			client: func(int) *vdxp.Client { return sdkClient(base, sender, hc) },
 		}
 	}
@@ -248,7 +207,7 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 				signed = append(signed, r)
 			}
 			if r.failed > 0 {
-				log.Printf("  warm-up with %d senders: %d refused: %s", n, r.failed, r.errorSummary())
+				log.Printf("  warm-up with %d senders: %d refused: %s", n, r.failed, failures.Summary(r.errors))
 			}
 		}
 	}
@@ -265,10 +224,10 @@ func runThroughput(ctx context.Context, s settings) ([]throughputRun, int, error
 				return nil, 0, err
 			}
 			log.Printf("  round %d, %d senders: gateway %.0f/s p50 %s p99 %s refused %d, CPU %s, %d signed calls in the last %s; direct %.0f/s p50 %s p99 %s refused %d, CPU %s",
-				round+1, n, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu(), gw.recentSigned, replayWindow, dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu())
+				round+1, n, gw.rate(), ms(gw.p50), ms(gw.p99), gw.failed, gw.cpu, gw.recentSigned, replayWindow, dr.rate(), ms(dr.p50), ms(dr.p99), dr.failed, dr.cpu)
 			for _, r := range []loadResult{gw, dr} {
 				if r.failed > 0 {
-					log.Printf("    refused: %s", r.errorSummary())
+					log.Printf("    refused: %s", failures.Summary(r.errors))
 				}
 			}
 			runs[i].gateway = append(runs[i].gateway, gw)
@@ -329,7 +288,7 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 		return int64(len(sent.sums))
 	}, s.backlog)
 	r.send = runLoad(ctx, loadSpec{
-		senders: senders, total: s.backlog, from: agencyH41, to: []string{agencyH14}, docs: docs, pid: e.p.pid(),
+		senders: senders, total: s.backlog, from: agencyH41, to: []string{agencyH14}, docs: docs, pid: e.p.PID(),
 		client:   func(int) *vdxp.Client { return sdkClient(e.gatewayBase(), sender, hc) },
 		accepted: sent.add,
 	})
@@ -338,16 +297,16 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 		return nil, err
 	}
 	r.sentTwice = sent.again
-	r.sendPeakKB = host.StatusKB(e.p.pid(), "VmHWM")
+	r.sendPeakKB = host.StatusKB(e.p.PID(), "VmHWM")
 	log.Printf("  sent %d in %s (%.0f/s), p50 %s p99 %s, refused %d, CPU %s, peak RSS %d MiB",
-		r.send.ok, r.send.elapsed.Round(time.Millisecond), r.send.rate(), ms(r.send.p50), ms(r.send.p99), r.send.failed, r.send.cpu(), r.sendPeakKB/1024)
+		r.send.ok, r.send.elapsed.Round(time.Millisecond), r.send.rate(), ms(r.send.p50), ms(r.send.p99), r.send.failed, r.send.cpu, r.sendPeakKB/1024)
 	if r.send.failed > 0 {
-		log.Printf("    refused: %s", r.send.errorSummary())
+		log.Printf("    refused: %s", failures.Summary(r.send.errors))
 	}
 
 	// The push loop, metering and the gateway's journal finish their work;
 	// then the child holds the backlog with nothing to do.
-	r.settle, r.settled = e.p.waitIdle(ctx, 2*time.Second, 0.05, 5*time.Minute)
+	r.settle, r.settled = waitIdle(ctx, e.p.PID(), 2*time.Second, 0.05, 5*time.Minute)
 	for _, at := range []*int64{&r.idleEarlyKB, &r.idleKB} {
 		wait := backlogHoldEarly
 		if at == &r.idleKB {
@@ -358,12 +317,12 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 			return nil, ctx.Err()
 		case <-time.After(wait):
 		}
-		*at = host.StatusKB(e.p.pid(), "VmRSS")
+		*at = host.StatusKB(e.p.PID(), "VmRSS")
 	}
-	if r.idleGo, err = e.admin.goMemory(ctx); err != nil {
+	if r.idleGo, err = readGoMemory(ctx, e.admin); err != nil {
 		return nil, err
 	}
-	if r.disk, err = measureDisk(e.p.dataDir); err != nil {
+	if r.disk, err = measureDisk(e.p.DataDir); err != nil {
 		return nil, err
 	}
 	log.Printf("  idle after %s (settled: %v): RSS %d MiB after %s, %d MiB after %s (Go heap in use %d MiB, free not returned %d MiB); data %d MiB (SQLite %d MiB, NATS %d MiB)",
@@ -378,21 +337,21 @@ func runBacklog(ctx context.Context, s settings, senders int) (*backlogResult, e
 	}
 	log.Printf("backlog: H14 returns and drains its inbox through the gateway with %d workers", s.drainWorkers)
 	var drained drainResult
-	drained, err = drainInbox(ctx, sdkClient(e.gatewayBase(), recipient, dhc), workers, sent, e.p.pid())
+	drained, err = drainInbox(ctx, sdkClient(e.gatewayBase(), recipient, dhc), workers, sent, e.p.PID())
 	r.drain = drained
 	if err != nil {
 		return nil, err
 	}
-	log.Printf("  drained %d in %s (%.0f/s); first list %s; twice %d, unknown %d, altered %d, missing %d, left %d; failed calls %d; CPU %.2f / %.2f / %.2f; peak RSS %d MiB",
+	log.Printf("  drained %d in %s (%.0f/s); first list %s; twice %d, unknown %d, altered %d, missing %d, left %d; failed calls %d; CPU %s; peak RSS %d MiB",
 		r.drain.drained, r.drain.elapsed.Round(time.Millisecond), r.drain.rate(), ms(r.drain.listFirst), r.drain.twice, r.drain.unknown,
-		r.drain.mismatched, r.drain.missing, r.drain.leftInInbox, r.drain.failed, r.drain.childCPU, r.drain.ownCPU, r.drain.otherCPU, r.drain.peakRSSKB/1024)
+		r.drain.mismatched, r.drain.missing, r.drain.leftInInbox, r.drain.failed, r.drain.cpu, r.drain.peakRSSKB/1024)
 	if r.drain.failed > 0 {
-		log.Printf("    failed: %s", loadResult{errors: r.drain.errors}.errorSummary())
+		log.Printf("    failed: %s", failures.Summary(r.drain.errors))
 	}
-	if r.after, err = measureDisk(e.p.dataDir); err != nil {
+	if r.after, err = measureDisk(e.p.DataDir); err != nil {
 		return nil, err
 	}
-	r.afterKB = host.StatusKB(e.p.pid(), "VmRSS")
+	r.afterKB = host.StatusKB(e.p.PID(), "VmRSS")
 	return r, nil
 }
 

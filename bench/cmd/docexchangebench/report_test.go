@@ -4,18 +4,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
+	"github.com/lgsp-vn/lgsp/bench/internal/cpuuse"
+	"github.com/lgsp-vn/lgsp/bench/internal/host"
 )
 
 func round(ok int64, p50, p99 time.Duration) loadResult {
-	return loadResult{senders: 16, ok: ok, elapsed: 10 * time.Second, p50: p50, p99: p99, childCPU: 1.5, ownCPU: 0.4, otherCPU: 0.05}
+	return loadResult{senders: 16, ok: ok, elapsed: 10 * time.Second, p50: p50, p99: p99, cpu: cpuuse.Use{Child: 1.5, Own: 0.4, Other: 0.05}}
 }
 
 func sampleReport() report {
 	r := report{
-		settings: settings{command: "bin/docexchangebench -out docs/BENCHMARKS.md", warmup: 5 * time.Second, duration: 10 * time.Second,
-			rounds: 3, backlog: 100_000, drainWorkers: 16, loadBefore: "0.10 0.20 0.30", loadAfter: "1.90 1.50 0.90"},
-		machine:     machine{cpus: 2, cpuModel: "Test CPU", memory: "8.0 GiB", kernel: "Linux 6.1", goVersion: "go1.26", lgsp: "lgsp test"},
-		started:     time.Date(2026, 11, 30, 4, 5, 0, 0, time.UTC),
+		settings: settings{warmup: 5 * time.Second, duration: 10 * time.Second, rounds: 3, backlog: 100_000, drainWorkers: 16},
+		intro: benchdoc.Intro{
+			Title: "Document exchange benchmark", Command: "docexchangebench", Target: "bench-docexchange",
+			CommandLine: "bin/docexchangebench -out docs/BENCHMARKS.md", Started: time.Date(2026, 11, 30, 4, 5, 0, 0, time.UTC),
+			Machine:    host.Machine{CPUs: 2, CPUModel: "Test CPU", Memory: "8.0 GiB", Kernel: "Linux 6.1", GoVersion: "go1.26", LGSP: "lgsp test"},
+			LoadBefore: "0.10 0.20 0.30", LoadAfter: "1.90 1.50 0.90",
+		},
 		packageSize: 10240,
 		throughput: []throughputRun{
 			{senders: 16,

@@ -5,32 +5,6 @@ import (
 	"time"
 )
 
-func TestPercentile(t *testing.T) {
-	var l latencies
-	for i := 100; i >= 1; i-- {
-		l = append(l, time.Duration(i)*time.Millisecond)
-	}
-	for _, c := range []struct {
-		p    float64
-		want time.Duration
-	}{{50, 50 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}, {0.1, time.Millisecond}} {
-		if got := l.percentile(c.p); got != c.want {
-			t.Errorf("p%v = %v, want %v", c.p, got, c.want)
-		}
-	}
-	if got := (latencies{7 * time.Second}).percentile(99); got != 7*time.Second {
-		t.Errorf("one value: %v", got)
-	}
-	if got := (latencies{}).percentile(50); got != 0 {
-		t.Errorf("empty: %v", got)
-	}
-	// Nearest rank: of 3 values the median is the second, p99 the third.
-	three := latencies{3, 1, 2}
-	if three.percentile(50) != 2 || three.percentile(99) != 3 {
-		t.Errorf("three values: %v %v", three.percentile(50), three.percentile(99))
-	}
-}
-
 func TestMedianIndex(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64
@@ -39,27 +13,6 @@ func TestMedianIndex(t *testing.T) {
 		if got := medianIndex(c.in); got != c.want {
 			t.Errorf("medianIndex(%v) = %d, want %d", c.in, got, c.want)
 		}
-	}
-}
-
-func TestParseCPUTime(t *testing.T) {
-	// utime 250 and stime 50 ticks: 3 s. The name holds a space and a ')'.
-	stat := "1234 (lgsp dev) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 100 1000 200 18446744073709551615"
-	if got := parseCPUTime(stat); got != 3*time.Second {
-		t.Fatalf("parseCPUTime = %v, want 3s", got)
-	}
-	if got := parseCPUTime("garbage"); got != 0 {
-		t.Fatalf("garbage: %v", got)
-	}
-}
-
-func TestParseMachineBusy(t *testing.T) {
-	// user 100, nice 10, system 50, idle 9000, iowait 300, irq 5, softirq 15, steal 20: 200 ticks busy.
-	if got := parseMachineBusy("cpu  100 10 50 9000 300 5 15 20 0 0"); got != 2*time.Second {
-		t.Fatalf("parseMachineBusy = %v, want 2s", got)
-	}
-	if got := parseMachineBusy("cpu0 1 2 3"); got != 0 {
-		t.Fatalf("short line: %v", got)
 	}
 }
 

@@ -1,20 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
-	"github.com/lgsp-vn/lgsp/platform/gatewayid"
+	"github.com/lgsp-vn/lgsp/bench/internal/jsoncall"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
@@ -28,73 +23,6 @@ const (
 	demoTierBurst = 1_000_000
 )
 
-// jsonCall makes a JSON call and decodes a 200 answer into out.
-func jsonCall(ctx context.Context, hc *http.Client, method, u string, header http.Header, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
-		if len(raw) > 300 {
-			raw = raw[:300]
-		}
-		return fmt.Errorf("%s %s: %s: %s", method, req.URL.Path, resp.Status, bytes.TrimSpace(raw))
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
-// adminClient calls the admin REST API with an admin session.
-type adminClient struct {
-	base string
-	hdr  http.Header
-	hc   *http.Client
-}
-
-func loginAdmin(ctx context.Context, base, password string) (*adminClient, error) {
-	a := &adminClient{base: base, hc: &http.Client{Timeout: 30 * time.Second}}
-	var out struct {
-		SessionToken string `json:"sessionToken"`
-	}
-	if err := jsonCall(ctx, a.hc, http.MethodPost, base+"/admin/v1/auth/login", nil, map[string]string{"username": "admin", "password": password}, &out); err != nil {
-		return nil, fmt.Errorf("admin login: %w", err)
-	}
-	if out.SessionToken == "" {
-		return nil, errors.New("admin login: no session token")
-	}
-	a.hdr = http.Header{"Authorization": {"Bearer " + out.SessionToken}}
-	return a, nil
-}
-
-func (a *adminClient) do(ctx context.Context, method, path string, in, out any) error {
-	return jsonCall(ctx, a.hc, method, a.base+path, a.hdr, in, out)
-}
-
 // oneStopSetup is what the benchmark needs of the one-stop demo.
 type oneStopSetup struct {
 	agency string // the demo commune
@@ -106,9 +34,9 @@ type oneStopSetup struct {
 // prepareDemo lifts the demo tier and finds the demo commune's one-stop
 // application and the onestop/v1 API, for the identity assertion of the
 // reference path.
-func prepareDemo(ctx context.Context, a *adminClient) (*oneStopSetup, error) {
+func prepareDemo(ctx context.Context, a *jsoncall.Admin) (*oneStopSetup, error) {
 	tier := map[string]any{"ratePerSecond": demoTierRate, "burst": demoTierBurst, "monthlyQuota": 0}
-	if err := a.do(ctx, http.MethodPatch, "/admin/v1/tiers/"+url.PathEscape(registry.DemoTierName), tier, nil); err != nil {
+	if err := a.Do(ctx, http.MethodPatch, "/admin/v1/tiers/"+url.PathEscape(registry.DemoTierName), tier, nil); err != nil {
 		return nil, fmt.Errorf("demo tier: %w", err)
 	}
 	commune := registry.OneStopDemoAgencies[0].Code
@@ -119,7 +47,7 @@ func prepareDemo(ctx context.Context, a *adminClient) (*oneStopSetup, error) {
 			Version string `json:"version"`
 		} `json:"apis"`
 	}
-	if err := a.do(ctx, http.MethodGet, "/admin/v1/apis?context="+url.QueryEscape(registry.OneStopAPIContext), nil, &apis); err != nil {
+	if err := a.Do(ctx, http.MethodGet, "/admin/v1/apis?context="+url.QueryEscape(registry.OneStopAPIContext), nil, &apis); err != nil {
 		return nil, fmt.Errorf("apis: %w", err)
 	}
 	for _, api := range apis.Apis {
@@ -133,7 +61,7 @@ func prepareDemo(ctx context.Context, a *adminClient) (*oneStopSetup, error) {
 			Name string `json:"name"`
 		} `json:"applications"`
 	}
-	if err := a.do(ctx, http.MethodGet, "/admin/v1/applications?agencyCode="+url.QueryEscape(commune), nil, &apps); err != nil {
+	if err := a.Do(ctx, http.MethodGet, "/admin/v1/applications?agencyCode="+url.QueryEscape(commune), nil, &apps); err != nil {
 		return nil, fmt.Errorf("applications: %w", err)
 	}
 	for _, app := range apps.Applications {
@@ -145,40 +73,6 @@ func prepareDemo(ctx context.Context, a *adminClient) (*oneStopSetup, error) {
 		return nil, fmt.Errorf("the dev demo has no onestop/%s API (%q) or no one-stop application of %s (%q)", registry.OneStopAPIVersion, s.apiID, commune, s.appID)
 	}
 	return s, nil
-}
-
-// asserter signs the gateway's identity assertion for the reference path,
-// as the gateway does for a platform upstream; an assertion lives
-// gatewayid.MaxAge (30 s), a fresh one is signed every 10 s.
-type asserter struct {
-	key gatewayid.Key
-	id  gatewayid.Identity
-	cur atomic.Pointer[signedAssertion]
-}
-
-type signedAssertion struct {
-	bearer string
-	at     time.Time
-}
-
-func newAsserter(internalToken string, id gatewayid.Identity) (*asserter, error) {
-	key, err := gatewayid.NewKey(internalToken)
-	if err != nil {
-		return nil, err
-	}
-	return &asserter{key: key, id: id}, nil
-}
-
-func (a *asserter) bearer() string {
-	now := time.Now()
-	if cur := a.cur.Load(); cur != nil && now.Sub(cur.at) < 10*time.Second {
-		return cur.bearer
-	}
-	id := a.id
-	id.Issued = now
-	s := &signedAssertion{bearer: "Bearer " + a.key.Sign(id), at: now}
-	a.cur.Store(s)
-	return s.bearer
 }
 
 // portalSim reads the portal simulator's control surface.
@@ -195,12 +89,12 @@ func newPortalSim(base string) *portalSim {
 
 // reset makes the simulator forget everything, between runs.
 func (p *portalSim) reset(ctx context.Context) error {
-	return jsonCall(ctx, p.hc, http.MethodPost, p.base+"/reset", p.hdr, nil, nil)
+	return jsoncall.Do(ctx, p.hc, http.MethodPost, p.base+"/reset", p.hdr, nil, nil)
 }
 
 func (p *portalSim) stats(ctx context.Context) (simdvcqg.Stats, error) {
 	var s simdvcqg.Stats
-	err := jsonCall(ctx, p.hc, http.MethodGet, p.base+"/stats", p.hdr, nil, &s)
+	err := jsoncall.Do(ctx, p.hc, http.MethodGet, p.base+"/stats", p.hdr, nil, &s)
 	return s, err
 }
 
@@ -212,7 +106,7 @@ func (p *portalSim) history(ctx context.Context, code string) (map[int64]time.Ti
 			Received time.Time `json:"received"`
 		} `json:"history"`
 	}
-	if err := jsonCall(ctx, p.hc, http.MethodGet, p.base+"/dossiers/"+url.PathEscape(code), p.hdr, nil, &d); err != nil {
+	if err := jsoncall.Do(ctx, p.hc, http.MethodGet, p.base+"/dossiers/"+url.PathEscape(code), p.hdr, nil, &d); err != nil {
 		return nil, err
 	}
 	out := make(map[int64]time.Time, len(d.History))

@@ -6,12 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/bench/internal/cpuuse"
+	"github.com/lgsp-vn/lgsp/bench/internal/failures"
+	"github.com/lgsp-vn/lgsp/bench/internal/jsoncall"
+	"github.com/lgsp-vn/lgsp/bench/internal/latency"
 	"github.com/lgsp-vn/lgsp/services/onestop"
 )
 
@@ -47,7 +48,7 @@ type apiPath struct {
 func (p apiPath) call(ctx context.Context, method, path string, in, out any) error {
 	h := http.Header{}
 	p.auth(h)
-	return jsonCall(ctx, p.hc, method, p.base+path, h, in, out)
+	return jsoncall.Do(ctx, p.hc, method, p.base+path, h, in, out)
 }
 
 // dossierAnswer is what the benchmark reads of an answered dossier.
@@ -131,7 +132,7 @@ type loadResult struct {
 	ok, failed, all int64
 	elapsed         time.Duration
 	p50, p99, max   time.Duration
-	cpu             cpuUse
+	cpu             cpuuse.Use
 	changes         []change
 	// lastAnswer is when the last call of the loop was answered.
 	lastAnswer time.Time
@@ -150,21 +151,21 @@ func (r loadResult) rate() float64 {
 func runLoad(ctx context.Context, p apiPath, pools [][]*benchDossier, pid int, warmup, duration time.Duration) loadResult {
 	var (
 		mu      sync.Mutex
-		all     latencies
-		fails   failures
+		all     latency.Set
+		fails   failures.Tally
 		res     = loadResult{clients: len(pools)}
 		wg      sync.WaitGroup
 		changes []change
 	)
 	start := time.Now()
 	from, to := start.Add(warmup), start.Add(warmup+duration)
-	var meter cpuMeter
-	meterOnce := sync.OnceFunc(func() { meter = startCPU(pid) })
+	var meter cpuuse.Meter
+	meterOnce := sync.OnceFunc(func() { meter = cpuuse.Start(pid) })
 	time.AfterFunc(warmup, meterOnce)
 	for _, pool := range pools {
 		wg.Go(func() {
 			var (
-				lat      latencies
+				lat      latency.Set
 				mine     []change
 				ok, fail int64
 				total    int64
@@ -198,7 +199,7 @@ func runLoad(ctx context.Context, p apiPath, pools [][]*benchDossier, pid int, w
 					// have committed a change the drain then waits for.
 					d.lost = true
 					fail++
-					fails.add(err)
+					fails.Add(err)
 					continue
 				}
 				d.status = next
@@ -224,10 +225,10 @@ func runLoad(ctx context.Context, p apiPath, pools [][]*benchDossier, pid int, w
 	}
 	wg.Wait()
 	meterOnce()
-	res.cpu = meter.stop()
+	res.cpu = meter.Stop()
 	res.elapsed = min(time.Since(from), duration)
-	res.changes, res.errors = changes, fails.m
-	res.p50, res.p99, res.max = all.percentile(50), all.percentile(99), all.percentile(100)
+	res.changes, res.errors = changes, fails.Counts()
+	res.p50, res.p99, res.max = all.Percentile(50), all.Percentile(99), all.Percentile(100)
 	return res
 }
 
@@ -238,48 +239,4 @@ func allLost(pool []*benchDossier) bool {
 		}
 	}
 	return true
-}
-
-// errorKinds bounds the distinct failure messages kept.
-const errorKinds = 8
-
-// failures collects failure messages from concurrent callers.
-type failures struct {
-	mu sync.Mutex
-	m  map[string]int64
-}
-
-func (f *failures) add(err error) {
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]int64{}
-	}
-	if _, ok := f.m[msg]; ok || len(f.m) < errorKinds {
-		f.m[msg]++
-	} else {
-		f.m["(other messages)"]++
-	}
-}
-
-// errorSummary lists the kinds of failure, most frequent first.
-func errorSummary(m map[string]int64) string {
-	type kind struct {
-		msg string
-		n   int64
-	}
-	var ks []kind
-	for msg, n := range m {
-		ks = append(ks, kind{msg, n})
-	}
-	sort.Slice(ks, func(i, j int) bool { return ks[i].n > ks[j].n || ks[i].n == ks[j].n && ks[i].msg < ks[j].msg })
-	var parts []string
-	for _, k := range ks {
-		parts = append(parts, strings.TrimSpace(k.msg)+" ×"+strconv.FormatInt(k.n, 10))
-	}
-	return strings.Join(parts, "; ")
 }

@@ -11,17 +11,20 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
+	"github.com/lgsp-vn/lgsp/bench/internal/assertion"
+	"github.com/lgsp-vn/lgsp/bench/internal/benchcmd"
 	"github.com/lgsp-vn/lgsp/bench/internal/benchdoc"
-	"github.com/lgsp-vn/lgsp/bench/internal/host"
+	"github.com/lgsp-vn/lgsp/bench/internal/devchild"
+	"github.com/lgsp-vn/lgsp/bench/internal/failures"
+	"github.com/lgsp-vn/lgsp/bench/internal/jsoncall"
 	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 )
 
@@ -30,28 +33,22 @@ import (
 const sectionName = "onestopbench"
 
 type settings struct {
-	out        string
-	lgsp       string
-	goBin      string
-	clients    []int
-	dossiers   int
-	warmup     time.Duration
-	duration   time.Duration
-	postgres   string
-	goBench    bool
-	goChanges  int
-	goStats    int
-	keep       bool
-	command    string
-	loadBefore string
-	loadAfter  string
+	benchcmd.Settings
+	goBin     string
+	clients   []int
+	dossiers  int
+	warmup    time.Duration
+	duration  time.Duration
+	postgres  string
+	goBench   bool
+	goChanges int
+	goStats   int
 }
 
 func main() {
 	var s settings
 	var clients string
-	flag.StringVar(&s.out, "out", "docs/BENCHMARKS.md", "where to write the report (its onestopbench section); empty prints it")
-	flag.StringVar(&s.lgsp, "lgsp", "bin/lgsp", "the lgsp binary to measure (make build)")
+	s.Register(sectionName, "temporary data directories, logs and PostgreSQL schemas")
 	flag.StringVar(&s.goBin, "go", "go", "the go command that runs the service's Go benchmarks")
 	flag.StringVar(&clients, "clients", "16,32,64", "concurrent clients of the end-to-end runs, comma-separated")
 	flag.IntVar(&s.dossiers, "dossiers", 3000, "dossiers created for each end-to-end run, shared out among its clients")
@@ -61,58 +58,29 @@ func main() {
 	flag.BoolVar(&s.goBench, "gobench", true, "run the service's Go benchmarks first (in process, statistics)")
 	flag.IntVar(&s.goChanges, "gobench-updates", 30000, "status updates of BenchmarkChangeStatus (its -benchtime)")
 	flag.IntVar(&s.goStats, "gobench-stats", 5, "GetStatistics calls timed by BenchmarkStatisticsYear (its -benchtime)")
-	flag.BoolVar(&s.keep, "keep", false, "keep the temporary data directories, logs and PostgreSQL schemas")
 	flag.Parse()
-	log.SetFlags(log.Ltime)
-	log.SetPrefix("onestopbench: ")
-	for _, f := range strings.Split(clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			log.Fatalf("-clients: %q is not a positive number", f)
-		}
-		s.clients = append(s.clients, n)
+	benchcmd.Log("onestopbench")
+	var err error
+	if s.clients, err = benchcmd.Counts(clients); err != nil {
+		log.Fatalf("-clients: %v", err)
 	}
 	if s.dossiers < 1 || s.duration <= 0 {
 		log.Fatal("-dossiers and -duration must be positive")
 	}
-	s.command = commandLine(os.Args)
+	command := benchdoc.CommandLine("onestopbench", os.Args[1:])
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "postgres" })
 	if s.postgres != "" && !explicit {
-		s.command += " (PostgreSQL URL from $" + envPostgresDSN + ")"
+		command += " (PostgreSQL URL from $" + envPostgresDSN + ")"
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, s); err != nil {
-		log.Fatal(err)
-	}
+	benchcmd.Run(s.LGSP, func(ctx context.Context) error { return run(ctx, s, command) })
 }
 
-// commandLine is how the benchmark was started, for the report, with the
-// PostgreSQL URL's password hidden.
-func commandLine(args []string) string {
-	parts := []string{"bin/onestopbench"}
-	for _, a := range args[1:] {
-		if u, err := url.Parse(strings.TrimPrefix(a, "-postgres=")); err == nil && u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				u.User = url.UserPassword(u.User.Username(), "xxx")
-				a = strings.Replace(a, strings.TrimPrefix(a, "-postgres="), u.String(), 1)
-			}
-		}
-		if a == "" || strings.ContainsAny(a, " \t'\"&?") {
-			a = strconv.Quote(a)
-		}
-		parts = append(parts, a)
-	}
-	return strings.Join(parts, " ")
-}
-
-func run(ctx context.Context, s settings) error {
-	if _, err := os.Stat(s.lgsp); err != nil {
-		return fmt.Errorf("%s: %w (make build builds it)", s.lgsp, err)
-	}
-	s.loadBefore = host.LoadAvg()
-	rep := report{settings: s, started: time.Now()}
+func run(ctx context.Context, s settings, command string) error {
+	rep := report{settings: s, intro: benchdoc.Intro{
+		Title: "One-stop dossiers benchmark", Command: "onestopbench", Target: "bench-onestop", CommandLine: command,
+	}}
+	rep.intro.Begin()
 	if s.goBench {
 		log.Printf("Go benchmarks: BenchmarkChangeStatus (%d updates per engine)", s.goChanges)
 		change, err := runGoBench(ctx, s.goBin, "./services/onestop", "^BenchmarkChangeStatus$", strconv.Itoa(s.goChanges)+"x", s.postgres)
@@ -140,25 +108,11 @@ func run(ctx context.Context, s settings) error {
 		}
 		rep.engines = append(rep.engines, er)
 	}
-	rep.settings.loadAfter = host.LoadAvg()
-	rep.machine = describeMachine(s.lgsp)
+	rep.intro.End(s.LGSP)
 	if s.postgres != "" {
-		rep.machine.postgres = postgresVersion(ctx, s.postgres)
+		rep.postgres = postgresVersion(ctx, s.postgres)
 	}
-	section := rep.render()
-	if s.out == "" {
-		fmt.Print(section)
-		return nil
-	}
-	old, err := os.ReadFile(s.out)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.WriteFile(s.out, []byte(benchdoc.Splice(string(old), sectionName, section)), 0o644); err != nil {
-		return err
-	}
-	log.Printf("wrote %s", s.out)
-	return nil
+	return benchdoc.Publish(s.Out, sectionName, rep.render())
 }
 
 func logGoBench(r goBenchRun) {
@@ -220,7 +174,7 @@ func runEngine(ctx context.Context, s settings, engine string) (_ engineResult, 
 		return res, err
 	}
 	defer func() {
-		if s.keep {
+		if s.Keep {
 			log.Printf("kept %s", dir)
 			return
 		}
@@ -232,26 +186,30 @@ func runEngine(ctx context.Context, s settings, engine string) (_ engineResult, 
 		if err != nil {
 			return res, err
 		}
-		if !s.keep {
+		if !s.Keep {
 			defer drop()
 		}
 		extra = append(extra, "LGSP_DATABASE_URL="+u)
 	}
 	t0 := time.Now()
-	p, err := startPlatform(s.lgsp, filepath.Join(dir, "data"), filepath.Join(dir, "lgsp.log"), extra...)
+	p, err := devchild.Start(devchild.Options{
+		Bin: s.LGSP, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "lgsp.log"),
+		Env:   append(extra, "LGSP_SIM_DVCQG_ADMIN_TOKEN="+simdvcqg.DevAdminToken),
+		Extra: []devchild.Listener{portalListener},
+	})
 	if err != nil {
 		return res, err
 	}
 	defer func() {
-		if err := p.stop(); err != nil {
+		if err := p.Stop(); err != nil {
 			log.Printf("lgsp dev: %v", err)
 		}
 	}()
-	pw, err := p.adminPassword()
+	pw, err := p.AdminPassword()
 	if err != nil {
 		return res, err
 	}
-	admin, err := loginAdmin(ctx, p.adminURL, pw)
+	admin, err := jsoncall.LoginAdmin(ctx, p.AdminURL, pw)
 	if err != nil {
 		return res, err
 	}
@@ -263,27 +221,27 @@ func runEngine(ctx context.Context, s settings, engine string) (_ engineResult, 
 	for _, c := range s.clients {
 		maxClients = max(maxClients, c)
 	}
-	gateway := apiPath{name: "gateway", base: p.gatewayURL + "/onestop/v1", hc: httpClient(maxClients),
+	gateway := apiPath{name: "gateway", base: p.GatewayURL + "/onestop/v1", hc: httpClient(maxClients),
 		auth: func(h http.Header) { h.Set("apikey", demo.apiKey) }}
 	if err := waitTierLifted(ctx, gateway); err != nil {
 		return res, err
 	}
-	as, err := newAsserter(p.internalToken, gatewayid.Identity{App: demo.appID, Agency: demo.agency, API: demo.apiID})
+	as, err := assertion.NewSigner(p.InternalToken, gatewayid.Identity{App: demo.appID, Agency: demo.agency, API: demo.apiID})
 	if err != nil {
 		return res, err
 	}
-	service := apiPath{name: "service", base: p.adminURL + "/admin/v1/onestop", hc: httpClient(maxClients),
-		auth: func(h http.Header) { h.Set("Authorization", as.bearer()) }}
-	sim := newPortalSim(p.portalURL)
+	service := apiPath{name: "service", base: p.AdminURL + "/admin/v1/onestop", hc: httpClient(maxClients),
+		auth: func(h http.Header) { h.Set("Authorization", as.Bearer()) }}
+	sim := newPortalSim(p.URL(portalListener))
 	log.Printf("%s: lgsp dev (pid %d) ready in %s: gateway %s, admin %s, portal simulator %s",
-		engine, p.pid(), time.Since(t0).Round(time.Millisecond), p.gatewayURL, p.adminURL, p.portalURL)
+		engine, p.PID(), time.Since(t0).Round(time.Millisecond), p.GatewayURL, p.AdminURL, p.URL(portalListener))
 	for _, c := range s.clients {
 		cr := clientsRun{clients: c}
 		for _, w := range []struct {
 			path apiPath
 			dst  *pathRun
 		}{{gateway, &cr.gateway}, {service, &cr.service}} {
-			r, err := runPath(ctx, s, w.path, sim, p.pid(), c, fmt.Sprintf("%s-%s-%d", engine, w.path.name, c))
+			r, err := runPath(ctx, s, w.path, sim, p.PID(), c, fmt.Sprintf("%s-%s-%d", engine, w.path.name, c))
 			if err != nil {
 				return res, fmt.Errorf("%d clients, %s: %w", c, w.path.name, err)
 			}
@@ -293,7 +251,7 @@ func runEngine(ctx context.Context, s settings, engine string) (_ engineResult, 
 				engine, c, w.path.name, l.rate(), msec(l.p50), msec(l.p99), l.failed, l.cpu, msec(r.lag.p50), msec(r.lag.p99), msec(r.lag.max),
 				r.lag.n, r.lag.missing, msec(r.drain), r.changesPerDossier())
 			if l.failed > 0 {
-				log.Printf("    failed: %s", errorSummary(l.errors))
+				log.Printf("    failed: %s", failures.Summary(l.errors))
 			}
 		}
 		res.runs = append(res.runs, cr)

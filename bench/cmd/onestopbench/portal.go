@@ -5,7 +5,15 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
+	"github.com/lgsp-vn/lgsp/bench/internal/devchild"
+	"github.com/lgsp-vn/lgsp/bench/internal/latency"
 )
+
+// portalListener is the portal simulator's address in lgsp dev's banner;
+// it is ready once its control surface answers.
+var portalListener = devchild.Listener{Name: "portal simulator", Label: "Public-service portal (sim):", Ready: simdvcqg.AdminPrefix + "health"}
 
 // waitRecorded waits until the portal simulator has recorded want items
 // since its last reset, polling every 10 ms; it returns when that was
@@ -52,7 +60,7 @@ func measureLag(ctx context.Context, sim *portalSim, changes []change) (syncLag,
 	codes := make(chan string)
 	var (
 		mu      sync.Mutex
-		lags    latencies
+		lags    latency.Set
 		missing int
 		first   error
 		wg      sync.WaitGroup
@@ -89,5 +97,5 @@ func measureLag(ctx context.Context, sim *portalSim, changes []change) (syncLag,
 	if first != nil {
 		return syncLag{}, first
 	}
-	return syncLag{n: len(lags), missing: missing, p50: lags.percentile(50), p99: lags.percentile(99), max: lags.percentile(100), min: lags.percentile(0.0001)}, nil
+	return syncLag{n: len(lags), missing: missing, p50: lags.Percentile(50), p99: lags.Percentile(99), max: lags.Percentile(100), min: lags.Percentile(0.0001)}, nil
 }

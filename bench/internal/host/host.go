@@ -1,12 +1,14 @@
 // Package host reads what the benchmarks report about the machine and the
 // processes they measure, from /proc: memory fields, the CPU model, the
-// load average. Both end-to-end benchmarks use it, so their reports
-// describe a machine the same way.
+// load average, the kernel and the lgsp binary's version. The benchmarks
+// use it, so their reports describe a machine the same way.
 package host
 
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -72,4 +74,24 @@ func LoadAvg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// Machine describes the host and the binary measured, for a report.
+type Machine struct {
+	CPUs                    int
+	CPUModel, Memory        string
+	Kernel, GoVersion, LGSP string
+}
+
+// Describe reads the machine, the Go version the benchmark was built with
+// and what `<lgspBin> version` says; a field that cannot be read is "?".
+func Describe(lgspBin string) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), CPUModel: CPUModel(), Memory: Memory(), Kernel: "?", LGSP: "?"}
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = "Linux " + strings.TrimSpace(string(data))
+	}
+	if out, err := exec.Command(lgspBin, "version").Output(); err == nil {
+		m.LGSP = strings.TrimSpace(string(out))
+	}
+	return m
 }
