@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/internal/app"
+	"github.com/lgsp-vn/lgsp/internal/testnet"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 )
@@ -167,15 +168,9 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// freeAddr is an address the test binds later: below the ephemeral range
+// (testnet), so that no other process's connection takes it meanwhile.
+func freeAddr(t *testing.T) string { return testnet.FreeAddr(t) }
 
 // lateProxy is a database that is not there yet: its address refuses
 // connections until open, then forwards them to the real server.

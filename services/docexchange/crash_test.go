@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/lgsp-vn/lgsp/internal/testnet"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
@@ -119,15 +120,8 @@ func TestKilledAfterAnswerLosesNothing(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// freePort is an address the test binds (again) later.
+func freePort(t *testing.T) string { return testnet.FreeAddr(t) }
 
 func killRun(t *testing.T, engine string) {
 	dir := t.TempDir()

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/lgsp-vn/lgsp/internal/testnet"
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
@@ -75,18 +76,6 @@ func adminSession(t *testing.T, reg *registrytest.Registry) string {
 		t.Fatal(err)
 	}
 	return login.GetSessionToken()
-}
-
-// freeAddr returns a loopback address where nothing listens, as in split
-// mode while the registry is stopped.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // dialRegistry connects to the registry at addr as a process without the
@@ -189,7 +178,7 @@ func TestRegistryDownAuthentication(t *testing.T) {
 	ctx := context.Background()
 	rec := &logRecorder{}
 	s, _, _ := reportService(t, testLogger(), nil)
-	addr := freeAddr(t)
+	addr := testnet.FreeAddr(t)
 	remote := registry.NewRemoteAuthenticator(registryv1.NewRegistryServiceClient(dialRegistry(t, addr)), registrytest.InternalToken, slog.New(rec))
 	srv := adminSurface(t, s, remote)
 
@@ -247,7 +236,7 @@ func TestRegistryDownAuthentication(t *testing.T) {
 // registry is unavailable instead of "unlimited" or "not found".
 func TestRegistryDownQuotaState(t *testing.T) {
 	rec := &logRecorder{}
-	addr := freeAddr(t)
+	addr := testnet.FreeAddr(t)
 	client := LimitsFromClient(registryv1.NewGatewayServiceClient(dialRegistry(t, addr)))
 	var calls atomic.Int64
 	// counted passes the reads through to the real client, counting them.

@@ -17,6 +17,7 @@ import (
 
 	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
+	"github.com/lgsp-vn/lgsp/internal/testnet"
 	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
@@ -120,15 +121,8 @@ func TestKilledLosesNoSyncedChange(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// freePort is an address the test binds (again) later.
+func freePort(t *testing.T) string { return testnet.FreeAddr(t) }
 
 func eventually(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
