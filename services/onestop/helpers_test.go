@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/lgsp-vn/lgsp/adapters/dvcqg"
 	simdvcqg "github.com/lgsp-vn/lgsp/adapters/sim/dvcqg"
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
@@ -149,6 +151,8 @@ func errCode(err error) string {
 func citizen() *pb.Applicant {
 	return &pb.Applicant{Kind: pb.ApplicantKind_APPLICANT_KIND_CITIZEN, Id: "056090001234", Name: "Nguyễn Thị Lan", Phone: "0901234567"}
 }
+
+func tsOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 // hcmTime is a wall-clock time in Asia/Ho_Chi_Minh.
 func hcmTime(y int, m time.Month, d, h, min int) time.Time {

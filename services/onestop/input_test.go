@@ -3,6 +3,7 @@ package onestop
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -229,39 +230,9 @@ const otherAgencyNoUnit = "000.00.00.G22"
 
 func containsAll(s string, subs ...string) bool {
 	for _, sub := range subs {
-		if !containsStr(s, sub) {
+		if !strings.Contains(s, sub) {
 			return false
 		}
 	}
 	return true
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
-}
-
-// TestReceivedForAnother: a dossier received by one unit for another is
-// handled by that one from the start, and both see it.
-func TestReceivedForAnother(t *testing.T) {
-	e := newEnv(t, sqltest.Open(t, "sqlite"))
-	resp, err := e.api.CreateDossier(as(province), &pb.CreateDossierRequest{ProcedureCode: procCode, Applicant: citizen(), HandlingAgency: district})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := resp.GetDossier()
-	if d.GetReceivingAgency() != province || d.GetHandlingAgency() != district || d.GetHandlingLevel() != "district" {
-		t.Fatalf("received for another: %+v", d)
-	}
-	e.status(district, d.GetCode(), stProcessing, time.Time{}, "")
-	if _, err := e.api.GetDossier(as(province), &pb.GetDossierRequest{Code: d.GetCode()}); err != nil {
-		t.Errorf("the receiving agency reads: %v", err)
-	}
-	if _, err := e.api.CreateDossier(as(province), &pb.CreateDossierRequest{ProcedureCode: procCode, Applicant: citizen(), HandlingAgency: otherAgencyNoUnit}); errCode(err) != "unknown_agency" {
-		t.Errorf("handling agency that is no unit: %v", err)
-	}
 }
