@@ -111,6 +111,7 @@ func TestOpenSQLiteSettings(t *testing.T) {
 			"foreign_keys": "1",
 			"synchronous":  "1", // NORMAL
 			"busy_timeout": "10000",
+			"mmap_size":    "268435456",
 		} {
 			if got := pragma(t, c, name); !strings.EqualFold(got, want) {
 				t.Errorf("conn %d: PRAGMA %s = %q, want %q", i, name, got, want)
