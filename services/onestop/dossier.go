@@ -191,7 +191,7 @@ func (s *Service) change(ctx context.Context, w who, in changeInput) (*dossier, 
 		}
 		at := in.At
 		if at.Before(d.Received) {
-			return errBeforeLast
+			return errBeforeReceipt
 		}
 		now := s.now()
 		switch in.Kind {

@@ -50,7 +50,7 @@ var (
 		"the applicant's name is required", "cần có tên chủ hồ sơ")
 	errFutureDate = apierr.Invalid("received_at", "date_in_future",
 		"a date may not be in the future", "thời điểm không được ở tương lai")
-	errBeforeLast = apierr.Invalid("at", "date_before_receipt",
+	errBeforeReceipt = apierr.Invalid("at", "date_before_receipt",
 		"a change may not be dated before the dossier was received", "thời điểm cập nhật không được trước thời điểm tiếp nhận hồ sơ")
 	errInitialStatus = apierr.Invalid("status", "invalid_initial_status",
 		"a new dossier is 2 (received) or 1 (newly registered online)",
