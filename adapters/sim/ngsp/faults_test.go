@@ -213,6 +213,7 @@ func TestAdminFaultsEndpoint(t *testing.T) {
 	}
 
 	body := `{"latency":"5ms","jitter":"2ms","failureRate":0.25,"failureStatus":500,"seed":7,
+	          "malformedRate":0.125,"tokenRejectRate":0.0625,
 	          "paths":{"/apiCSDLDC/*":{"timeoutRate":0.5,"timeoutMax":"1s"}}}`
 	res = h.admin(http.MethodPost, "/_sim/faults", body)
 	if res.status != http.StatusOK {
@@ -221,13 +222,15 @@ func TestAdminFaultsEndpoint(t *testing.T) {
 	got := h.sim.Faults()
 	if time.Duration(got.Latency) != 5*time.Millisecond || time.Duration(got.Jitter) != 2*time.Millisecond ||
 		got.FailureRate != 0.25 || got.FailureStatus != 500 || got.Seed != 7 ||
+		got.MalformedRate != 0.125 || got.TokenRejectRate != 0.0625 ||
 		time.Duration(got.Paths["/apiCSDLDC/*"].TimeoutMax) != time.Second {
 		t.Fatalf("faults after POST: %+v", got)
 	}
 	res = h.admin(http.MethodGet, "/_sim/faults", "")
 	var echoed map[string]any
 	res.json(t, &echoed)
-	if echoed["latency"] != "5ms" || echoed["failureRate"] != 0.25 {
+	if echoed["latency"] != "5ms" || echoed["failureRate"] != 0.25 ||
+		echoed["malformedRate"] != 0.125 || echoed["tokenRejectRate"] != 0.0625 {
 		t.Errorf("GET faults: %s", res.body)
 	}
 
@@ -241,6 +244,10 @@ func TestAdminFaultsEndpoint(t *testing.T) {
 		`{"paths":{"noslash":{}}}`,
 		`{"paths":{"/a*b":{}}}`,
 		`{"failureRat":0.1}`,
+		`{"malformedRate":1.5}`,
+		`{"failureRate":0.5,"timeoutRate":0.3,"malformedRate":0.3}`,
+		`{"tokenRejectRate":-0.1}`,
+		`{"paths":{"/dmdc/*":{"tokenRejectRate":2}}}`,
 		`not json`,
 	} {
 		res := h.admin(http.MethodPost, "/_sim/faults", bad)
@@ -334,5 +341,168 @@ func TestDurationJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"latency":true}`), &p); err == nil {
 		t.Fatal("a boolean latency was accepted")
+	}
+}
+
+// TestMalformedAnswerIsCutShort: the call is served, with its status and
+// Content-Type, but the body stops halfway and is not valid JSON.
+func TestMalformedAnswerIsCutShort(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token()
+	whole := h.get(PathBusinessDetail, url.Values{"msdn": {h.sim.Demo().MSDN}}, tok, nil)
+	wantCode(t, whole, http.StatusOK, CodeSuccess)
+	if err := h.sim.SetFaults(Faults{Paths: map[string]FaultProfile{
+		BusinessRegistrationContext + "/*": {MalformedRate: 1},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		msdn   string
+		status int
+	}{
+		"found":     {h.sim.Demo().MSDN, http.StatusOK},
+		"not found": {"0100000000", http.StatusNotFound},
+	} {
+		res := h.get(PathBusinessDetail, url.Values{"msdn": {c.msdn}}, tok, nil)
+		if res.status != c.status {
+			t.Errorf("%s: status = %d, want %d", name, res.status, c.status)
+		}
+		if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s: Content-Type = %q", name, ct)
+		}
+		if len(res.body) == 0 || json.Valid(res.body) || !strings.HasPrefix(string(res.body), `{"errorCode":`) {
+			t.Errorf("%s: body is not a cut JSON answer: %s", name, res.body)
+		}
+	}
+	if len(whole.body) < 2*len(h.get(PathBusinessDetail, url.Values{"msdn": {h.sim.Demo().MSDN}}, tok, nil).body)-1 {
+		t.Error("the cut answer is longer than half the whole one")
+	}
+	// Other paths are untouched, and the token was not consumed.
+	wantCode(t, h.get(PathAllCategory, nil, tok, nil), http.StatusOK, CodeSuccess)
+	if n := h.sim.Stats().Paths[PathBusinessDetail]["200"]; n != 3 {
+		t.Errorf("stats count %d served calls with 200, want 3", n)
+	}
+}
+
+// TestMalformedRateIsDeterministicWithSeed: the same seed cuts the same
+// calls, and a malformed draw takes its share after failures.
+func TestMalformedRateIsDeterministicWithSeed(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.token()
+	pattern := func() (failed, cut []int) {
+		for i := range 200 {
+			res := h.get(PathAllCategory, nil, tok, nil)
+			switch {
+			case res.status == http.StatusServiceUnavailable:
+				failed = append(failed, i)
+			case res.status == http.StatusOK && !json.Valid(res.body):
+				cut = append(cut, i)
+			case res.status != http.StatusOK:
+				t.Fatalf("unexpected status %d: %s", res.status, res.body)
+			}
+		}
+		return failed, cut
+	}
+	f := Faults{FaultProfile: FaultProfile{FailureRate: 0.2, MalformedRate: 0.3}, Seed: 42}
+	if err := h.sim.SetFaults(f); err != nil {
+		t.Fatal(err)
+	}
+	failed1, cut1 := pattern()
+	if err := h.sim.SetFaults(f); err != nil {
+		t.Fatal(err)
+	}
+	failed2, cut2 := pattern()
+	if len(cut1) < 30 || len(cut1) > 90 || len(failed1) < 15 || len(failed1) > 70 {
+		t.Errorf("rates 0.2/0.3 failed %d and cut %d of 200 calls", len(failed1), len(cut1))
+	}
+	if !equalInts(failed1, failed2) || !equalInts(cut1, cut2) {
+		t.Fatalf("same seed, different faults:\n%v %v\n%v %v", failed1, cut1, failed2, cut2)
+	}
+	// The failures are those the same seed gives without the new knob:
+	// adding it does not shift an existing sequence.
+	if err := h.sim.SetFaults(Faults{FaultProfile: FaultProfile{FailureRate: 0.2}, Seed: 42}); err != nil {
+		t.Fatal(err)
+	}
+	if alone := failurePattern(t, h, tok, 200); !equalInts(alone, failed1) {
+		t.Fatalf("malformedRate shifted the failure draws:\n%v\n%v", alone, failed1)
+	}
+}
+
+// TestTokenRejectedAsExpiredEarly: a valid token is refused with the
+// gateway's 900901 fault and forgotten; a new token is issued, even with
+// token reuse on; other refusals and /token are unaffected.
+func TestTokenRejectedAsExpiredEarly(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.ReuseActiveToken = true })
+	tok := h.token()
+	if err := h.sim.SetFaults(Faults{FaultProfile: FaultProfile{TokenRejectRate: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{PathAllCategory, PathCitizen} {
+		res := h.get(path, url.Values{"soDinhDanh": {h.sim.Demo().SoDinhDanh}}, tok, personalHeaders)
+		if res.status != http.StatusUnauthorized {
+			t.Fatalf("%s: status = %d, want 401: %s", path, res.status, res.body)
+		}
+		var f gatewayFault
+		res.json(t, &f)
+		if f.Fault.Code != 900901 || f.Fault.Message != "Invalid Credentials" || f.Fault.Description == "" {
+			t.Fatalf("%s: body = %s", path, res.body)
+		}
+		if !strings.Contains(res.header.Get("WWW-Authenticate"), "invalid_token") {
+			t.Fatalf("%s: WWW-Authenticate = %q", path, res.header.Get("WWW-Authenticate"))
+		}
+		next := h.token() // /token is not refused
+		if next == tok {
+			t.Fatalf("%s: the refused token was handed out again", path)
+		}
+		tok = next
+	}
+	// A call refused for another reason keeps its own answer.
+	wantCode(t, h.get(PathAllCategory, nil, "not-a-token", nil), http.StatusUnauthorized, CodeAuthenError)
+	wantCode(t, h.get(PathAllCategory, nil, "", nil), http.StatusUnauthorized, CodeAuthenError)
+
+	// The refused token stays refused once the knob is off.
+	refused := tok
+	_ = h.get(PathAllCategory, nil, refused, nil)
+	if err := h.sim.SetFaults(Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, h.get(PathAllCategory, nil, refused, nil), http.StatusUnauthorized, CodeAuthenError)
+	wantCode(t, h.get(PathAllCategory, nil, h.token(), nil), http.StatusOK, CodeSuccess)
+}
+
+// TestTokenRejectRateIsDeterministicWithSeed: with a seed, the same calls
+// have their token refused.
+func TestTokenRejectRateIsDeterministicWithSeed(t *testing.T) {
+	h := newHarness(t, nil)
+	pattern := func() []int {
+		var refused []int
+		tok := h.token() // draws nothing: the profile only refuses data calls
+		for i := range 100 {
+			res := h.get(PathAllCategory, nil, tok, nil)
+			switch res.status {
+			case http.StatusOK:
+			case http.StatusUnauthorized:
+				refused = append(refused, i)
+				tok = h.token()
+			default:
+				t.Fatalf("unexpected status %d: %s", res.status, res.body)
+			}
+		}
+		return refused
+	}
+	f := Faults{Paths: map[string]FaultProfile{PathAllCategory: {TokenRejectRate: 0.25}}, Seed: 11}
+	if err := h.sim.SetFaults(f); err != nil {
+		t.Fatal(err)
+	}
+	first := pattern()
+	if err := h.sim.SetFaults(f); err != nil {
+		t.Fatal(err)
+	}
+	second := pattern()
+	if len(first) < 10 || len(first) > 45 {
+		t.Errorf("token reject rate 0.25 refused %d of 100 calls", len(first))
+	}
+	if !equalInts(first, second) {
+		t.Fatalf("same seed, different refusals:\n%v\n%v", first, second)
 	}
 }

@@ -127,7 +127,8 @@ func (s *Simulator) SetFaults(f Faults) error {
 	}
 	s.faults.set(f)
 	s.log.Info("fault knobs changed", "latency", time.Duration(f.Latency), "jitter", time.Duration(f.Jitter),
-		"failure_rate", f.FailureRate, "timeout_rate", f.TimeoutRate, "path_overrides", len(f.Paths), "seeded", f.Seed != 0)
+		"failure_rate", f.FailureRate, "timeout_rate", f.TimeoutRate, "malformed_rate", f.MalformedRate,
+		"token_reject_rate", f.TokenRejectRate, "path_overrides", len(f.Paths), "seeded", f.Seed != 0)
 	return nil
 }
 
@@ -232,17 +233,19 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("ngsp call", "method", r.Method, "path", key, "status", status,
 			"duration", time.Since(start), "request_id", id)
 	}()
-	if s.applyFaults(rec, r, rec) {
+	out, req, finish, done := s.applyFaults(rec, r, rec)
+	if done {
 		return
 	}
+	defer finish()
 	switch {
 	case !known:
-		writeFault(rec, http.StatusNotFound, 404, "Status report", "No matching resource found for given API Request")
-	case rt.method != "" && r.Method != rt.method:
-		rec.Header().Set("Allow", rt.method)
-		writeFault(rec, http.StatusMethodNotAllowed, 405, "Status report", "Method not allowed for given API resource")
+		writeFault(out, http.StatusNotFound, 404, "Status report", "No matching resource found for given API Request")
+	case rt.method != "" && req.Method != rt.method:
+		out.Header().Set("Allow", rt.method)
+		writeFault(out, http.StatusMethodNotAllowed, 405, "Status report", "Method not allowed for given API resource")
 	default:
-		rt.serve(rec, r)
+		rt.serve(out, req)
 	}
 }
 
@@ -251,6 +254,11 @@ func (s *Simulator) guarded(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := s.authorize(r); e != nil {
 			s.fail(w, r, e)
+			return
+		}
+		if tokenRejected(r) {
+			tok, _ := bearer(r)
+			s.rejectToken(w, tok)
 			return
 		}
 		h(w, r)

@@ -96,15 +96,17 @@ func TestInvalidConfigFailsStart(t *testing.T) {
 
 func TestConfigValidateNamesSetting(t *testing.T) {
 	cases := map[string]func(*Config){
-		"CONSUMER_KEY":     func(c *Config) { c.ConsumerKey = " " },
-		"CONSUMER_SECRET":  func(c *Config) { c.ConsumerSecret = "" },
-		"ADMIN_TOKEN":      func(c *Config) { c.AdminToken = "short" },
-		"TOKEN_TTL":        func(c *Config) { c.TokenTTL = 0 },
-		"MAX_TOKENS":       func(c *Config) { c.MaxTokens = 0 },
-		"ALLOWED_IPS":      func(c *Config) { c.AllowedIPs = []string{"10.0.0.0/33"} },
-		"ALLOWED_AGENCIES": func(c *Config) { c.AllowedAgencies = []string{"H30"} },
-		"FAILURE_RATE":     func(c *Config) { c.Faults.FailureRate = 2 },
-		"FAULTS":           func(c *Config) { c.Faults.Latency = Duration(time.Hour) },
+		"CONSUMER_KEY":      func(c *Config) { c.ConsumerKey = " " },
+		"CONSUMER_SECRET":   func(c *Config) { c.ConsumerSecret = "" },
+		"ADMIN_TOKEN":       func(c *Config) { c.AdminToken = "short" },
+		"TOKEN_TTL":         func(c *Config) { c.TokenTTL = 0 },
+		"MAX_TOKENS":        func(c *Config) { c.MaxTokens = 0 },
+		"ALLOWED_IPS":       func(c *Config) { c.AllowedIPs = []string{"10.0.0.0/33"} },
+		"ALLOWED_AGENCIES":  func(c *Config) { c.AllowedAgencies = []string{"H30"} },
+		"FAILURE_RATE":      func(c *Config) { c.Faults.FailureRate = 2 },
+		"FAULTS":            func(c *Config) { c.Faults.Latency = Duration(time.Hour) },
+		"MALFORMED_RATE":    func(c *Config) { c.Faults.FailureRate, c.Faults.MalformedRate = 0.6, 0.6 },
+		"TOKEN_REJECT_RATE": func(c *Config) { c.Faults.TokenRejectRate = -0.1 },
 	}
 	for name, mutate := range cases {
 		cfg := DefaultConfig()
@@ -129,6 +131,8 @@ func TestApplyEnv(t *testing.T) {
 		EnvPrefix + "LATENCY":            "20ms",
 		EnvPrefix + "FAILURE_RATE":       "0.1",
 		EnvPrefix + "SEED":               "99",
+		EnvPrefix + "MALFORMED_RATE":     "0.05",
+		EnvPrefix + "TOKEN_REJECT_RATE":  "0.02",
 		EnvPrefix + "FAULTS":             `{"timeoutRate":0.2,"paths":{"/dmdc/*":{"failureRate":1}}}`,
 	}
 	lookup := func() []string {
@@ -149,7 +153,8 @@ func TestApplyEnv(t *testing.T) {
 	if cfg.ConsumerKey != "key-from-env" || cfg.ConsumerSecret != "secret-from-env" || cfg.AdminToken != "admin-from-env" ||
 		cfg.TokenTTL != 90*time.Second || !cfg.ReuseActiveToken || len(cfg.AllowedIPs) != 2 ||
 		time.Duration(cfg.Faults.Latency) != 20*time.Millisecond || cfg.Faults.FailureRate != 0.1 || cfg.Faults.Seed != 99 ||
-		cfg.Faults.TimeoutRate != 0.2 || cfg.Faults.Paths["/dmdc/*"].FailureRate != 1 {
+		cfg.Faults.TimeoutRate != 0.2 || cfg.Faults.Paths["/dmdc/*"].FailureRate != 1 ||
+		cfg.Faults.MalformedRate != 0.05 || cfg.Faults.TokenRejectRate != 0.02 {
 		t.Fatalf("config from env: %+v", cfg)
 	}
 	if err := cfg.Validate(); err != nil {

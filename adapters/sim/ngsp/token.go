@@ -90,6 +90,16 @@ func (t *tokenStore) check(tok string) (known, expired bool) {
 	return true, false
 }
 
+// revoke forgets one token.
+func (t *tokenStore) revoke(tok string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.tokens, tok)
+	if t.last == tok {
+		t.last = ""
+	}
+}
+
 func (t *tokenStore) revokeAll() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
