@@ -15,7 +15,15 @@
 //     "requestId","data"}, with the national numeric error codes (100, 101,
 //     106, 108, 200, 201, 302, 500) and a matching HTTP status;
 //   - /_sim/...: an admin surface, protected by its own token, to inject
-//     latency, failures and hangs at run time and to read call statistics.
+//     latency, failures, hangs, answers cut short and tokens refused before
+//     their expiry at run time, and to read call statistics.
+//
+// The fault knobs (FaultProfile) cover what a connector must survive: slow
+// answers, gateway 5xx, hangs ending in 504, answers cut short mid-body
+// (malformedRate: served, then half the body, not valid JSON) and the
+// gateway's 900901 Invalid Credentials fault for a token NGSP expired early
+// (tokenRejectRate: the token is revoked, so a connector must renew it and
+// retry once). A non-zero seed makes every draw reproducible.
 //
 // The data is a small in-memory set generated deterministically at start
 // (about twenty enterprises, a dozen citizens, the 34 provinces after the
