@@ -76,3 +76,25 @@ func TestRevokedTokenRefreshedOnce(t *testing.T) {
 		t.Fatalf("token requests = %d, want 2", n)
 	}
 }
+
+// TestTokenRefusedEarlyByGateway: the gateway refuses a token NGSP has
+// expired before its expires_in (fault 900901); the client renews it once
+// and the call succeeds. Seed 6 refuses the first data call only.
+func TestTokenRefusedEarlyByGateway(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	f.setFaults(sim.Faults{Seed: 6, Paths: map[string]sim.FaultProfile{
+		sim.PathAllCategory: {TokenRejectRate: 0.5},
+	}})
+	if _, err := f.client.Get(bg(), sim.PathAllCategory, nil); err != nil {
+		t.Fatalf("Get with a token refused early: %v", err)
+	}
+	if n := f.count(sim.PathAllCategory, http.StatusUnauthorized); n != 1 {
+		t.Fatalf("refused calls = %d, want 1", n)
+	}
+	if n := f.count(sim.PathAllCategory, http.StatusOK); n != 1 {
+		t.Fatalf("served calls = %d, want 1", n)
+	}
+	if n := f.client.TokenRequests(); n != 2 {
+		t.Fatalf("token requests = %d, want 2", n)
+	}
+}
