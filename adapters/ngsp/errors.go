@@ -115,10 +115,9 @@ const (
 // what was wrong with the request; for Unavailable and Misconfigured the
 // caller gets a fixed message, since the details are the platform's.
 //
-// Misconfigured is meant as 502 Bad Gateway (the fault is between the
-// platform and NGSP). apierr derives the HTTP status from the gRPC code and
-// no gRPC code maps to 502, so API() carries codes.Internal (500 through
-// apierr.FromError); a REST handler that wants 502 uses CallerStatus.
+// Misconfigured is 502 Bad Gateway over HTTP (the fault is between the
+// platform and NGSP) and codes.Internal over gRPC, which has no code for
+// it; CallerStatus gives the same HTTP statuses.
 func (e *Error) API() *apierr.Error {
 	switch e.Kind {
 	case NotFound:
@@ -139,7 +138,7 @@ func (e *Error) API() *apierr.Error {
 	case Misconfigured:
 		return apierr.Wrap(e, codes.Internal, APICodeMisconfigured,
 			"the platform's connection to the national integration platform (NGSP) is misconfigured; the operators have been told",
-			"kết nối của nền tảng tới nền tảng tích hợp quốc gia (NGSP) bị cấu hình sai; bộ phận vận hành cần xử lý")
+			"kết nối của nền tảng tới nền tảng tích hợp quốc gia (NGSP) bị cấu hình sai; bộ phận vận hành cần xử lý").WithHTTPStatus(http.StatusBadGateway)
 	}
 	return apierr.Wrap(e, codes.Unavailable, APICodeUnavailable,
 		fmt.Sprintf("the national integration platform (NGSP) is unavailable; try again in %d s", e.RetryAfterSeconds()),

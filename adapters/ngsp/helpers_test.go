@@ -11,6 +11,7 @@ import (
 
 	sim "github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
+	"github.com/lgsp-vn/lgsp/platform/apierr"
 )
 
 // manualClock is a clock the test moves by hand, shared by the simulator
@@ -124,6 +125,10 @@ func wantError(t *testing.T, err error, kind Kind, code int, apiCode string) *Er
 	a := e.API()
 	if a.Code != apiCode || a.Message == "" || a.MessageVI == "" {
 		t.Fatalf("API() = %+v, want code %q with both messages", a, apiCode)
+	}
+	// Over HTTP the platform answers what CallerStatus says.
+	if _, status := apierr.FromError(a); status != e.CallerStatus() {
+		t.Fatalf("API() is answered %d over HTTP, CallerStatus says %d", status, e.CallerStatus())
 	}
 	if e.Message == "" || e.MessageVI == "" {
 		t.Fatalf("error lacks a message in both languages: %+v", e)

@@ -69,6 +69,15 @@ func Wrap(cause error, c codes.Code, code, en, vi string) *Error {
 	return &Error{GRPC: c, Code: code, Message: en, MessageVI: vi, cause: cause}
 }
 
+// WithHTTPStatus returns a copy of e answered over HTTP with status, for
+// the answers no gRPC code maps to (502 Bad Gateway: the fault is in a
+// system behind the platform). gRPC callers still get e.GRPC.
+func (e *Error) WithHTTPStatus(status int) *Error {
+	c := *e
+	c.httpStatus = status
+	return &c
+}
+
 // Invalid is an InvalidArgument error about one field.
 func Invalid(field, code, en, vi string) *Error {
 	return &Error{GRPC: codes.InvalidArgument, Code: code, Message: en, MessageVI: vi, Field: field}

@@ -102,3 +102,19 @@ func TestRoutingErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWithHTTPStatus: the override changes the HTTP answer of a copy only,
+// and gRPC callers keep the error's code.
+func TestWithHTTPStatus(t *testing.T) {
+	base := apierr.New(codes.Internal, "upstream_misconfigured", "upstream misconfigured", "hệ thống phía sau cấu hình sai")
+	bad := base.WithHTTPStatus(http.StatusBadGateway)
+	if body, status := apierr.FromError(bad); status != http.StatusBadGateway || body.Code != "upstream_misconfigured" || body.MessageVI == "" {
+		t.Fatalf("override: %d %+v", status, body)
+	}
+	if _, status := apierr.FromError(base); status != http.StatusInternalServerError {
+		t.Fatalf("the original changed: %d", status)
+	}
+	if bad.GRPCStatus().Code() != codes.Internal {
+		t.Fatalf("gRPC code %v", bad.GRPCStatus().Code())
+	}
+}
