@@ -137,6 +137,36 @@ func (c *Client) UpdateProgress(ctx context.Context, items []TienDo) ([]ItemResu
 	})
 }
 
+// Encoded is an item already encoded as the portal takes it: a HoSo for
+// DongBoHoSoMC or a TienDo for CapNhatTienDoHoSoMC, in JSON, with the keys
+// its result is checked against. An outbox that keeps each change's JSON
+// sends it with SendEncoded without decoding and encoding it again.
+type Encoded struct {
+	MaHoSo   string
+	PhienBan int64
+	JSON     json.RawMessage
+}
+
+// SendEncoded sends encoded items with call (CallDongBoHoSoMC or
+// CallCapNhatTienDoHoSoMC) and returns the portal's result for each, in
+// order, as SyncDossiers does. The items' JSON is sent as it is.
+func (c *Client) SendEncoded(ctx context.Context, call string, items []Encoded) ([]ItemResult, error) {
+	if call != CallDongBoHoSoMC && call != CallCapNhatTienDoHoSoMC {
+		return nil, fmt.Errorf("dvcqg: %q is not a batch call", call)
+	}
+	if len(items) == 0 {
+		return []ItemResult{}, nil
+	}
+	keys := make([]itemKey, len(items))
+	data := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		keys[i], data[i] = itemKey{it.MaHoSo, it.PhienBan}, it.JSON
+	}
+	return c.batch(ctx, call, keys, func(token string) any {
+		return BatchRequest[json.RawMessage]{Session: token, AgencyCode: c.cfg.AgencyCode, Data: data}
+	})
+}
+
 // Lookup fetches a dossier and its processing steps with TraCuuHoSo. A
 // dossier the portal does not have is an error for which IsNotFound holds.
 func (c *Client) Lookup(ctx context.Context, maHoSo string) (*HoSo, []TienDo, error) {

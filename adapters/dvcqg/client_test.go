@@ -2,6 +2,7 @@ package dvcqg_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -485,5 +486,35 @@ func TestNewRefusesAConfigurationThatCannotWork(t *testing.T) {
 		return c.Lookup(t.Context(), " ")
 	}(); err == nil {
 		t.Fatal("lookup without MaHoSo")
+	}
+}
+
+// TestSendEncoded: items kept as JSON go out as they are, and their results
+// are checked against the keys given with them.
+func TestSendEncoded(t *testing.T) {
+	e := start(t, nil)
+	ctx := t.Context()
+	enc := func(v any, phienBan int64) dvcqg.Encoded {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dvcqg.Encoded{MaHoSo: maHoSo(1), PhienBan: phienBan, JSON: b}
+	}
+	res, err := e.client.SendEncoded(ctx, dvcqg.CallDongBoHoSoMC, []dvcqg.Encoded{enc(dossier(1, 1, dvcqg.StatusReceived), 1)})
+	wantOK(t, res, err, 1)
+	res, err = e.client.SendEncoded(ctx, dvcqg.CallCapNhatTienDoHoSoMC, []dvcqg.Encoded{enc(step(1, 2, dvcqg.StatusProcessing), 2)})
+	wantOK(t, res, err, 1)
+	if h := e.sim.History(maHoSo(1)); len(h) != 2 || h[1].Kind != dvcqg.CallCapNhatTienDoHoSoMC {
+		t.Fatalf("history %+v", h)
+	}
+	// Keys that do not match what the portal answers make the answer
+	// malformed, hence temporary.
+	wrong := enc(dossier(1, 3, dvcqg.StatusProcessing), 4)
+	if _, err := e.client.SendEncoded(ctx, dvcqg.CallDongBoHoSoMC, []dvcqg.Encoded{wrong}); err == nil || !dvcqg.IsTemporary(err) {
+		t.Fatalf("mismatched keys: %v", err)
+	}
+	if _, err := e.client.SendEncoded(ctx, dvcqg.CallTraCuuHoSo, []dvcqg.Encoded{wrong}); err == nil {
+		t.Fatal("TraCuuHoSo is not a batch call")
 	}
 }

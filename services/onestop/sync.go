@@ -3,7 +3,6 @@ package onestop
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"strconv"
@@ -57,10 +56,10 @@ func init() {
 	}
 }
 
-// portal is what the deliverer needs of the connector.
+// portal is what the deliverer needs of the connector: the outbox keeps
+// each change's JSON, sent as it is.
 type portal interface {
-	SyncDossiers(ctx context.Context, items []dvcqg.HoSo) ([]dvcqg.ItemResult, error)
-	UpdateProgress(ctx context.Context, items []dvcqg.TienDo) ([]dvcqg.ItemResult, error)
+	SendEncoded(ctx context.Context, call string, items []dvcqg.Encoded) ([]dvcqg.ItemResult, error)
 }
 
 // syncLoop delivers the outbox until ctx ends.
@@ -183,25 +182,11 @@ func (s *Service) dueHeads(ctx context.Context, now int64, limit int) ([]syncRow
 func (s *Service) sendBatch(ctx context.Context, p portal, rows []syncRow) error {
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.PortalTimeout+5*time.Second)
 	defer cancel()
-	var results []dvcqg.ItemResult
-	var err error
-	if rows[0].Call == dvcqg.CallDongBoHoSoMC {
-		items := make([]dvcqg.HoSo, len(rows))
-		for i, r := range rows {
-			if err := json.Unmarshal(r.Payload, &items[i]); err != nil {
-				return err
-			}
-		}
-		results, err = p.SyncDossiers(cctx, items)
-	} else {
-		items := make([]dvcqg.TienDo, len(rows))
-		for i, r := range rows {
-			if err := json.Unmarshal(r.Payload, &items[i]); err != nil {
-				return err
-			}
-		}
-		results, err = p.UpdateProgress(cctx, items)
+	items := make([]dvcqg.Encoded, len(rows))
+	for i, r := range rows {
+		items[i] = dvcqg.Encoded{MaHoSo: r.Code, PhienBan: r.Version, JSON: r.Payload}
 	}
+	results, err := p.SendEncoded(cctx, rows[0].Call, items)
 	if err != nil {
 		return err
 	}

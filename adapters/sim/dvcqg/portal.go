@@ -129,13 +129,13 @@ func (s *Simulator) session(rp *reply, token, agency string) bool {
 
 // checkHoSo decodes and checks one dossier change.
 func (s *Simulator) checkHoSo(raw json.RawMessage) item {
-	it := keyOf(raw)
 	var h wire.HoSo
 	if err := decodeStrict(raw, &h); err != nil {
+		it := keyOf(raw)
 		it.refused = refusal("hồ sơ không đọc được", "the dossier cannot be read: "+err.Error())
 		return it
 	}
-	it.maHoSo, it.phienBan = h.MaHoSo, h.PhienBan
+	it := item{maHoSo: truncate(h.MaHoSo, 100), phienBan: h.PhienBan, raw: raw}
 	if it.refused = s.checkKey(h.MaHoSo, h.PhienBan); it.refused != "" {
 		return it
 	}
@@ -154,13 +154,13 @@ func (s *Simulator) checkHoSo(raw json.RawMessage) item {
 
 // checkTienDo decodes and checks one processing step.
 func (s *Simulator) checkTienDo(raw json.RawMessage) item {
-	it := keyOf(raw)
 	var t wire.TienDo
 	if err := decodeStrict(raw, &t); err != nil {
+		it := keyOf(raw)
 		it.refused = refusal("tiến độ không đọc được", "the processing step cannot be read: "+err.Error())
 		return it
 	}
-	it.maHoSo, it.phienBan = t.MaHoSo, t.PhienBan
+	it := item{maHoSo: truncate(t.MaHoSo, 100), phienBan: t.PhienBan, raw: raw}
 	if it.refused = s.checkKey(t.MaHoSo, t.PhienBan); it.refused != "" {
 		return it
 	}
@@ -172,8 +172,8 @@ func (s *Simulator) checkTienDo(raw json.RawMessage) item {
 	return it
 }
 
-// keyOf reads what it can of an item's MaHoSo and PhienBan, so that even
-// an item refused as unreadable is answered with them.
+// keyOf reads what it can of an unreadable item's MaHoSo and PhienBan, so
+// that even an item refused as unreadable is answered with them.
 func keyOf(raw json.RawMessage) item {
 	var k struct {
 		MaHoSo   string `json:"MaHoSo"`
