@@ -49,6 +49,12 @@ func (s *Service) eventLoop(ctx context.Context) error {
 		if err == nil && n == publishBatch {
 			continue
 		}
+		if err == nil && n > 0 {
+			if !sleep(ctx, coalesce) {
+				return nil
+			}
+			continue
+		}
 		t := time.NewTimer(time.Second)
 		select {
 		case <-ctx.Done():

@@ -62,6 +62,12 @@ type portal interface {
 	SendEncoded(ctx context.Context, call string, items []dvcqg.Encoded) ([]dvcqg.ItemResult, error)
 }
 
+// coalesce is how long the sync and event loops let changes gather after
+// a round that was not full, before the next: under load, fewer and fuller
+// rounds (one outbox read and one portal call for many changes) instead of
+// a round per commit, for at most this much more lag.
+const coalesce = 10 * time.Millisecond
+
 // syncLoop delivers the outbox until ctx ends.
 func (s *Service) syncLoop(ctx context.Context) error {
 	var backoff time.Duration
@@ -69,7 +75,7 @@ func (s *Service) syncLoop(ctx context.Context) error {
 		wait := s.cfg.SyncEvery
 		p := s.portalClient()
 		if p != nil {
-			more, next, err := s.syncRound(ctx, p)
+			sent, full, next, err := s.syncRound(ctx, p)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return nil
@@ -82,9 +88,15 @@ func (s *Service) syncLoop(ctx context.Context) error {
 					level = s.log.Error
 				}
 				level("onestop: the national portal did not take the changes; trying again", "err", err, "retry_in", wait.String())
-			case more:
+			case full:
 				backoff = 0
 				wait = 0
+			case sent > 0:
+				backoff = 0
+				if !sleep(ctx, coalesce) {
+					return nil
+				}
+				continue
 			default:
 				backoff = 0
 				if next > 0 {
@@ -110,14 +122,15 @@ func (s *Service) syncLoop(ctx context.Context) error {
 	}
 }
 
-// syncRound sends one round. It reports whether a full read was made
-// (more may wait) and the earliest retry time of a change not yet due.
-func (s *Service) syncRound(ctx context.Context, p portal) (more bool, next int64, err error) {
+// syncRound sends one round. It reports how many changes it sent, whether
+// a batch was full (more may wait), and, when nothing was due, the earliest
+// retry time of a change not yet due.
+func (s *Service) syncRound(ctx context.Context, p portal) (sent int, full bool, next int64, err error) {
 	now := s.now().UnixMilli()
 	limit := 2 * s.cfg.SyncBatch
 	rows, err := s.dueHeads(ctx, now, limit)
 	if err != nil {
-		return false, 0, err
+		return 0, false, 0, err
 	}
 	var dossiers, steps []syncRow
 	for _, r := range rows {
@@ -130,23 +143,23 @@ func (s *Service) syncRound(ctx context.Context, p portal) (more bool, next int6
 	}
 	if len(dossiers) > 0 {
 		if err := s.sendBatch(ctx, p, dossiers); err != nil {
-			return false, 0, err
+			return 0, false, 0, err
 		}
 	}
 	if len(steps) > 0 {
 		if err := s.sendBatch(ctx, p, steps); err != nil {
-			return false, 0, err
+			return len(dossiers), false, 0, err
 		}
 	}
 	if len(rows) > 0 {
-		return true, 0, nil
+		return len(dossiers) + len(steps), len(rows) == limit || len(dossiers) == s.cfg.SyncBatch || len(steps) == s.cfg.SyncBatch, 0, nil
 	}
 	// Nothing due: the earliest retry tells when to look again.
 	var n sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT MIN(next_ms) FROM onestop_sync WHERE state = 'pending' AND next_ms > ?`), now).Scan(&n); err != nil {
-		return false, 0, err
+		return 0, false, 0, err
 	}
-	return false, n.Int64, nil
+	return 0, false, n.Int64, nil
 }
 
 // dueHeads reads, oldest first, the first change not yet delivered of
@@ -373,3 +386,15 @@ func (s *Service) syncItems(ctx context.Context, code string, limit, offset int)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// sleep waits d, or less if ctx ends; it reports whether ctx is still alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
