@@ -155,7 +155,7 @@ func TestBannerHidesConfiguredSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	si := inst.(*Instance)
-	defer si.ln.Close()
+	defer si.CloseListener()
 	banner := strings.Join(si.Banner(), "\n")
 	if strings.Contains(banner, cfg.Password) || strings.Contains(banner, cfg.AdminToken) ||
 		!strings.Contains(banner, "LGSP_SIM_DVCQG_PASSWORD") {

@@ -2,10 +2,9 @@ package dvcqg
 
 import (
 	"context"
-	"fmt"
-	"net"
 
 	wire "github.com/lgsp-vn/lgsp/adapters/dvcqg"
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 	"github.com/lgsp-vn/lgsp/platform/service"
 )
 
@@ -22,11 +21,12 @@ var Definition = service.Definition{
 	DevOnly: true,
 	New: func(_ context.Context, d service.Deps, cfg any) (service.Instance, error) {
 		c := *cfg.(*Config)
-		ln, err := net.Listen("tcp", c.Addr)
+		sim := New(c, d.Log)
+		b, err := simkit.Bind(c.Addr, "national public-service portal simulator", "LGSP_SIM_DVCQG_ADDR", EndpointName, sim.Serve)
 		if err != nil {
-			return nil, fmt.Errorf("national public-service portal simulator on %s (LGSP_SIM_DVCQG_ADDR): %w", c.Addr, err)
+			return nil, err
 		}
-		return &Instance{Simulator: New(c, d.Log), ln: ln}, nil
+		return &Instance{Simulator: sim, Bound: b}, nil
 	},
 }
 
@@ -36,22 +36,7 @@ var Definition = service.Definition{
 // otherwise).
 type Instance struct {
 	*Simulator
-	ln net.Listener
-}
-
-// URL is the simulator's base URL: the portal calls are URL()+"/LayPhien"
-// and so on.
-func (i *Instance) URL() string { return "http://" + i.ln.Addr().String() }
-
-// Ready is always true once the listener is bound.
-func (i *Instance) Ready(context.Context) error { return nil }
-
-// Run serves until ctx is cancelled.
-func (i *Instance) Run(ctx context.Context) error { return i.Serve(ctx, i.ln) }
-
-// Endpoints names the simulator's URL for the start banner.
-func (i *Instance) Endpoints() []service.Endpoint {
-	return []service.Endpoint{{Name: EndpointName, URL: i.URL()}}
+	*simkit.Bound
 }
 
 // Banner tells a developer how to reach the simulator, for `lgsp sim

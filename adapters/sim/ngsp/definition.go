@@ -2,9 +2,8 @@ package ngsp
 
 import (
 	"context"
-	"fmt"
-	"net"
 
+	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 	"github.com/lgsp-vn/lgsp/platform/service"
 )
 
@@ -17,34 +16,21 @@ var Definition = service.Definition{
 	DevOnly: true,
 	New: func(_ context.Context, d service.Deps, cfg any) (service.Instance, error) {
 		c := *cfg.(*Config)
-		ln, err := net.Listen("tcp", c.Addr)
+		sim := New(c, d.Log)
+		b, err := simkit.Bind(c.Addr, "NGSP simulator", "LGSP_SIMULATOR_ADDR", "simulators", sim.Serve)
 		if err != nil {
-			return nil, fmt.Errorf("NGSP simulator on %s (LGSP_SIMULATOR_ADDR): %w", c.Addr, err)
+			return nil, err
 		}
-		return &Instance{Simulator: New(c, d.Log), ln: ln, cfg: c}, nil
+		return &Instance{Simulator: sim, Bound: b, cfg: c}, nil
 	},
 }
 
 // Instance is a simulator with its bound listener.
 type Instance struct {
 	*Simulator
-	ln  net.Listener
+	*simkit.Bound
 	cfg Config
 }
 
-// URL is the simulator's base URL.
-func (i *Instance) URL() string { return "http://" + i.ln.Addr().String() }
-
 // Config is the configuration the simulator runs with.
 func (i *Instance) Config() Config { return i.cfg }
-
-// Ready is always true once the listener is bound.
-func (i *Instance) Ready(context.Context) error { return nil }
-
-// Run serves until ctx is cancelled.
-func (i *Instance) Run(ctx context.Context) error { return i.Serve(ctx, i.ln) }
-
-// Endpoints names the simulator's URL for the start banner.
-func (i *Instance) Endpoints() []service.Endpoint {
-	return []service.Endpoint{{Name: "simulators", URL: i.URL()}}
-}

@@ -1,8 +1,10 @@
 // Package simkit holds the plumbing the national-system simulators
-// (adapters/sim/ngsp, adapters/sim/vdxp) share: serving a handler on a
-// listener once with a graceful shutdown, duration knobs written as Go
-// durations, the fault injector's waits, seeded random source and knob
-// errors, and call counts per call and status.
+// (adapters/sim/ngsp, adapters/sim/vdxp, adapters/sim/dvcqg) share:
+// binding a simulator's address as a service instance (Bound), serving a
+// handler on a listener once with a graceful shutdown, duration knobs
+// written as Go durations, the fault injector's waits, seeded random
+// source and knob errors, and call counts per call and status (Recorder,
+// Calls).
 //
 // It exists so that these behave the same in every simulator and are
 // fixed in one place. What a simulator speaks (routes, envelopes, error
