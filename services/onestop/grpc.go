@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/lgsp-vn/lgsp/platform/apierr"
+	"github.com/lgsp-vn/lgsp/platform/vnid"
 	"github.com/lgsp-vn/lgsp/platform/workday"
 	pb "github.com/lgsp-vn/lgsp/proto/lgsp/onestop/v1"
 )
@@ -79,11 +80,11 @@ func (s *Service) createInput(c caller, req *pb.CreateDossierRequest) (createInp
 		Phone: a.GetPhone(), Email: a.GetEmail(), Address: a.GetAddress()}
 	switch a.GetKind() {
 	case pb.ApplicantKind_APPLICANT_KIND_CITIZEN:
-		if !validCitizenID(ap.ID, now) {
+		if !vnid.Citizen(ap.ID, now) {
 			return in, errCitizenID
 		}
 	case pb.ApplicantKind_APPLICANT_KIND_BUSINESS:
-		if !enterpriseRe.MatchString(ap.ID) {
+		if !vnid.Enterprise(ap.ID) {
 			return in, errEnterpriseCode
 		}
 	default:

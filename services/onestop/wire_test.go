@@ -87,25 +87,3 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
-
-// FuzzCitizenID: only 12 digits with a known province code and a birth
-// year not in the future pass.
-func FuzzCitizenID(f *testing.F) {
-	for _, s := range []string{"056090001234", "001099012345", "099090001234", "05609000123", "0560900012345", "05609000123A", "056399001234"} {
-		f.Add(s)
-	}
-	now := time.Date(2026, 11, 30, 0, 0, 0, 0, dvcqg.Zone)
-	f.Fuzz(func(t *testing.T, s string) {
-		if !validCitizenID(s, now) {
-			return
-		}
-		if len(s) != 12 || !citizenProvinces[s[:3]] {
-			t.Fatalf("%q accepted", s)
-		}
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				t.Fatalf("%q accepted", s)
-			}
-		}
-	})
-}
