@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 	sim "github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 )
 
@@ -18,7 +19,7 @@ func TestGetDecodesRecord(t *testing.T) {
 	if res.Code != CodeSuccess || res.Name != "SUCCESS" || res.Incomplete || res.RequestID == "" || res.HTTPStatus != http.StatusOK {
 		t.Fatalf("response = %+v", res)
 	}
-	var e sim.Enterprise
+	var e natdb.Enterprise
 	if err := res.Decode(&e); err != nil {
 		t.Fatalf("Decode: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 	sim "github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 )
 
@@ -62,7 +63,7 @@ func TestIncompleteRecordIsAPartialSuccess(t *testing.T) {
 	if !res.Incomplete || res.Code != CodeRecordUncomplete {
 		t.Fatalf("response = %+v", res)
 	}
-	var e sim.Enterprise
+	var e natdb.Enterprise
 	if err := res.Decode(&e); err != nil || e.MaSoDoanhNghiep != f.demo.IncompleteMSDN {
 		t.Fatalf("Decode = %v, %+v", err, e)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 )
 
 func TestBusinessDetail(t *testing.T) {
@@ -30,7 +32,7 @@ func TestBusinessDetail(t *testing.T) {
 			t.Errorf("field %s missing from %s", f, e.Data)
 		}
 	}
-	var ent Enterprise
+	var ent natdb.Enterprise
 	if err := json.Unmarshal(e.Data, &ent); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestBusinessDetail(t *testing.T) {
 
 	// A branch, in 10-3 form.
 	e = wantCode(t, h.get(PathBusinessDetail, url.Values{"msdn": {demo.BranchMSDN}}, tok, nil), http.StatusOK, CodeSuccess)
-	var br Enterprise
+	var br natdb.Enterprise
 	if err := json.Unmarshal(e.Data, &br); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func TestBusinessDetail(t *testing.T) {
 
 	// The incomplete record: errorCode 200 with partial data.
 	e = wantCode(t, h.get(PathBusinessDetail, url.Values{"msdn": {demo.IncompleteMSDN}}, tok, nil), http.StatusOK, CodeRecordUncomplete)
-	var inc Enterprise
+	var inc natdb.Enterprise
 	if err := json.Unmarshal(e.Data, &inc); err != nil {
 		t.Fatal(err)
 	}
@@ -82,10 +84,10 @@ func TestBusinessDetail(t *testing.T) {
 func TestBusinessSearchIgnoresDiacritics(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.token()
-	search := func(q url.Values) (EnterpriseSearch, rawEnvelope) {
+	search := func(q url.Values) (natdb.EnterpriseSearch, rawEnvelope) {
 		t.Helper()
 		e := wantCode(t, h.get(PathBusinessSearch, q, tok, nil), http.StatusOK, CodeSuccess)
-		var s EnterpriseSearch
+		var s natdb.EnterpriseSearch
 		if err := json.Unmarshal(e.Data, &s); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +98,7 @@ func TestBusinessSearchIgnoresDiacritics(t *testing.T) {
 	decomposed := "Ho\u0302\u0300ng Ha\u0300"
 	for _, q := range []string{"Hồng Hà", "hong ha", "HONG HA", "HỒNG HÀ", decomposed, "  hồng   hà ", "hong-ha"} {
 		s, _ := search(url.Values{"ten": {q}})
-		if s.TongSo == 0 || !slices.ContainsFunc(s.DanhSach, func(e EnterpriseSummary) bool { return strings.Contains(e.TenDoanhNghiep, "HỒNG HÀ") }) {
+		if s.TongSo == 0 || !slices.ContainsFunc(s.DanhSach, func(e natdb.EnterpriseSummary) bool { return strings.Contains(e.TenDoanhNghiep, "HỒNG HÀ") }) {
 			t.Errorf("search %q found %+v", q, s)
 		}
 		for _, e := range s.DanhSach {
@@ -153,11 +155,11 @@ func TestCatalogs(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.token()
 	e := wantCode(t, h.get(PathAllCategory, nil, tok, nil), http.StatusOK, CodeSuccess)
-	var all []CatalogInfo
+	var all []natdb.CatalogInfo
 	if err := json.Unmarshal(e.Data, &all); err != nil {
 		t.Fatal(err)
 	}
-	byCode := map[string]CatalogInfo{}
+	byCode := map[string]natdb.CatalogInfo{}
 	for _, c := range all {
 		byCode[c.Ma] = c
 	}
@@ -166,7 +168,7 @@ func TestCatalogs(t *testing.T) {
 	}
 
 	e = wantCode(t, h.get(PathCategory, url.Values{"ma": {"TINH"}}, tok, nil), http.StatusOK, CodeSuccess)
-	var prov Catalog
+	var prov natdb.Catalog
 	if err := json.Unmarshal(e.Data, &prov); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestPopulation(t *testing.T) {
 	q := url.Values{"soDinhDanh": {demo.SoDinhDanh}}
 
 	e := wantCode(t, h.get(PathCitizen, q, tok, personalHeaders), http.StatusOK, CodeSuccess)
-	var c Citizen
+	var c natdb.Citizen
 	if err := json.Unmarshal(e.Data, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +245,7 @@ func TestPopulation(t *testing.T) {
 
 	// The incomplete record.
 	e = wantCode(t, h.get(PathCitizen, url.Values{"soDinhDanh": {demo.IncompleteSoDinhDanh}}, tok, personalHeaders), http.StatusOK, CodeRecordUncomplete)
-	var inc Citizen
+	var inc natdb.Citizen
 	if err := json.Unmarshal(e.Data, &inc); err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +307,7 @@ func TestCivilJudicialInsurance(t *testing.T) {
 	data := h.sim.data
 
 	e := wantCode(t, h.get(PathBirth, url.Values{"soDinhDanh": {demo.SoDinhDanh}}, tok, personalHeaders), http.StatusOK, CodeSuccess)
-	var b BirthRecord
+	var b natdb.BirthRecord
 	if err := json.Unmarshal(e.Data, &b); err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +329,7 @@ func TestCivilJudicialInsurance(t *testing.T) {
 
 	// Judicial record: one citizen has a conviction, the demo one does not.
 	e = wantCode(t, h.get(PathJudicial, url.Values{"soDinhDanh": {demo.SoDinhDanh}}, tok, personalHeaders), http.StatusOK, CodeSuccess)
-	var j JudicialRecord
+	var j natdb.JudicialRecord
 	if err := json.Unmarshal(e.Data, &j); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +349,7 @@ func TestCivilJudicialInsurance(t *testing.T) {
 
 	// Social insurance.
 	e = wantCode(t, h.get(PathInsurance, url.Values{"maSoBHXH": {demo.MaSoBHXH}}, tok, personalHeaders), http.StatusOK, CodeSuccess)
-	var ins InsuranceHistory
+	var ins natdb.InsuranceHistory
 	if err := json.Unmarshal(e.Data, &ins); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 )
 
 // The seeded data is a snapshot "as of" this date: running periods of
@@ -96,20 +98,20 @@ var localities = map[string]locality{
 
 type sector struct {
 	vi, en   string
-	industry CodeName // VSIC 2018 main line
+	industry natdb.CodeName // VSIC 2018 main line
 }
 
 var sectors = []sector{
-	{"Công nghệ thông tin", "Information Technology", CodeName{"6201", "Lập trình máy vi tính"}},
-	{"Xây dựng", "Construction", CodeName{"4102", "Xây dựng nhà không để ở"}},
-	{"Thương mại và Dịch vụ", "Trading and Services", CodeName{"4690", "Bán buôn tổng hợp"}},
-	{"Vận tải", "Transport", CodeName{"4933", "Vận tải hàng hóa bằng đường bộ"}},
-	{"Thực phẩm", "Food", CodeName{"1079", "Sản xuất thực phẩm khác chưa được phân vào đâu"}},
-	{"Nông sản", "Agricultural Products", CodeName{"4620", "Bán buôn nông, lâm sản nguyên liệu (trừ gỗ, tre, nứa) và động vật sống"}},
-	{"Dược phẩm", "Pharmaceutical", CodeName{"2100", "Sản xuất thuốc, hoá dược và dược liệu"}},
-	{"Du lịch", "Tourism", CodeName{"7912", "Điều hành tua du lịch"}},
-	{"Thủy sản", "Seafood", CodeName{"1020", "Chế biến, bảo quản thuỷ sản và các sản phẩm từ thuỷ sản"}},
-	{"Cơ khí", "Mechanical Engineering", CodeName{"2592", "Gia công cơ khí; xử lý và tráng phủ kim loại"}},
+	{"Công nghệ thông tin", "Information Technology", cn("6201", "Lập trình máy vi tính")},
+	{"Xây dựng", "Construction", cn("4102", "Xây dựng nhà không để ở")},
+	{"Thương mại và Dịch vụ", "Trading and Services", cn("4690", "Bán buôn tổng hợp")},
+	{"Vận tải", "Transport", cn("4933", "Vận tải hàng hóa bằng đường bộ")},
+	{"Thực phẩm", "Food", cn("1079", "Sản xuất thực phẩm khác chưa được phân vào đâu")},
+	{"Nông sản", "Agricultural Products", cn("4620", "Bán buôn nông, lâm sản nguyên liệu (trừ gỗ, tre, nứa) và động vật sống")},
+	{"Dược phẩm", "Pharmaceutical", cn("2100", "Sản xuất thuốc, hoá dược và dược liệu")},
+	{"Du lịch", "Tourism", cn("7912", "Điều hành tua du lịch")},
+	{"Thủy sản", "Seafood", cn("1020", "Chế biến, bảo quản thuỷ sản và các sản phẩm từ thuỷ sản")},
+	{"Cơ khí", "Mechanical Engineering", cn("2592", "Gia công cơ khí; xử lý và tráng phủ kim loại")},
 }
 
 var tradeNames = []string{
@@ -122,7 +124,7 @@ var tradeNames = []string{
 var enterpriseProvinces = []string{"01", "79", "48", "31", "92", "46", "22", "40", "56", "68", "24", "75", "38", "91", "52", "01", "79", "01", "79", "48"}
 
 // Enterprise types by index modulo 7; index 9 is the one partnership.
-var enterpriseTypes = []CodeName{typeJSC, typeLLC1, typeLLC2, typeJSC, typePrivate, typeLLC1, typeJSC}
+var enterpriseTypes = []natdb.CodeName{typeJSC, typeLLC1, typeLLC2, typeJSC, typePrivate, typeLLC1, typeJSC}
 
 const incompleteEnterprise = 17
 
@@ -138,17 +140,17 @@ var (
 )
 
 type enterpriseRow struct {
-	rec        Enterprise
+	rec        natdb.Enterprise
 	incomplete bool
 	search     string // folded names
 }
 
 type citizenRow struct {
-	rec        Citizen
+	rec        natdb.Citizen
 	incomplete bool
-	birth      *BirthRecord
-	judicial   JudicialRecord
-	insurance  *InsuranceHistory
+	birth      *natdb.BirthRecord
+	judicial   natdb.JudicialRecord
+	insurance  *natdb.InsuranceHistory
 }
 
 type dataset struct {
@@ -157,7 +159,7 @@ type dataset struct {
 	citizens        map[string]*citizenRow
 	citizenOrder    []*citizenRow
 	insured         map[string]*citizenRow // by maSoBHXH
-	catalogs        []Catalog
+	catalogs        []natdb.Catalog
 	demo            Demo
 }
 
@@ -246,10 +248,10 @@ func date(day, month, year int) string { return fmt.Sprintf("%02d/%02d/%04d", da
 
 func randomDate(q *splitmix, year int) string { return date(1+q.intn(28), 1+q.intn(12), year) }
 
-func addressIn(q *splitmix, code string, withStreet bool) *Address {
+func addressIn(q *splitmix, code string, withStreet bool) *natdb.Address {
 	p, _ := provinceByCode(code)
 	loc := localities[code]
-	a := &Address{PhuongXa: pick(q, loc.wards), TinhThanhPho: p.name, MaTinh: code}
+	a := &natdb.Address{PhuongXa: pick(q, loc.wards), TinhThanhPho: p.name, MaTinh: code}
 	if withStreet {
 		a.SoNhaDuong = fmt.Sprintf("Số %d %s", 1+q.intn(250), pick(q, loc.streets))
 		a.DiaChiDayDu = a.SoNhaDuong + ", " + a.PhuongXa + ", " + a.TinhThanhPho
@@ -297,19 +299,19 @@ func maskID(s string) string {
 	return s[:3] + strings.Repeat("*", len(s)-6) + s[len(s)-3:]
 }
 
-func genderOf(male bool) CodeName {
+func genderOf(male bool) natdb.CodeName {
 	if male {
 		return genderMale
 	}
 	return genderFemale
 }
 
-func genRepresentative(q *splitmix, title string) Representative {
+func genRepresentative(q *splitmix, title string) natdb.Representative {
 	male := q.intn(3) > 0
 	_, name := personName(q, male)
 	year := 1960 + q.intn(33)
 	codes := []string{"001", "079", "048", "031", "036", "040"}
-	return Representative{
+	return natdb.Representative{
 		HoTen:      strings.ToUpper(name),
 		ChucDanh:   title,
 		GioiTinh:   genderOf(male).Ten,
@@ -333,7 +335,7 @@ func genEnterprise(q *splitmix, i int, taken map[string]*enterpriseRow) *enterpr
 	tradeEN := asciiUpper(trade)
 	slug := strings.ReplaceAll(strings.ToLower(tradeEN), " ", "")
 
-	e := Enterprise{MaSoDoanhNghiep: genMSDN(q, loc.taxPrefix, taken), LoaiHinhDoanhNghiep: typ, NganhNgheChinh: sec.industry}
+	e := natdb.Enterprise{MaSoDoanhNghiep: genMSDN(q, loc.taxPrefix, taken), LoaiHinhDoanhNghiep: typ, NganhNgheChinh: sec.industry}
 	title := "Giám đốc"
 	switch typ {
 	case typeJSC:
@@ -365,9 +367,9 @@ func genEnterprise(q *splitmix, i int, taken map[string]*enterpriseRow) *enterpr
 		e.Website = "https://" + slug + ".example"
 	}
 	e.VonDieuLe = int64(pick(q, []int{1, 2, 5, 10, 15, 20, 50, 100})) * 1_000_000_000
-	e.NguoiDaiDienPhapLuat = []Representative{genRepresentative(q, title)}
+	e.NguoiDaiDienPhapLuat = []natdb.Representative{genRepresentative(q, title)}
 	if typ == typeJSC && i%2 == 0 {
-		e.NguoiDaiDienPhapLuat = append([]Representative{genRepresentative(q, "Chủ tịch Hội đồng quản trị")}, e.NguoiDaiDienPhapLuat...)
+		e.NguoiDaiDienPhapLuat = append([]natdb.Representative{genRepresentative(q, "Chủ tịch Hội đồng quản trị")}, e.NguoiDaiDienPhapLuat...)
 	}
 	e.CoQuanDangKy = "Phòng Đăng ký kinh doanh - Sở Tài chính " + prov.name
 	e.TinhTrangHoatDong = stateActive
@@ -386,7 +388,7 @@ func genEnterprise(q *splitmix, i int, taken map[string]*enterpriseRow) *enterpr
 		row.incomplete = true
 		row.rec.DiaChiTruSo.PhuongXa = ""
 		row.rec.DiaChiTruSo.DiaChiDayDu = row.rec.DiaChiTruSo.SoNhaDuong + ", " + row.rec.DiaChiTruSo.TinhThanhPho
-		row.rec.NguoiDaiDienPhapLuat = []Representative{}
+		row.rec.NguoiDaiDienPhapLuat = []natdb.Representative{}
 	}
 	row.search = fold(e.TenDoanhNghiep + " | " + e.TenTiengAnh + " | " + e.TenVietTat)
 	return row
@@ -395,7 +397,7 @@ func genEnterprise(q *splitmix, i int, taken map[string]*enterpriseRow) *enterpr
 func genBranch(q *splitmix, parent *enterpriseRow, n int, code string) *enterpriseRow {
 	prov, _ := provinceByCode(code)
 	p := &parent.rec
-	b := Enterprise{
+	b := natdb.Enterprise{
 		MaSoDoanhNghiep:     fmt.Sprintf("%s-%03d", p.MaSoDoanhNghiep, n),
 		MaSoDoanhNghiepMe:   p.MaSoDoanhNghiep,
 		TenDoanhNghiep:      "CHI NHÁNH " + p.TenDoanhNghiep + " TẠI " + strings.ToUpper(prov.name),
@@ -410,7 +412,7 @@ func genBranch(q *splitmix, parent *enterpriseRow, n int, code string) *enterpri
 	b.NgayThanhLap = randomDate(q, 2018+q.intn(7))
 	b.DiaChiTruSo = *addressIn(q, code, true)
 	b.DienThoai = phoneIn(q, code)
-	b.NguoiDaiDienPhapLuat = []Representative{genRepresentative(q, "Giám đốc chi nhánh")}
+	b.NguoiDaiDienPhapLuat = []natdb.Representative{genRepresentative(q, "Giám đốc chi nhánh")}
 	parent.rec.ChiNhanh = append(parent.rec.ChiNhanh, b.MaSoDoanhNghiep)
 	return &enterpriseRow{rec: b, search: fold(b.TenDoanhNghiep + " | " + b.TenTiengAnh)}
 }
@@ -452,7 +454,7 @@ const (
 func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow) *citizenRow {
 	family, name := personName(q, spec.male)
 	month, day := 1+q.intn(12), 1+q.intn(28)
-	c := Citizen{
+	c := natdb.Citizen{
 		SoDinhDanh: cccd(q, spec.birthCode, spec.male, spec.born),
 		HoVaTen:    name,
 		NgaySinh:   date(day, month, spec.born),
@@ -473,9 +475,9 @@ func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow
 	}
 	fatherYear := spec.born - 24 - q.intn(8)
 	_, fatherRest := personName(q, true)
-	c.Cha = &Relative{HoVaTen: family + fatherRest[strings.Index(fatherRest, " "):], NamSinh: fmt.Sprint(fatherYear)}
+	c.Cha = &natdb.Relative{HoVaTen: family + fatherRest[strings.Index(fatherRest, " "):], NamSinh: fmt.Sprint(fatherYear)}
 	_, mother := personName(q, false)
-	c.Me = &Relative{HoVaTen: mother, NamSinh: fmt.Sprint(fatherYear + q.intn(5))}
+	c.Me = &natdb.Relative{HoVaTen: mother, NamSinh: fmt.Sprint(fatherYear + q.intn(5))}
 	age := asOfYear - spec.born
 	switch {
 	case age < 18:
@@ -485,7 +487,7 @@ func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow
 	case age >= 27:
 		c.TinhTrangHonNhan = "Đã kết hôn"
 		_, spouse := personName(q, !spec.male)
-		c.VoChong = &Relative{HoVaTen: spouse, NamSinh: fmt.Sprint(spec.born + q.intn(7) - 3)}
+		c.VoChong = &natdb.Relative{HoVaTen: spouse, NamSinh: fmt.Sprint(spec.born + q.intn(7) - 3)}
 	default:
 		c.TinhTrangHonNhan = "Chưa kết hôn"
 	}
@@ -506,7 +508,7 @@ func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow
 			kind = "Đăng ký lại"
 			regYear = 2000 + q.intn(10)
 		}
-		row.birth = &BirthRecord{
+		row.birth = &natdb.BirthRecord{
 			SoDinhDanh: c.SoDinhDanh, HoVaTen: c.HoVaTen, NgaySinh: c.NgaySinh, GioiTinh: c.GioiTinh,
 			DanToc: c.DanToc, QuocTich: c.QuocTich,
 			NoiSinh:      "Trạm y tế " + c.QueQuan.DiaChiDayDu,
@@ -521,13 +523,13 @@ func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow
 		}
 	}
 
-	row.judicial = JudicialRecord{
+	row.judicial = natdb.JudicialRecord{
 		SoDinhDanh: c.SoDinhDanh, HoVaTen: c.HoVaTen, NgaySinh: c.NgaySinh,
-		TinhTrangAnTich: "Không có án tích", DanhSachAnTich: []Conviction{}, NgayCapNhat: dataAsOf,
+		TinhTrangAnTich: "Không có án tích", DanhSachAnTich: []natdb.Conviction{}, NgayCapNhat: dataAsOf,
 	}
 	if i == convictedCitizen {
 		row.judicial.TinhTrangAnTich = "Có án tích"
-		row.judicial.DanhSachAnTich = []Conviction{{
+		row.judicial.DanhSachAnTich = []natdb.Conviction{{
 			BanAn:    "Bản án số 45/2024/HS-ST ngày 12/06/2024",
 			ToaAn:    "Tòa án nhân dân quận Lê Chân, thành phố Hải Phòng",
 			ToiDanh:  "Vi phạm quy định về tham gia giao thông đường bộ",
@@ -548,10 +550,10 @@ func genCitizen(q *splitmix, i int, spec citizenSpec, employers []*enterpriseRow
 	return row
 }
 
-func genInsurance(q *splitmix, c Citizen, spec citizenSpec, employers []*enterpriseRow) *InsuranceHistory {
-	h := &InsuranceHistory{
+func genInsurance(q *splitmix, c natdb.Citizen, spec citizenSpec, employers []*enterpriseRow) *natdb.InsuranceHistory {
+	h := &natdb.InsuranceHistory{
 		MaSoBHXH: c.SoDinhDanh[2:], HoVaTen: c.HoVaTen, NgaySinh: c.NgaySinh, GioiTinh: c.GioiTinh,
-		NgayCapNhat: dataAsOf, QuaTrinh: []InsurancePeriod{},
+		NgayCapNhat: dataAsOf, QuaTrinh: []natdb.InsurancePeriod{},
 	}
 	// Months are counted as year*12+month-1.
 	start := max(spec.born+21, 2005)*12 + q.intn(12)
@@ -577,7 +579,7 @@ func genInsurance(q *splitmix, c Citizen, spec citizenSpec, employers []*enterpr
 			to = end
 		}
 		emp := employerAt(q, employers, from/12)
-		per := InsurancePeriod{
+		per := natdb.InsurancePeriod{
 			TuThang:     fmt.Sprintf("%02d/%d", from%12+1, from/12),
 			DonVi:       emp.TenDoanhNghiep,
 			MaDonVi:     emp.MaSoDoanhNghiep,
@@ -597,8 +599,8 @@ func genInsurance(q *splitmix, c Citizen, spec citizenSpec, employers []*enterpr
 
 // employerAt picks an enterprise that already existed in year, or the
 // oldest one when none did.
-func employerAt(q *splitmix, employers []*enterpriseRow, year int) Enterprise {
-	founded := func(e *Enterprise) int {
+func employerAt(q *splitmix, employers []*enterpriseRow, year int) natdb.Enterprise {
+	founded := func(e *natdb.Enterprise) int {
 		y, _ := strconv.Atoi(e.NgayThanhLap[len(e.NgayThanhLap)-4:])
 		return y
 	}

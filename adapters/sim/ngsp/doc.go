@@ -28,7 +28,8 @@
 // The data is a small in-memory set generated deterministically at start
 // (about twenty enterprises, a dozen citizens, the 34 provinces after the
 // 2025 merger), so every run and every test sees the same records. The
-// Vietnamese field names live in records.go and nowhere else.
+// Vietnamese field names live in
+// adapters/natdb, shared with the platform's typed adapters, and nowhere else.
 //
 // The population-type APIs carry personal data. As NĐ 13/2023/NĐ-CP asks,
 // every lookup must say who asks (maCanBo), for which agency (maDonVi) and

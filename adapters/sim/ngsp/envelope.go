@@ -18,6 +18,23 @@ const (
 	CodeDataIncorrect       = "500"
 )
 
+// Envelope wraps every data-API answer. It stays here rather than in natdb:
+// it is the writing side, with the record as any, and the connector
+// (adapters/ngsp) reads it its own, more tolerant way (an errorCode sent as
+// a number as well as a string).
+type Envelope struct {
+	// ErrorCode is "0" on success, otherwise a national code such as "201".
+	ErrorCode string `json:"errorCode"`
+	// ErrorName is the symbolic name, e.g. "RECORD_NOT_FOUND".
+	ErrorName      string `json:"errorName"`
+	ErrorMessage   string `json:"errorMessage"`
+	ErrorMessageVi string `json:"errorMessageVi"`
+	RequestID      string `json:"requestId,omitempty"`
+	// Data is the record, or null on error. With errorCode 200
+	// (RECORD_UNCOMPLETE) it is the partial record.
+	Data any `json:"data"`
+}
+
 // codeInfo is the name and HTTP status that go with a national code.
 type codeInfo struct {
 	name   string

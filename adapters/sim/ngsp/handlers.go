@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 )
 
 var (
@@ -78,7 +80,7 @@ func (s *Simulator) handleBusinessSearch(w http.ResponseWriter, r *http.Request)
 		}
 		limit = n
 	}
-	res := EnterpriseSearch{DanhSach: []EnterpriseSummary{}}
+	res := natdb.EnterpriseSearch{DanhSach: []natdb.EnterpriseSummary{}}
 	for _, row := range s.data.enterpriseOrder {
 		e := &row.rec
 		if !strings.Contains(row.search, needle) || (province != "" && e.DiaChiTruSo.MaTinh != province) {
@@ -86,7 +88,7 @@ func (s *Simulator) handleBusinessSearch(w http.ResponseWriter, r *http.Request)
 		}
 		res.TongSo++
 		if len(res.DanhSach) < limit {
-			res.DanhSach = append(res.DanhSach, EnterpriseSummary{
+			res.DanhSach = append(res.DanhSach, natdb.EnterpriseSummary{
 				MaSoDoanhNghiep:   e.MaSoDoanhNghiep,
 				TenDoanhNghiep:    e.TenDoanhNghiep,
 				TenTiengAnh:       e.TenTiengAnh,
@@ -100,7 +102,7 @@ func (s *Simulator) handleBusinessSearch(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Simulator) handleAllCategory(w http.ResponseWriter, r *http.Request) {
-	out := make([]CatalogInfo, len(s.data.catalogs))
+	out := make([]natdb.CatalogInfo, len(s.data.catalogs))
 	for i, c := range s.data.catalogs {
 		out[i] = c.CatalogInfo
 	}
@@ -114,7 +116,7 @@ func (s *Simulator) handleCategory(w http.ResponseWriter, r *http.Request) {
 			"ma phải là mã danh mục gồm tối đa 32 chữ cái, chữ số hoặc dấu gạch dưới"))
 		return
 	}
-	i := slices.IndexFunc(s.data.catalogs, func(c Catalog) bool { return c.Ma == ma })
+	i := slices.IndexFunc(s.data.catalogs, func(c natdb.Catalog) bool { return c.Ma == ma })
 	if i < 0 {
 		s.fail(w, r, errNotFound)
 		return

@@ -12,32 +12,41 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/adapters/natdb"
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit"
 )
 
-// API contexts and resources, as the national platform names them.
+// Paths the simulator serves. The data APIs' are natdb's, named here too
+// for the callers that know only the simulator.
 const (
 	PathToken       = "/token"
 	PathOAuth2Token = "/oauth2/token" // the same endpoint under WSO2's other name
 
-	BusinessRegistrationContext = "/apiCSDLDKDN/1.0"
-	PathBusinessDetail          = BusinessRegistrationContext + "/chiTietDoanhNghiep"
-	PathBusinessSearch          = BusinessRegistrationContext + "/timKiemDoanhNghiep"
+	BusinessRegistrationContext = natdb.BusinessRegistrationContext
+	PathBusinessDetail          = natdb.PathBusinessDetail
+	PathBusinessSearch          = natdb.PathBusinessSearch
+	PathBusinessChanges         = natdb.PathBusinessChanges
 
-	CatalogContext  = "/dmdc/1.0"
-	PathAllCategory = CatalogContext + "/AllCategory"
-	PathCategory    = CatalogContext + "/Category"
+	CatalogContext  = natdb.CatalogContext
+	PathAllCategory = natdb.PathAllCategory
+	PathCategory    = natdb.PathCategory
 
-	PopulationContext = "/apiCSDLDC/1.0"
-	PathCitizen       = PopulationContext + "/congDan"
+	PopulationContext = natdb.PopulationContext
+	PathCitizen       = natdb.PathCitizen
 
-	CivilStatusContext = "/apiHoTichTuPhap/1.0"
-	PathBirth          = CivilStatusContext + "/khaiSinh"
+	CivilStatusContext     = natdb.CivilStatusContext
+	PathBirth              = natdb.PathBirth
+	PathMarriage           = natdb.PathMarriage
+	PathDeath              = natdb.PathDeath
+	PathRegistrationStatus = natdb.PathRegistrationStatus
 
-	JudicialContext  = "/apiLyLichTuPhap/1.0"
-	PathJudicial     = JudicialContext + "/tinhTrangAnTich"
-	InsuranceContext = "/apiBHXH/1.0"
-	PathInsurance    = InsuranceContext + "/quaTrinhThamGia"
+	JudicialContext        = natdb.JudicialContext
+	PathJudicial           = natdb.PathJudicial
+	PathCertificateRequest = natdb.PathCertificateRequest
+	PathCertificateStatus  = natdb.PathCertificateStatus
+
+	InsuranceContext = natdb.InsuranceContext
+	PathInsurance    = natdb.PathInsurance
 
 	// AdminPrefix holds the simulator's own endpoints.
 	AdminPrefix = "/_sim/"
