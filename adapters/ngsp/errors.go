@@ -142,7 +142,8 @@ func (e *Error) API() *apierr.Error {
 	}
 	return apierr.Wrap(e, codes.Unavailable, APICodeUnavailable,
 		fmt.Sprintf("the national integration platform (NGSP) is unavailable; try again in %d s", e.RetryAfterSeconds()),
-		fmt.Sprintf("nền tảng tích hợp quốc gia (NGSP) tạm thời không sẵn sàng; vui lòng thử lại sau %d giây", e.RetryAfterSeconds()))
+		fmt.Sprintf("nền tảng tích hợp quốc gia (NGSP) tạm thời không sẵn sàng; vui lòng thử lại sau %d giây", e.RetryAfterSeconds())).
+		WithRetryAfter(time.Duration(e.RetryAfterSeconds()) * time.Second)
 }
 
 // CallerStatus is the HTTP status a REST caller of the platform should

@@ -130,6 +130,10 @@ func wantError(t *testing.T, err error, kind Kind, code int, apiCode string) *Er
 	if _, status := apierr.FromError(a); status != e.CallerStatus() {
 		t.Fatalf("API() is answered %d over HTTP, CallerStatus says %d", status, e.CallerStatus())
 	}
+	// An outage tells the caller when to come back.
+	if got, want := a.RetryAfter(), time.Duration(e.RetryAfterSeconds())*time.Second; got != want {
+		t.Fatalf("API().RetryAfter() = %v, want %v", got, want)
+	}
 	if e.Message == "" || e.MessageVI == "" {
 		t.Fatalf("error lacks a message in both languages: %+v", e)
 	}

@@ -10,12 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/lgsp-vn/lgsp/platform/authn"
 )
@@ -35,6 +39,10 @@ type Error struct {
 	// httpStatus overrides the status derived from GRPC, for HTTP answers
 	// no gRPC code maps to (405).
 	httpStatus int
+	// retryAfter, in whole seconds, tells a caller of an unavailable
+	// dependency when to try again (Retry-After over HTTP, RetryInfo over
+	// gRPC).
+	retryAfter int
 }
 
 func (e *Error) Error() string {
@@ -53,7 +61,11 @@ func (e *Error) GRPCStatus() *status.Status {
 	if e.Field != "" {
 		md["field"] = e.Field
 	}
-	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: e.Code, Domain: Domain, Metadata: md}); err == nil {
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: e.Code, Domain: Domain, Metadata: md}}
+	if e.retryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(e.retryAfter) * time.Second)})
+	}
+	if d, err := st.WithDetails(details...); err == nil {
 		return d
 	}
 	return st
@@ -77,6 +89,18 @@ func (e *Error) WithHTTPStatus(status int) *Error {
 	c.httpStatus = status
 	return &c
 }
+
+// WithRetryAfter returns a copy of e that tells the caller to try again
+// after d (rounded up to whole seconds, at least 1): the Retry-After
+// header over HTTP, a RetryInfo detail over gRPC.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	c := *e
+	c.retryAfter = max(1, int((d+time.Second-1)/time.Second))
+	return &c
+}
+
+// RetryAfter is the wait WithRetryAfter set, 0 when none.
+func (e *Error) RetryAfter() time.Duration { return time.Duration(e.retryAfter) * time.Second }
 
 // Invalid is an InvalidArgument error about one field.
 func Invalid(field, code, en, vi string) *Error {
@@ -214,6 +238,9 @@ func vietnameseFor(c codes.Code) string {
 func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 	b, code := FromError(err)
 	b.RequestID = r.Header.Get("X-Request-Id")
+	if e := (*Error)(nil); errors.As(err, &e) && e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(b)

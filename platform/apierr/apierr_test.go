@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -116,5 +118,33 @@ func TestWithHTTPStatus(t *testing.T) {
 	}
 	if bad.GRPCStatus().Code() != codes.Internal {
 		t.Fatalf("gRPC code %v", bad.GRPCStatus().Code())
+	}
+}
+
+// TestWithRetryAfter: an unavailable dependency's error carries when to try
+// again, as Retry-After over HTTP and RetryInfo over gRPC.
+func TestWithRetryAfter(t *testing.T) {
+	e := apierr.New(codes.Unavailable, "national_unavailable", "down", "tạm ngừng").WithRetryAfter(1500 * time.Millisecond)
+	if e.RetryAfter() != 2*time.Second {
+		t.Fatalf("RetryAfter %v, want 2s (rounded up)", e.RetryAfter())
+	}
+	rec := httptest.NewRecorder()
+	apierr.WriteJSON(rec, httptest.NewRequest(http.MethodGet, "/x", nil), e)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "2" {
+		t.Fatalf("HTTP %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	var found bool
+	for _, d := range e.GRPCStatus().Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			found = ri.GetRetryDelay().AsDuration() == 2*time.Second
+		}
+	}
+	if !found {
+		t.Fatal("no RetryInfo of 2s in the gRPC status")
+	}
+	rec = httptest.NewRecorder()
+	apierr.WriteJSON(rec, httptest.NewRequest(http.MethodGet, "/x", nil), apierr.New(codes.Unavailable, "x", "x", "x"))
+	if rec.Header().Get("Retry-After") != "" {
+		t.Fatal("Retry-After without WithRetryAfter")
 	}
 }
