@@ -114,6 +114,14 @@ var permissions = map[string]grants{
 	"ListAuditEntries": oversight,
 	"VerifyAuditChain": oversight,
 
+	// Trusted issuers decide who may act as an application without any
+	// credential the registry issued, so only platform admins change them.
+	"CreateTrustedIssuer": adminOnly,
+	"GetTrustedIssuer":    oversight,
+	"ListTrustedIssuers":  oversight,
+	"UpdateTrustedIssuer": adminOnly,
+	"DeleteTrustedIssuer": adminOnly,
+
 	// GatewayService.
 	"GetSnapshot":    internal,
 	"IssueToken":     internal,

@@ -81,6 +81,18 @@ func (m *matrixEnv) sub(t *testing.T, state registryv1.SubscriptionState) *regis
 	return s
 }
 
+// issuerSpec is a valid trusted issuer of agency A's application, with an
+// iss of its own.
+func (m *matrixEnv) issuerSpec() *registryv1.TrustedIssuer {
+	return &registryv1.TrustedIssuer{Name: "NGSP", Issuer: fmt.Sprintf("https://ngsp.example/%d", m.uniq()),
+		JwksUrl: "https://127.0.0.1:8443/jwks.json", Audiences: []string{"lgsp-tinh"}, ApplicationId: m.f.appA.GetId()}
+}
+
+// issuer creates a trusted issuer as a platform admin.
+func (m *matrixEnv) issuer(t *testing.T) *registryv1.TrustedIssuer {
+	return must(m.s.CreateTrustedIssuer(adminCtx(), &registryv1.CreateTrustedIssuerRequest{TrustedIssuer: m.issuerSpec()}))(t).GetTrustedIssuer()
+}
+
 func (m *matrixEnv) agencyCode() string {
 	n := m.uniq()
 	return fmt.Sprintf("%03d.%02d.00.H31", n/100, n%100)
@@ -268,6 +280,23 @@ var matrix = map[string]matrixCase{
 	}},
 	"VerifyAuditChain": {"admin auditor", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
 		return ignore(m.s.VerifyAuditChain(ctx, &registryv1.VerifyAuditChainRequest{}))
+	}},
+
+	"CreateTrustedIssuer": {"admin", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.CreateTrustedIssuer(ctx, &registryv1.CreateTrustedIssuerRequest{TrustedIssuer: m.issuerSpec()}))
+	}},
+	"GetTrustedIssuer": {"admin auditor", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.GetTrustedIssuer(ctx, &registryv1.GetTrustedIssuerRequest{Id: m.issuer(t).GetId()}))
+	}},
+	"ListTrustedIssuers": {"admin auditor", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.ListTrustedIssuers(ctx, &registryv1.ListTrustedIssuersRequest{}))
+	}},
+	"UpdateTrustedIssuer": {"admin", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.UpdateTrustedIssuer(ctx, &registryv1.UpdateTrustedIssuerRequest{TrustedIssuer: &registryv1.TrustedIssuer{Id: m.issuer(t).GetId(), Disabled: true},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"disabled"}}}))
+	}},
+	"DeleteTrustedIssuer": {"admin", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		return ignore(m.s.DeleteTrustedIssuer(ctx, &registryv1.DeleteTrustedIssuerRequest{Id: m.issuer(t).GetId()}))
 	}},
 
 	"GetSnapshot": {"service", func(t *testing.T, m *matrixEnv, ctx context.Context) error {

@@ -92,6 +92,10 @@ func errUserNotFound(username string) *apierr.Error {
 	return notFound("user_not_found", "user", "người dùng", username)
 }
 
+func errTrustedIssuerNotFound(id string) *apierr.Error {
+	return notFound("trusted_issuer_not_found", "trusted issuer", "bên phát hành tin cậy", id)
+}
+
 // Agencies.
 var (
 	errAgencyRequired     = apierr.Invalid("agency", "agency_required", "the agency is required", "thiếu thông tin cơ quan")
@@ -330,6 +334,34 @@ func errWeakPassword(field string) *apierr.Error {
 	return apierr.Invalid(field, "weak_password",
 		fmt.Sprintf("the password must have at least %d characters", minPasswordLen),
 		fmt.Sprintf("mật khẩu phải có ít nhất %d ký tự", minPasswordLen))
+}
+
+// Trusted external issuers (federation).
+var (
+	errTrustedIssuerRequired = apierr.Invalid("trusted_issuer", "trusted_issuer_required", "the trusted issuer is required", "thiếu thông tin bên phát hành tin cậy")
+	errTrustedIssuerName     = invalidName("trusted_issuer.name", "invalid_trusted_issuer_name", "the trusted issuer's name", "tên bên phát hành tin cậy")
+	errIssuerValue           = apierr.Invalid("trusted_issuer.issuer", "invalid_issuer", "the issuer (the tokens' iss claim) is required, on one line, at most 255 characters", "bên phát hành (claim iss của token) là bắt buộc, trên một dòng, tối đa 255 ký tự")
+	errIssuerIsPlatform      = apierr.Invalid("trusted_issuer.issuer", "issuer_is_platform", "the issuer is the platform's own token issuer (LGSP_TOKEN_ISSUER), whose tokens are verified with the platform's keys", "bên phát hành trùng với bên phát hành token của chính nền tảng (LGSP_TOKEN_ISSUER), vốn được xác thực bằng khóa của nền tảng")
+	errDuplicateIssuer       = conflict("duplicate_issuer", "a trusted issuer with this iss already exists", "đã có bên phát hành tin cậy với iss này")
+	errJWKSURL               = apierr.Invalid("trusted_issuer.jwks_url", "invalid_jwks_url", "the JWKS URL must be an absolute https URL without credentials or fragment, at most 2048 characters", "địa chỉ JWKS phải là URL https đầy đủ, không chứa thông tin đăng nhập hay phân đoạn (#), tối đa 2048 ký tự")
+	errJWKSNotHTTPS          = apierr.Invalid("trusted_issuer.jwks_url", "jwks_url_not_https", "the JWKS URL must use https; allow_http is for tests and development only", "địa chỉ JWKS phải dùng https; allow_http chỉ dành cho kiểm thử và phát triển")
+	errJWKSUnresolvable      = apierr.Invalid("trusted_issuer.jwks_url", "jwks_unresolvable", "the JWKS host name does not resolve", "không phân giải được tên máy chủ của địa chỉ JWKS")
+	errAudiences             = apierr.Invalid("trusted_issuer.audiences", "invalid_audiences", "give 1 to 10 distinct audiences, each on one line, at most 255 characters", "cần từ 1 đến 10 audience khác nhau, mỗi audience trên một dòng, tối đa 255 ký tự")
+	errRequiredClaims        = apierr.Invalid("trusted_issuer.required_claims", "invalid_required_claims", "at most 10 required claims; a name is letters, digits, '_', '-', '.' or ':' (at most 64) other than iss, aud, exp, nbf and iat; a value is one non-empty line of at most 255 characters", "tối đa 10 claim bắt buộc; tên gồm chữ, số, '_', '-', '.' hoặc ':' (tối đa 64), không phải iss, aud, exp, nbf, iat; giá trị là một dòng không rỗng, tối đa 255 ký tự")
+	errLeeway                = apierr.Invalid("trusted_issuer.leeway_seconds", "invalid_leeway", "leeway_seconds must be between 0 and 300", "leeway_seconds phải từ 0 đến 300")
+)
+
+// errJWKSForbidden names the refused network in English only, as
+// errUpstreamForbidden does.
+func errJWKSForbidden(detail string) *apierr.Error {
+	return apierr.Invalid("trusted_issuer.jwks_url", "jwks_address_not_allowed",
+		"the JWKS address is outside the allowed networks ("+detail+"); see LGSP_REGISTRY_UPSTREAM_ALLOW",
+		"địa chỉ JWKS nằm ngoài các mạng được phép; xem LGSP_REGISTRY_UPSTREAM_ALLOW")
+}
+
+func errUnknownApplication(id string) *apierr.Error {
+	return apierr.Invalid("trusted_issuer.application_id", "unknown_application",
+		"the application "+strconv.Quote(id)+" is not registered", "ứng dụng "+strconv.Quote(id)+" chưa được đăng ký")
 }
 
 // Token requests (GatewayService.IssueToken). ErrInvalidClient answers any

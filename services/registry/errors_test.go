@@ -142,6 +142,21 @@ var catalogue = map[string]*apierr.Error{
 	"errLastAdmin":       errLastAdmin,
 	"errWeakPassword":    errWeakPassword("password"),
 
+	"errTrustedIssuerNotFound": errTrustedIssuerNotFound("tis_x"),
+	"errTrustedIssuerRequired": errTrustedIssuerRequired,
+	"errTrustedIssuerName":     errTrustedIssuerName,
+	"errIssuerValue":           errIssuerValue,
+	"errIssuerIsPlatform":      errIssuerIsPlatform,
+	"errDuplicateIssuer":       errDuplicateIssuer,
+	"errJWKSURL":               errJWKSURL,
+	"errJWKSNotHTTPS":          errJWKSNotHTTPS,
+	"errJWKSUnresolvable":      errJWKSUnresolvable,
+	"errJWKSForbidden":         errJWKSForbidden("169.254.0.0/16"),
+	"errAudiences":             errAudiences,
+	"errRequiredClaims":        errRequiredClaims,
+	"errLeeway":                errLeeway,
+	"errUnknownApplication":    errUnknownApplication("app_x"),
+
 	"ErrInvalidClient":    ErrInvalidClient,
 	"ErrClientNotAllowed": ErrClientNotAllowed,
 }

@@ -254,6 +254,10 @@ func (s *Service) buildSnapshot(ctx context.Context) (*registryv1.Snapshot, erro
 		return nil, err
 	}
 
+	if snap.TrustedIssuers, err = snapshotIssuers(ctx, s.db, tx); err != nil {
+		return nil, err
+	}
+
 	jwks, err := s.jwks(ctx, tx)
 	if err != nil {
 		return nil, err

@@ -50,6 +50,15 @@ func createAPI(e *env, f *fixture, mod func(a *registryv1.Api)) error {
 	return ignore(e.s.CreateApi(adminCtx(), apiReq(f.a, mod)))
 }
 
+// createIssuer creates a valid trusted issuer of f's agency A, changed by
+// mod; its iss is unique to f.
+func createIssuer(e *env, f *fixture, mod func(ti *registryv1.TrustedIssuer)) error {
+	ti := &registryv1.TrustedIssuer{Name: "NGSP", Issuer: "https://ngsp.gov.vn/" + f.a, JwksUrl: "https://127.0.0.1/jwks",
+		Audiences: []string{"lgsp"}, ApplicationId: f.appA.GetId()}
+	mod(ti)
+	return ignore(e.s.CreateTrustedIssuer(adminCtx(), &registryv1.CreateTrustedIssuerRequest{TrustedIssuer: ti}))
+}
+
 func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 
 // oauth2Upstream is an OAuth2 client-credentials upstream on loopback.
@@ -474,6 +483,51 @@ var validationCases = []validationCase{
 	}},
 	{"unknown session", codes.Unauthenticated, "invalid_session", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.AuthenticateSession(serviceCtxForTest(), &registryv1.AuthenticateSessionRequest{SessionToken: SessionTokenPrefix + "nope"}))
+	}},
+
+	// Trusted issuers (issuers_test.go checks their fields in detail).
+	{"trusted issuer missing", codes.InvalidArgument, "trusted_issuer_required", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.CreateTrustedIssuer(adminCtx(), &registryv1.CreateTrustedIssuerRequest{}))
+	}},
+	{"trusted issuer name", codes.InvalidArgument, "invalid_trusted_issuer_name", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.Name = "" })
+	}},
+	{"trusted issuer iss", codes.InvalidArgument, "invalid_issuer", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.Issuer = "" })
+	}},
+	{"trusted issuer is the platform", codes.InvalidArgument, "issuer_is_platform", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.Issuer = e.cfg.TokenIssuer })
+	}},
+	{"JWKS URL", codes.InvalidArgument, "invalid_jwks_url", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.JwksUrl = "jwks.json" })
+	}},
+	{"JWKS over http", codes.InvalidArgument, "jwks_url_not_https", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.JwksUrl = "http://127.0.0.1/jwks" })
+	}},
+	{"JWKS address", codes.InvalidArgument, "jwks_address_not_allowed", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.JwksUrl = "https://internal.example/jwks" })
+	}},
+	{"JWKS host unresolvable", codes.InvalidArgument, "jwks_unresolvable", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.JwksUrl = "https://nowhere.example/jwks" })
+	}},
+	{"trusted issuer audiences", codes.InvalidArgument, "invalid_audiences", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.Audiences = nil })
+	}},
+	{"trusted issuer application", codes.InvalidArgument, "unknown_application", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.ApplicationId = "app_unknown" })
+	}},
+	{"required claims", codes.InvalidArgument, "invalid_required_claims", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.RequiredClaims = map[string]string{"aud": "x"} })
+	}},
+	{"leeway", codes.InvalidArgument, "invalid_leeway", func(t *testing.T, e *env, f *fixture) error {
+		return createIssuer(e, f, func(ti *registryv1.TrustedIssuer) { ti.LeewaySeconds = 3600 })
+	}},
+	{"duplicate iss", codes.AlreadyExists, "duplicate_issuer", func(t *testing.T, e *env, f *fixture) error {
+		must(0, createIssuer(e, f, func(*registryv1.TrustedIssuer) {}))(t)
+		return createIssuer(e, f, func(*registryv1.TrustedIssuer) {})
+	}},
+	{"unknown trusted issuer", codes.NotFound, "trusted_issuer_not_found", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.GetTrustedIssuer(adminCtx(), &registryv1.GetTrustedIssuerRequest{Id: "tis_nothere"}))
 	}},
 
 	// Identifiers: TestEmptyIDs covers every RPC.

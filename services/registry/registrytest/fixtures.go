@@ -202,3 +202,28 @@ func (r *Registry) UpdateTier(tier *registryv1.Tier, paths ...string) *registryv
 		Tier: tier, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
 	return resp.GetTier()
 }
+
+// TrustedIssuer trusts an external token issuer (federation). Name gets a
+// default when empty.
+func (r *Registry) TrustedIssuer(spec *registryv1.TrustedIssuer) *registryv1.TrustedIssuer {
+	if spec.Name == "" {
+		spec.Name = r.name("Bên phát hành")
+	}
+	resp := must[*registryv1.CreateTrustedIssuerResponse](r, "create trusted issuer "+spec.GetIssuer())(r.Service.CreateTrustedIssuer(r.Admin(),
+		&registryv1.CreateTrustedIssuerRequest{TrustedIssuer: spec}))
+	return resp.GetTrustedIssuer()
+}
+
+// UpdateTrustedIssuer changes the fields of a trusted issuer named by paths
+// to their values in ti, whose Id names it.
+func (r *Registry) UpdateTrustedIssuer(ti *registryv1.TrustedIssuer, paths ...string) *registryv1.TrustedIssuer {
+	resp := must[*registryv1.UpdateTrustedIssuerResponse](r, "update trusted issuer "+ti.GetId())(r.Service.UpdateTrustedIssuer(r.Admin(),
+		&registryv1.UpdateTrustedIssuerRequest{TrustedIssuer: ti, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
+	return resp.GetTrustedIssuer()
+}
+
+// DeleteTrustedIssuer removes a trusted issuer.
+func (r *Registry) DeleteTrustedIssuer(id string) {
+	must[*registryv1.DeleteTrustedIssuerResponse](r, "delete trusted issuer "+id)(r.Service.DeleteTrustedIssuer(r.Admin(),
+		&registryv1.DeleteTrustedIssuerRequest{Id: id}))
+}

@@ -456,8 +456,10 @@ type Snapshot struct {
 	Subscriptions []*SubscriptionConfig  `protobuf:"bytes,6,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
 	Tiers         []*TierConfig          `protobuf:"bytes,7,rep,name=tiers,proto3" json:"tiers,omitempty"`
 	Token         *TokenConfig           `protobuf:"bytes,8,opt,name=token,proto3" json:"token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Enabled trusted external issuers (federation).
+	TrustedIssuers []*TrustedIssuerConfig `protobuf:"bytes,9,rep,name=trusted_issuers,json=trustedIssuers,proto3" json:"trusted_issuers,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Snapshot) Reset() {
@@ -542,6 +544,13 @@ func (x *Snapshot) GetTiers() []*TierConfig {
 func (x *Snapshot) GetToken() *TokenConfig {
 	if x != nil {
 		return x.Token
+	}
+	return nil
+}
+
+func (x *Snapshot) GetTrustedIssuers() []*TrustedIssuerConfig {
+	if x != nil {
+		return x.TrustedIssuers
 	}
 	return nil
 }
@@ -1395,12 +1404,126 @@ func (x *TokenConfig) GetJwksJson() string {
 	return ""
 }
 
+// TrustedIssuerConfig is an enabled external token issuer: a bearer JWT
+// whose iss equals issuer, verified against the JWKS at jwks_url (fetched
+// and cached by the gateway), for one of audiences, with every required
+// claim, is a call of application_id. The issuer is never the platform's
+// own token issuer.
+type TrustedIssuerConfig struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Issuer         string                 `protobuf:"bytes,3,opt,name=issuer,proto3" json:"issuer,omitempty"`
+	JwksUrl        string                 `protobuf:"bytes,4,opt,name=jwks_url,json=jwksUrl,proto3" json:"jwks_url,omitempty"`
+	AllowHttp      bool                   `protobuf:"varint,5,opt,name=allow_http,json=allowHttp,proto3" json:"allow_http,omitempty"`
+	Audiences      []string               `protobuf:"bytes,6,rep,name=audiences,proto3" json:"audiences,omitempty"`
+	ApplicationId  string                 `protobuf:"bytes,7,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	RequiredClaims map[string]string      `protobuf:"bytes,8,rep,name=required_claims,json=requiredClaims,proto3" json:"required_claims,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	LeewaySeconds  int32                  `protobuf:"varint,9,opt,name=leeway_seconds,json=leewaySeconds,proto3" json:"leeway_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TrustedIssuerConfig) Reset() {
+	*x = TrustedIssuerConfig{}
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrustedIssuerConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrustedIssuerConfig) ProtoMessage() {}
+
+func (x *TrustedIssuerConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrustedIssuerConfig.ProtoReflect.Descriptor instead.
+func (*TrustedIssuerConfig) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TrustedIssuerConfig) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TrustedIssuerConfig) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TrustedIssuerConfig) GetIssuer() string {
+	if x != nil {
+		return x.Issuer
+	}
+	return ""
+}
+
+func (x *TrustedIssuerConfig) GetJwksUrl() string {
+	if x != nil {
+		return x.JwksUrl
+	}
+	return ""
+}
+
+func (x *TrustedIssuerConfig) GetAllowHttp() bool {
+	if x != nil {
+		return x.AllowHttp
+	}
+	return false
+}
+
+func (x *TrustedIssuerConfig) GetAudiences() []string {
+	if x != nil {
+		return x.Audiences
+	}
+	return nil
+}
+
+func (x *TrustedIssuerConfig) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *TrustedIssuerConfig) GetRequiredClaims() map[string]string {
+	if x != nil {
+		return x.RequiredClaims
+	}
+	return nil
+}
+
+func (x *TrustedIssuerConfig) GetLeewaySeconds() int32 {
+	if x != nil {
+		return x.LeewaySeconds
+	}
+	return 0
+}
+
 // ChangeEvent is published on NATS subject lgsp.registry.changes.<kind> after
 // every committed registry change. Gateways react by fetching a snapshot.
 type ChangeEvent struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Revision int64                  `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
-	// agency, api, tier, application, credential, subscription, user, key.
+	// agency, api, tier, application, credential, subscription, user, key,
+	// trusted_issuer.
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	Id   string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
 	// create, update, delete, transition, revoke, approve, reject, suspend, resume, rotate.
@@ -1412,7 +1535,7 @@ type ChangeEvent struct {
 
 func (x *ChangeEvent) Reset() {
 	*x = ChangeEvent{}
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1547,7 @@ func (x *ChangeEvent) String() string {
 func (*ChangeEvent) ProtoMessage() {}
 
 func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[18]
+	mi := &file_lgsp_registry_v1_gateway_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1560,7 @@ func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeEvent.ProtoReflect.Descriptor instead.
 func (*ChangeEvent) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{18}
+	return file_lgsp_registry_v1_gateway_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChangeEvent) GetRevision() int64 {
@@ -1507,7 +1630,7 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"token_type\x18\x02 \x01(\tR\ttokenType\x12\x1d\n" +
 	"\n" +
 	"expires_in\x18\x03 \x01(\x03R\texpiresIn\x12\x14\n" +
-	"\x05scope\x18\x04 \x01(\tR\x05scope\"\xd1\x03\n" +
+	"\x05scope\x18\x04 \x01(\tR\x05scope\"\xa1\x04\n" +
 	"\bSnapshot\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x12?\n" +
 	"\rgenerate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime\x12.\n" +
@@ -1516,7 +1639,8 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\bagencies\x18\x05 \x03(\v2\x1e.lgsp.registry.v1.AgencyConfigR\bagencies\x12J\n" +
 	"\rsubscriptions\x18\x06 \x03(\v2$.lgsp.registry.v1.SubscriptionConfigR\rsubscriptions\x122\n" +
 	"\x05tiers\x18\a \x03(\v2\x1c.lgsp.registry.v1.TierConfigR\x05tiers\x123\n" +
-	"\x05token\x18\b \x01(\v2\x1d.lgsp.registry.v1.TokenConfigR\x05token\"\xc1\x05\n" +
+	"\x05token\x18\b \x01(\v2\x1d.lgsp.registry.v1.TokenConfigR\x05token\x12N\n" +
+	"\x0ftrusted_issuers\x18\t \x03(\v2%.lgsp.registry.v1.TrustedIssuerConfigR\x0etrustedIssuers\"\xc1\x05\n" +
 	"\bApiRoute\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -1593,7 +1717,21 @@ const file_lgsp_registry_v1_gateway_proto_rawDesc = "" +
 	"\vTokenConfig\x12\x16\n" +
 	"\x06issuer\x18\x01 \x01(\tR\x06issuer\x12\x1a\n" +
 	"\baudience\x18\x02 \x01(\tR\baudience\x12\x1b\n" +
-	"\tjwks_json\x18\x03 \x01(\tR\bjwksJson\"\x95\x01\n" +
+	"\tjwks_json\x18\x03 \x01(\tR\bjwksJson\"\x9e\x03\n" +
+	"\x13TrustedIssuerConfig\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06issuer\x18\x03 \x01(\tR\x06issuer\x12\x19\n" +
+	"\bjwks_url\x18\x04 \x01(\tR\ajwksUrl\x12\x1d\n" +
+	"\n" +
+	"allow_http\x18\x05 \x01(\bR\tallowHttp\x12\x1c\n" +
+	"\taudiences\x18\x06 \x03(\tR\taudiences\x12%\n" +
+	"\x0eapplication_id\x18\a \x01(\tR\rapplicationId\x12b\n" +
+	"\x0frequired_claims\x18\b \x03(\v29.lgsp.registry.v1.TrustedIssuerConfig.RequiredClaimsEntryR\x0erequiredClaims\x12%\n" +
+	"\x0eleeway_seconds\x18\t \x01(\x05R\rleewaySeconds\x1aA\n" +
+	"\x13RequiredClaimsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x01\n" +
 	"\vChangeEvent\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x0e\n" +
@@ -1618,7 +1756,7 @@ func file_lgsp_registry_v1_gateway_proto_rawDescGZIP() []byte {
 	return file_lgsp_registry_v1_gateway_proto_rawDescData
 }
 
-var file_lgsp_registry_v1_gateway_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_lgsp_registry_v1_gateway_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_lgsp_registry_v1_gateway_proto_goTypes = []any{
 	(*GetSnapshotRequest)(nil),     // 0: lgsp.registry.v1.GetSnapshotRequest
 	(*GetSnapshotResponse)(nil),    // 1: lgsp.registry.v1.GetSnapshotResponse
@@ -1638,49 +1776,53 @@ var file_lgsp_registry_v1_gateway_proto_goTypes = []any{
 	(*SubscriptionConfig)(nil),     // 15: lgsp.registry.v1.SubscriptionConfig
 	(*TierConfig)(nil),             // 16: lgsp.registry.v1.TierConfig
 	(*TokenConfig)(nil),            // 17: lgsp.registry.v1.TokenConfig
-	(*ChangeEvent)(nil),            // 18: lgsp.registry.v1.ChangeEvent
-	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
-	(ApiLifecycle)(0),              // 20: lgsp.registry.v1.ApiLifecycle
-	(AuthMethod)(0),                // 21: lgsp.registry.v1.AuthMethod
-	(ErrorStyle)(0),                // 22: lgsp.registry.v1.ErrorStyle
-	(UpstreamAuthType)(0),          // 23: lgsp.registry.v1.UpstreamAuthType
-	(CredentialType)(0),            // 24: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),         // 25: lgsp.registry.v1.SubscriptionState
+	(*TrustedIssuerConfig)(nil),    // 18: lgsp.registry.v1.TrustedIssuerConfig
+	(*ChangeEvent)(nil),            // 19: lgsp.registry.v1.ChangeEvent
+	nil,                            // 20: lgsp.registry.v1.TrustedIssuerConfig.RequiredClaimsEntry
+	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
+	(ApiLifecycle)(0),              // 22: lgsp.registry.v1.ApiLifecycle
+	(AuthMethod)(0),                // 23: lgsp.registry.v1.AuthMethod
+	(ErrorStyle)(0),                // 24: lgsp.registry.v1.ErrorStyle
+	(UpstreamAuthType)(0),          // 25: lgsp.registry.v1.UpstreamAuthType
+	(CredentialType)(0),            // 26: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),         // 27: lgsp.registry.v1.SubscriptionState
 }
 var file_lgsp_registry_v1_gateway_proto_depIdxs = []int32{
 	7,  // 0: lgsp.registry.v1.GetSnapshotResponse.snapshot:type_name -> lgsp.registry.v1.Snapshot
 	4,  // 1: lgsp.registry.v1.GetQuotaLimitsResponse.subscriptions:type_name -> lgsp.registry.v1.SubscriptionQuota
-	19, // 2: lgsp.registry.v1.Snapshot.generate_time:type_name -> google.protobuf.Timestamp
+	21, // 2: lgsp.registry.v1.Snapshot.generate_time:type_name -> google.protobuf.Timestamp
 	8,  // 3: lgsp.registry.v1.Snapshot.apis:type_name -> lgsp.registry.v1.ApiRoute
 	12, // 4: lgsp.registry.v1.Snapshot.applications:type_name -> lgsp.registry.v1.ApplicationConfig
 	14, // 5: lgsp.registry.v1.Snapshot.agencies:type_name -> lgsp.registry.v1.AgencyConfig
 	15, // 6: lgsp.registry.v1.Snapshot.subscriptions:type_name -> lgsp.registry.v1.SubscriptionConfig
 	16, // 7: lgsp.registry.v1.Snapshot.tiers:type_name -> lgsp.registry.v1.TierConfig
 	17, // 8: lgsp.registry.v1.Snapshot.token:type_name -> lgsp.registry.v1.TokenConfig
-	20, // 9: lgsp.registry.v1.ApiRoute.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	19, // 10: lgsp.registry.v1.ApiRoute.sunset_time:type_name -> google.protobuf.Timestamp
-	21, // 11: lgsp.registry.v1.ApiRoute.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
-	9,  // 12: lgsp.registry.v1.ApiRoute.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
-	10, // 13: lgsp.registry.v1.ApiRoute.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuthConfig
-	11, // 14: lgsp.registry.v1.ApiRoute.resources:type_name -> lgsp.registry.v1.ApiResource
-	22, // 15: lgsp.registry.v1.ApiRoute.error_style:type_name -> lgsp.registry.v1.ErrorStyle
-	23, // 16: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
-	13, // 17: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
-	24, // 18: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
-	19, // 19: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
-	25, // 20: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
-	19, // 21: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
-	0,  // 22: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
-	5,  // 23: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
-	2,  // 24: lgsp.registry.v1.GatewayService.GetQuotaLimits:input_type -> lgsp.registry.v1.GetQuotaLimitsRequest
-	1,  // 25: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
-	6,  // 26: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
-	3,  // 27: lgsp.registry.v1.GatewayService.GetQuotaLimits:output_type -> lgsp.registry.v1.GetQuotaLimitsResponse
-	25, // [25:28] is the sub-list for method output_type
-	22, // [22:25] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	18, // 9: lgsp.registry.v1.Snapshot.trusted_issuers:type_name -> lgsp.registry.v1.TrustedIssuerConfig
+	22, // 10: lgsp.registry.v1.ApiRoute.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	21, // 11: lgsp.registry.v1.ApiRoute.sunset_time:type_name -> google.protobuf.Timestamp
+	23, // 12: lgsp.registry.v1.ApiRoute.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
+	9,  // 13: lgsp.registry.v1.ApiRoute.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
+	10, // 14: lgsp.registry.v1.ApiRoute.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuthConfig
+	11, // 15: lgsp.registry.v1.ApiRoute.resources:type_name -> lgsp.registry.v1.ApiResource
+	24, // 16: lgsp.registry.v1.ApiRoute.error_style:type_name -> lgsp.registry.v1.ErrorStyle
+	25, // 17: lgsp.registry.v1.UpstreamAuthConfig.type:type_name -> lgsp.registry.v1.UpstreamAuthType
+	13, // 18: lgsp.registry.v1.ApplicationConfig.credentials:type_name -> lgsp.registry.v1.CredentialConfig
+	26, // 19: lgsp.registry.v1.CredentialConfig.type:type_name -> lgsp.registry.v1.CredentialType
+	21, // 20: lgsp.registry.v1.CredentialConfig.expire_time:type_name -> google.protobuf.Timestamp
+	27, // 21: lgsp.registry.v1.SubscriptionConfig.state:type_name -> lgsp.registry.v1.SubscriptionState
+	20, // 22: lgsp.registry.v1.TrustedIssuerConfig.required_claims:type_name -> lgsp.registry.v1.TrustedIssuerConfig.RequiredClaimsEntry
+	21, // 23: lgsp.registry.v1.ChangeEvent.time:type_name -> google.protobuf.Timestamp
+	0,  // 24: lgsp.registry.v1.GatewayService.GetSnapshot:input_type -> lgsp.registry.v1.GetSnapshotRequest
+	5,  // 25: lgsp.registry.v1.GatewayService.IssueToken:input_type -> lgsp.registry.v1.IssueTokenRequest
+	2,  // 26: lgsp.registry.v1.GatewayService.GetQuotaLimits:input_type -> lgsp.registry.v1.GetQuotaLimitsRequest
+	1,  // 27: lgsp.registry.v1.GatewayService.GetSnapshot:output_type -> lgsp.registry.v1.GetSnapshotResponse
+	6,  // 28: lgsp.registry.v1.GatewayService.IssueToken:output_type -> lgsp.registry.v1.IssueTokenResponse
+	3,  // 29: lgsp.registry.v1.GatewayService.GetQuotaLimits:output_type -> lgsp.registry.v1.GetQuotaLimitsResponse
+	27, // [27:30] is the sub-list for method output_type
+	24, // [24:27] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_lgsp_registry_v1_gateway_proto_init() }
@@ -1695,7 +1837,7 @@ func file_lgsp_registry_v1_gateway_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lgsp_registry_v1_gateway_proto_rawDesc), len(file_lgsp_registry_v1_gateway_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1589,6 +1589,157 @@ func (x *SigningKey) GetRetireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// TrustedIssuer is an external token issuer whose bearer JWTs the gateway
+// accepts (federation): a token whose iss equals issuer, signed by a key of
+// the JWKS at jwks_url, for one of audiences, within its validity (with
+// leeway_seconds of clock skew) and carrying every required claim, is a
+// call of application_id: that application's subscriptions, tier, quota
+// and metering apply.
+type TrustedIssuer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// What people call it, e.g. "NGSP - Nền tảng tích hợp quốc gia".
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The iss claim, compared exactly. Unique, and never the platform's own
+	// token issuer.
+	Issuer string `protobuf:"bytes,3,opt,name=issuer,proto3" json:"issuer,omitempty"`
+	// The issuer's JSON Web Key Set. https, unless allow_http.
+	JwksUrl string `protobuf:"bytes,4,opt,name=jwks_url,json=jwksUrl,proto3" json:"jwks_url,omitempty"`
+	// Accept an http JWKS URL (tests and development only).
+	AllowHttp bool `protobuf:"varint,5,opt,name=allow_http,json=allowHttp,proto3" json:"allow_http,omitempty"`
+	// Accepted aud values; a token must name at least one. 1 to 10.
+	Audiences []string `protobuf:"bytes,6,rep,name=audiences,proto3" json:"audiences,omitempty"`
+	// The application the issuer's tokens act as. It must exist.
+	ApplicationId string `protobuf:"bytes,7,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// Claims a token must carry with exactly these string values (or, for
+	// an array claim, contain), e.g. {"client_id": "lgsp-tinh-x"}. iss, aud,
+	// exp, nbf and iat are checked by the fields above and cannot be listed.
+	RequiredClaims map[string]string `protobuf:"bytes,8,rep,name=required_claims,json=requiredClaims,proto3" json:"required_claims,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Clock skew allowed on exp, nbf and iat, 0 to 300 seconds.
+	LeewaySeconds int32 `protobuf:"varint,9,opt,name=leeway_seconds,json=leewaySeconds,proto3" json:"leeway_seconds,omitempty"`
+	// A disabled issuer's tokens are refused; gateways drop its key set.
+	Disabled      bool                   `protobuf:"varint,10,opt,name=disabled,proto3" json:"disabled,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrustedIssuer) Reset() {
+	*x = TrustedIssuer{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrustedIssuer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrustedIssuer) ProtoMessage() {}
+
+func (x *TrustedIssuer) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrustedIssuer.ProtoReflect.Descriptor instead.
+func (*TrustedIssuer) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TrustedIssuer) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TrustedIssuer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TrustedIssuer) GetIssuer() string {
+	if x != nil {
+		return x.Issuer
+	}
+	return ""
+}
+
+func (x *TrustedIssuer) GetJwksUrl() string {
+	if x != nil {
+		return x.JwksUrl
+	}
+	return ""
+}
+
+func (x *TrustedIssuer) GetAllowHttp() bool {
+	if x != nil {
+		return x.AllowHttp
+	}
+	return false
+}
+
+func (x *TrustedIssuer) GetAudiences() []string {
+	if x != nil {
+		return x.Audiences
+	}
+	return nil
+}
+
+func (x *TrustedIssuer) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *TrustedIssuer) GetRequiredClaims() map[string]string {
+	if x != nil {
+		return x.RequiredClaims
+	}
+	return nil
+}
+
+func (x *TrustedIssuer) GetLeewaySeconds() int32 {
+	if x != nil {
+		return x.LeewaySeconds
+	}
+	return 0
+}
+
+func (x *TrustedIssuer) GetDisabled() bool {
+	if x != nil {
+		return x.Disabled
+	}
+	return false
+}
+
+func (x *TrustedIssuer) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *TrustedIssuer) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
 // AuditEntry is one row of the append-only, hash-chained audit log.
 type AuditEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1613,7 +1764,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[10]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1625,7 +1776,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[10]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1638,7 +1789,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{10}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AuditEntry) GetSeq() int64 {
@@ -1735,7 +1886,7 @@ type LoginRequest struct {
 
 func (x *LoginRequest) Reset() {
 	*x = LoginRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[11]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1747,7 +1898,7 @@ func (x *LoginRequest) String() string {
 func (*LoginRequest) ProtoMessage() {}
 
 func (x *LoginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[11]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1760,7 +1911,7 @@ func (x *LoginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
 func (*LoginRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{11}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoginRequest) GetUsername() string {
@@ -1789,7 +1940,7 @@ type LoginResponse struct {
 
 func (x *LoginResponse) Reset() {
 	*x = LoginResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[12]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1952,7 @@ func (x *LoginResponse) String() string {
 func (*LoginResponse) ProtoMessage() {}
 
 func (x *LoginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[12]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1965,7 @@ func (x *LoginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
 func (*LoginResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{12}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LoginResponse) GetSessionToken() string {
@@ -1846,7 +1997,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[13]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1858,7 +2009,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[13]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1871,7 +2022,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{13}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{14}
 }
 
 type LogoutResponse struct {
@@ -1882,7 +2033,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[14]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +2045,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[14]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +2058,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{15}
 }
 
 type WhoAmIRequest struct {
@@ -1918,7 +2069,7 @@ type WhoAmIRequest struct {
 
 func (x *WhoAmIRequest) Reset() {
 	*x = WhoAmIRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[15]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1930,7 +2081,7 @@ func (x *WhoAmIRequest) String() string {
 func (*WhoAmIRequest) ProtoMessage() {}
 
 func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[15]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1943,7 +2094,7 @@ func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
 func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{15}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{16}
 }
 
 type WhoAmIResponse struct {
@@ -1959,7 +2110,7 @@ type WhoAmIResponse struct {
 
 func (x *WhoAmIResponse) Reset() {
 	*x = WhoAmIResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[16]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1971,7 +2122,7 @@ func (x *WhoAmIResponse) String() string {
 func (*WhoAmIResponse) ProtoMessage() {}
 
 func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[16]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1984,7 +2135,7 @@ func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
 func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{16}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WhoAmIResponse) GetSubject() string {
@@ -2025,7 +2176,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[17]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2037,7 +2188,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[17]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2050,7 +2201,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{17}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChangePasswordRequest) GetCurrentPassword() string {
@@ -2075,7 +2226,7 @@ type ChangePasswordResponse struct {
 
 func (x *ChangePasswordResponse) Reset() {
 	*x = ChangePasswordResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[18]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2087,7 +2238,7 @@ func (x *ChangePasswordResponse) String() string {
 func (*ChangePasswordResponse) ProtoMessage() {}
 
 func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[18]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2100,7 +2251,7 @@ func (x *ChangePasswordResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordResponse.ProtoReflect.Descriptor instead.
 func (*ChangePasswordResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{18}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{19}
 }
 
 type AuthenticateSessionRequest struct {
@@ -2112,7 +2263,7 @@ type AuthenticateSessionRequest struct {
 
 func (x *AuthenticateSessionRequest) Reset() {
 	*x = AuthenticateSessionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[19]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2275,7 @@ func (x *AuthenticateSessionRequest) String() string {
 func (*AuthenticateSessionRequest) ProtoMessage() {}
 
 func (x *AuthenticateSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[19]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2288,7 @@ func (x *AuthenticateSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateSessionRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateSessionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{19}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AuthenticateSessionRequest) GetSessionToken() string {
@@ -2160,7 +2311,7 @@ type AuthenticateSessionResponse struct {
 
 func (x *AuthenticateSessionResponse) Reset() {
 	*x = AuthenticateSessionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[20]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2172,7 +2323,7 @@ func (x *AuthenticateSessionResponse) String() string {
 func (*AuthenticateSessionResponse) ProtoMessage() {}
 
 func (x *AuthenticateSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[20]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2185,7 +2336,7 @@ func (x *AuthenticateSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateSessionResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateSessionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{20}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AuthenticateSessionResponse) GetSubject() string {
@@ -2232,7 +2383,7 @@ type CreateAgencyRequest struct {
 
 func (x *CreateAgencyRequest) Reset() {
 	*x = CreateAgencyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[21]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2244,7 +2395,7 @@ func (x *CreateAgencyRequest) String() string {
 func (*CreateAgencyRequest) ProtoMessage() {}
 
 func (x *CreateAgencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[21]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2257,7 +2408,7 @@ func (x *CreateAgencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgencyRequest.ProtoReflect.Descriptor instead.
 func (*CreateAgencyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{21}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateAgencyRequest) GetAgency() *Agency {
@@ -2276,7 +2427,7 @@ type CreateAgencyResponse struct {
 
 func (x *CreateAgencyResponse) Reset() {
 	*x = CreateAgencyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[22]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2439,7 @@ func (x *CreateAgencyResponse) String() string {
 func (*CreateAgencyResponse) ProtoMessage() {}
 
 func (x *CreateAgencyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[22]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2301,7 +2452,7 @@ func (x *CreateAgencyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAgencyResponse.ProtoReflect.Descriptor instead.
 func (*CreateAgencyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{22}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateAgencyResponse) GetAgency() *Agency {
@@ -2320,7 +2471,7 @@ type GetAgencyRequest struct {
 
 func (x *GetAgencyRequest) Reset() {
 	*x = GetAgencyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[23]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2332,7 +2483,7 @@ func (x *GetAgencyRequest) String() string {
 func (*GetAgencyRequest) ProtoMessage() {}
 
 func (x *GetAgencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[23]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2345,7 +2496,7 @@ func (x *GetAgencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgencyRequest.ProtoReflect.Descriptor instead.
 func (*GetAgencyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{23}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetAgencyRequest) GetCode() string {
@@ -2364,7 +2515,7 @@ type GetAgencyResponse struct {
 
 func (x *GetAgencyResponse) Reset() {
 	*x = GetAgencyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[24]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2376,7 +2527,7 @@ func (x *GetAgencyResponse) String() string {
 func (*GetAgencyResponse) ProtoMessage() {}
 
 func (x *GetAgencyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[24]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2389,7 +2540,7 @@ func (x *GetAgencyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAgencyResponse.ProtoReflect.Descriptor instead.
 func (*GetAgencyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{24}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetAgencyResponse) GetAgency() *Agency {
@@ -2411,7 +2562,7 @@ type ListAgenciesRequest struct {
 
 func (x *ListAgenciesRequest) Reset() {
 	*x = ListAgenciesRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[25]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2574,7 @@ func (x *ListAgenciesRequest) String() string {
 func (*ListAgenciesRequest) ProtoMessage() {}
 
 func (x *ListAgenciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[25]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2587,7 @@ func (x *ListAgenciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgenciesRequest.ProtoReflect.Descriptor instead.
 func (*ListAgenciesRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{25}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListAgenciesRequest) GetPageSize() int32 {
@@ -2477,7 +2628,7 @@ type ListAgenciesResponse struct {
 
 func (x *ListAgenciesResponse) Reset() {
 	*x = ListAgenciesResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[26]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2489,7 +2640,7 @@ func (x *ListAgenciesResponse) String() string {
 func (*ListAgenciesResponse) ProtoMessage() {}
 
 func (x *ListAgenciesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[26]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2502,7 +2653,7 @@ func (x *ListAgenciesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgenciesResponse.ProtoReflect.Descriptor instead.
 func (*ListAgenciesResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{26}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListAgenciesResponse) GetAgencies() []*Agency {
@@ -2530,7 +2681,7 @@ type UpdateAgencyRequest struct {
 
 func (x *UpdateAgencyRequest) Reset() {
 	*x = UpdateAgencyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[27]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2542,7 +2693,7 @@ func (x *UpdateAgencyRequest) String() string {
 func (*UpdateAgencyRequest) ProtoMessage() {}
 
 func (x *UpdateAgencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[27]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2555,7 +2706,7 @@ func (x *UpdateAgencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgencyRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAgencyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{27}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdateAgencyRequest) GetAgency() *Agency {
@@ -2581,7 +2732,7 @@ type UpdateAgencyResponse struct {
 
 func (x *UpdateAgencyResponse) Reset() {
 	*x = UpdateAgencyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[28]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2593,7 +2744,7 @@ func (x *UpdateAgencyResponse) String() string {
 func (*UpdateAgencyResponse) ProtoMessage() {}
 
 func (x *UpdateAgencyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[28]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2606,7 +2757,7 @@ func (x *UpdateAgencyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAgencyResponse.ProtoReflect.Descriptor instead.
 func (*UpdateAgencyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{28}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *UpdateAgencyResponse) GetAgency() *Agency {
@@ -2627,7 +2778,7 @@ type SucceedAgencyRequest struct {
 
 func (x *SucceedAgencyRequest) Reset() {
 	*x = SucceedAgencyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[29]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2790,7 @@ func (x *SucceedAgencyRequest) String() string {
 func (*SucceedAgencyRequest) ProtoMessage() {}
 
 func (x *SucceedAgencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[29]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2803,7 @@ func (x *SucceedAgencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SucceedAgencyRequest.ProtoReflect.Descriptor instead.
 func (*SucceedAgencyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{29}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SucceedAgencyRequest) GetCode() string {
@@ -2679,7 +2830,7 @@ type SucceedAgencyResponse struct {
 
 func (x *SucceedAgencyResponse) Reset() {
 	*x = SucceedAgencyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[30]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2691,7 +2842,7 @@ func (x *SucceedAgencyResponse) String() string {
 func (*SucceedAgencyResponse) ProtoMessage() {}
 
 func (x *SucceedAgencyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[30]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2704,7 +2855,7 @@ func (x *SucceedAgencyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SucceedAgencyResponse.ProtoReflect.Descriptor instead.
 func (*SucceedAgencyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{30}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SucceedAgencyResponse) GetAgency() *Agency {
@@ -2732,7 +2883,7 @@ type ListAgencyHistoryRequest struct {
 
 func (x *ListAgencyHistoryRequest) Reset() {
 	*x = ListAgencyHistoryRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[31]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2744,7 +2895,7 @@ func (x *ListAgencyHistoryRequest) String() string {
 func (*ListAgencyHistoryRequest) ProtoMessage() {}
 
 func (x *ListAgencyHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[31]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2757,7 +2908,7 @@ func (x *ListAgencyHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgencyHistoryRequest.ProtoReflect.Descriptor instead.
 func (*ListAgencyHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{31}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListAgencyHistoryRequest) GetCode() string {
@@ -2791,7 +2942,7 @@ type ListAgencyHistoryResponse struct {
 
 func (x *ListAgencyHistoryResponse) Reset() {
 	*x = ListAgencyHistoryResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[32]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2803,7 +2954,7 @@ func (x *ListAgencyHistoryResponse) String() string {
 func (*ListAgencyHistoryResponse) ProtoMessage() {}
 
 func (x *ListAgencyHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[32]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2816,7 +2967,7 @@ func (x *ListAgencyHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAgencyHistoryResponse.ProtoReflect.Descriptor instead.
 func (*ListAgencyHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{32}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListAgencyHistoryResponse) GetEntries() []*AgencyHistoryEntry {
@@ -2845,7 +2996,7 @@ type CreateApiRequest struct {
 
 func (x *CreateApiRequest) Reset() {
 	*x = CreateApiRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[33]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2857,7 +3008,7 @@ func (x *CreateApiRequest) String() string {
 func (*CreateApiRequest) ProtoMessage() {}
 
 func (x *CreateApiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[33]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2870,7 +3021,7 @@ func (x *CreateApiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{33}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateApiRequest) GetApi() *Api {
@@ -2896,7 +3047,7 @@ type CreateApiResponse struct {
 
 func (x *CreateApiResponse) Reset() {
 	*x = CreateApiResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[34]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2908,7 +3059,7 @@ func (x *CreateApiResponse) String() string {
 func (*CreateApiResponse) ProtoMessage() {}
 
 func (x *CreateApiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[34]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2921,7 +3072,7 @@ func (x *CreateApiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{34}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateApiResponse) GetApi() *Api {
@@ -2940,7 +3091,7 @@ type GetApiRequest struct {
 
 func (x *GetApiRequest) Reset() {
 	*x = GetApiRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[35]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2952,7 +3103,7 @@ func (x *GetApiRequest) String() string {
 func (*GetApiRequest) ProtoMessage() {}
 
 func (x *GetApiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[35]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2965,7 +3116,7 @@ func (x *GetApiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApiRequest.ProtoReflect.Descriptor instead.
 func (*GetApiRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{35}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetApiRequest) GetId() string {
@@ -2984,7 +3135,7 @@ type GetApiResponse struct {
 
 func (x *GetApiResponse) Reset() {
 	*x = GetApiResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[36]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3147,7 @@ func (x *GetApiResponse) String() string {
 func (*GetApiResponse) ProtoMessage() {}
 
 func (x *GetApiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[36]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3160,7 @@ func (x *GetApiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApiResponse.ProtoReflect.Descriptor instead.
 func (*GetApiResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{36}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetApiResponse) GetApi() *Api {
@@ -3032,7 +3183,7 @@ type ListApisRequest struct {
 
 func (x *ListApisRequest) Reset() {
 	*x = ListApisRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[37]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3044,7 +3195,7 @@ func (x *ListApisRequest) String() string {
 func (*ListApisRequest) ProtoMessage() {}
 
 func (x *ListApisRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[37]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3057,7 +3208,7 @@ func (x *ListApisRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApisRequest.ProtoReflect.Descriptor instead.
 func (*ListApisRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{37}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListApisRequest) GetPageSize() int32 {
@@ -3105,7 +3256,7 @@ type ListApisResponse struct {
 
 func (x *ListApisResponse) Reset() {
 	*x = ListApisResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[38]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3117,7 +3268,7 @@ func (x *ListApisResponse) String() string {
 func (*ListApisResponse) ProtoMessage() {}
 
 func (x *ListApisResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[38]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3130,7 +3281,7 @@ func (x *ListApisResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApisResponse.ProtoReflect.Descriptor instead.
 func (*ListApisResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{38}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListApisResponse) GetApis() []*Api {
@@ -3160,7 +3311,7 @@ type UpdateApiRequest struct {
 
 func (x *UpdateApiRequest) Reset() {
 	*x = UpdateApiRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[39]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3172,7 +3323,7 @@ func (x *UpdateApiRequest) String() string {
 func (*UpdateApiRequest) ProtoMessage() {}
 
 func (x *UpdateApiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[39]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3185,7 +3336,7 @@ func (x *UpdateApiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApiRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApiRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{39}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UpdateApiRequest) GetApi() *Api {
@@ -3211,7 +3362,7 @@ type UpdateApiResponse struct {
 
 func (x *UpdateApiResponse) Reset() {
 	*x = UpdateApiResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[40]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3223,7 +3374,7 @@ func (x *UpdateApiResponse) String() string {
 func (*UpdateApiResponse) ProtoMessage() {}
 
 func (x *UpdateApiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[40]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3236,7 +3387,7 @@ func (x *UpdateApiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApiResponse.ProtoReflect.Descriptor instead.
 func (*UpdateApiResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{40}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateApiResponse) GetApi() *Api {
@@ -3258,7 +3409,7 @@ type TransitionApiRequest struct {
 
 func (x *TransitionApiRequest) Reset() {
 	*x = TransitionApiRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[41]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3270,7 +3421,7 @@ func (x *TransitionApiRequest) String() string {
 func (*TransitionApiRequest) ProtoMessage() {}
 
 func (x *TransitionApiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[41]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3283,7 +3434,7 @@ func (x *TransitionApiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionApiRequest.ProtoReflect.Descriptor instead.
 func (*TransitionApiRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{41}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *TransitionApiRequest) GetId() string {
@@ -3316,7 +3467,7 @@ type TransitionApiResponse struct {
 
 func (x *TransitionApiResponse) Reset() {
 	*x = TransitionApiResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[42]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3328,7 +3479,7 @@ func (x *TransitionApiResponse) String() string {
 func (*TransitionApiResponse) ProtoMessage() {}
 
 func (x *TransitionApiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[42]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3341,7 +3492,7 @@ func (x *TransitionApiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionApiResponse.ProtoReflect.Descriptor instead.
 func (*TransitionApiResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{42}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *TransitionApiResponse) GetApi() *Api {
@@ -3361,7 +3512,7 @@ type ImportOpenApiRequest struct {
 
 func (x *ImportOpenApiRequest) Reset() {
 	*x = ImportOpenApiRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[43]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3373,7 +3524,7 @@ func (x *ImportOpenApiRequest) String() string {
 func (*ImportOpenApiRequest) ProtoMessage() {}
 
 func (x *ImportOpenApiRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[43]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3386,7 +3537,7 @@ func (x *ImportOpenApiRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportOpenApiRequest.ProtoReflect.Descriptor instead.
 func (*ImportOpenApiRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{43}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ImportOpenApiRequest) GetId() string {
@@ -3412,7 +3563,7 @@ type ImportOpenApiResponse struct {
 
 func (x *ImportOpenApiResponse) Reset() {
 	*x = ImportOpenApiResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[44]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3424,7 +3575,7 @@ func (x *ImportOpenApiResponse) String() string {
 func (*ImportOpenApiResponse) ProtoMessage() {}
 
 func (x *ImportOpenApiResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[44]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3437,7 +3588,7 @@ func (x *ImportOpenApiResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportOpenApiResponse.ProtoReflect.Descriptor instead.
 func (*ImportOpenApiResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{44}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ImportOpenApiResponse) GetApi() *Api {
@@ -3456,7 +3607,7 @@ type CreateTierRequest struct {
 
 func (x *CreateTierRequest) Reset() {
 	*x = CreateTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[45]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3468,7 +3619,7 @@ func (x *CreateTierRequest) String() string {
 func (*CreateTierRequest) ProtoMessage() {}
 
 func (x *CreateTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[45]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3481,7 +3632,7 @@ func (x *CreateTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTierRequest.ProtoReflect.Descriptor instead.
 func (*CreateTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{45}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateTierRequest) GetTier() *Tier {
@@ -3500,7 +3651,7 @@ type CreateTierResponse struct {
 
 func (x *CreateTierResponse) Reset() {
 	*x = CreateTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3512,7 +3663,7 @@ func (x *CreateTierResponse) String() string {
 func (*CreateTierResponse) ProtoMessage() {}
 
 func (x *CreateTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3525,7 +3676,7 @@ func (x *CreateTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTierResponse.ProtoReflect.Descriptor instead.
 func (*CreateTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{46}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CreateTierResponse) GetTier() *Tier {
@@ -3544,7 +3695,7 @@ type GetTierRequest struct {
 
 func (x *GetTierRequest) Reset() {
 	*x = GetTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3556,7 +3707,7 @@ func (x *GetTierRequest) String() string {
 func (*GetTierRequest) ProtoMessage() {}
 
 func (x *GetTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3569,7 +3720,7 @@ func (x *GetTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTierRequest.ProtoReflect.Descriptor instead.
 func (*GetTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{47}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetTierRequest) GetName() string {
@@ -3588,7 +3739,7 @@ type GetTierResponse struct {
 
 func (x *GetTierResponse) Reset() {
 	*x = GetTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3600,7 +3751,7 @@ func (x *GetTierResponse) String() string {
 func (*GetTierResponse) ProtoMessage() {}
 
 func (x *GetTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3613,7 +3764,7 @@ func (x *GetTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTierResponse.ProtoReflect.Descriptor instead.
 func (*GetTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{48}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetTierResponse) GetTier() *Tier {
@@ -3633,7 +3784,7 @@ type ListTiersRequest struct {
 
 func (x *ListTiersRequest) Reset() {
 	*x = ListTiersRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3645,7 +3796,7 @@ func (x *ListTiersRequest) String() string {
 func (*ListTiersRequest) ProtoMessage() {}
 
 func (x *ListTiersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3658,7 +3809,7 @@ func (x *ListTiersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTiersRequest.ProtoReflect.Descriptor instead.
 func (*ListTiersRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{49}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListTiersRequest) GetPageSize() int32 {
@@ -3685,7 +3836,7 @@ type ListTiersResponse struct {
 
 func (x *ListTiersResponse) Reset() {
 	*x = ListTiersResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3697,7 +3848,7 @@ func (x *ListTiersResponse) String() string {
 func (*ListTiersResponse) ProtoMessage() {}
 
 func (x *ListTiersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3710,7 +3861,7 @@ func (x *ListTiersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTiersResponse.ProtoReflect.Descriptor instead.
 func (*ListTiersResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{50}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListTiersResponse) GetTiers() []*Tier {
@@ -3738,7 +3889,7 @@ type UpdateTierRequest struct {
 
 func (x *UpdateTierRequest) Reset() {
 	*x = UpdateTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3750,7 +3901,7 @@ func (x *UpdateTierRequest) String() string {
 func (*UpdateTierRequest) ProtoMessage() {}
 
 func (x *UpdateTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3763,7 +3914,7 @@ func (x *UpdateTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTierRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{51}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UpdateTierRequest) GetTier() *Tier {
@@ -3789,7 +3940,7 @@ type UpdateTierResponse struct {
 
 func (x *UpdateTierResponse) Reset() {
 	*x = UpdateTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3801,7 +3952,7 @@ func (x *UpdateTierResponse) String() string {
 func (*UpdateTierResponse) ProtoMessage() {}
 
 func (x *UpdateTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3814,7 +3965,7 @@ func (x *UpdateTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTierResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{52}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *UpdateTierResponse) GetTier() *Tier {
@@ -3833,7 +3984,7 @@ type CreateApplicationRequest struct {
 
 func (x *CreateApplicationRequest) Reset() {
 	*x = CreateApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3845,7 +3996,7 @@ func (x *CreateApplicationRequest) String() string {
 func (*CreateApplicationRequest) ProtoMessage() {}
 
 func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3858,7 +4009,7 @@ func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*CreateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{53}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CreateApplicationRequest) GetApplication() *Application {
@@ -3877,7 +4028,7 @@ type CreateApplicationResponse struct {
 
 func (x *CreateApplicationResponse) Reset() {
 	*x = CreateApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3889,7 +4040,7 @@ func (x *CreateApplicationResponse) String() string {
 func (*CreateApplicationResponse) ProtoMessage() {}
 
 func (x *CreateApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3902,7 +4053,7 @@ func (x *CreateApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationResponse.ProtoReflect.Descriptor instead.
 func (*CreateApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{54}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CreateApplicationResponse) GetApplication() *Application {
@@ -3921,7 +4072,7 @@ type GetApplicationRequest struct {
 
 func (x *GetApplicationRequest) Reset() {
 	*x = GetApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3933,7 +4084,7 @@ func (x *GetApplicationRequest) String() string {
 func (*GetApplicationRequest) ProtoMessage() {}
 
 func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3946,7 +4097,7 @@ func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{55}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetApplicationRequest) GetId() string {
@@ -3965,7 +4116,7 @@ type GetApplicationResponse struct {
 
 func (x *GetApplicationResponse) Reset() {
 	*x = GetApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3977,7 +4128,7 @@ func (x *GetApplicationResponse) String() string {
 func (*GetApplicationResponse) ProtoMessage() {}
 
 func (x *GetApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3990,7 +4141,7 @@ func (x *GetApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{56}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetApplicationResponse) GetApplication() *Application {
@@ -4012,7 +4163,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4024,7 +4175,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4037,7 +4188,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{57}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListApplicationsRequest) GetPageSize() int32 {
@@ -4078,7 +4229,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4090,7 +4241,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4103,7 +4254,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{58}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -4131,7 +4282,7 @@ type UpdateApplicationRequest struct {
 
 func (x *UpdateApplicationRequest) Reset() {
 	*x = UpdateApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4143,7 +4294,7 @@ func (x *UpdateApplicationRequest) String() string {
 func (*UpdateApplicationRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4156,7 +4307,7 @@ func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{59}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *UpdateApplicationRequest) GetApplication() *Application {
@@ -4182,7 +4333,7 @@ type UpdateApplicationResponse struct {
 
 func (x *UpdateApplicationResponse) Reset() {
 	*x = UpdateApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4194,7 +4345,7 @@ func (x *UpdateApplicationResponse) String() string {
 func (*UpdateApplicationResponse) ProtoMessage() {}
 
 func (x *UpdateApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4207,7 +4358,7 @@ func (x *UpdateApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{60}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *UpdateApplicationResponse) GetApplication() *Application {
@@ -4227,7 +4378,7 @@ type SuspendApplicationRequest struct {
 
 func (x *SuspendApplicationRequest) Reset() {
 	*x = SuspendApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4239,7 +4390,7 @@ func (x *SuspendApplicationRequest) String() string {
 func (*SuspendApplicationRequest) ProtoMessage() {}
 
 func (x *SuspendApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4252,7 +4403,7 @@ func (x *SuspendApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SuspendApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{61}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *SuspendApplicationRequest) GetId() string {
@@ -4278,7 +4429,7 @@ type SuspendApplicationResponse struct {
 
 func (x *SuspendApplicationResponse) Reset() {
 	*x = SuspendApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4290,7 +4441,7 @@ func (x *SuspendApplicationResponse) String() string {
 func (*SuspendApplicationResponse) ProtoMessage() {}
 
 func (x *SuspendApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4303,7 +4454,7 @@ func (x *SuspendApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendApplicationResponse.ProtoReflect.Descriptor instead.
 func (*SuspendApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{62}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *SuspendApplicationResponse) GetApplication() *Application {
@@ -4323,7 +4474,7 @@ type ResumeApplicationRequest struct {
 
 func (x *ResumeApplicationRequest) Reset() {
 	*x = ResumeApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4335,7 +4486,7 @@ func (x *ResumeApplicationRequest) String() string {
 func (*ResumeApplicationRequest) ProtoMessage() {}
 
 func (x *ResumeApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4348,7 +4499,7 @@ func (x *ResumeApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeApplicationRequest.ProtoReflect.Descriptor instead.
 func (*ResumeApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{63}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ResumeApplicationRequest) GetId() string {
@@ -4374,7 +4525,7 @@ type ResumeApplicationResponse struct {
 
 func (x *ResumeApplicationResponse) Reset() {
 	*x = ResumeApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4386,7 +4537,7 @@ func (x *ResumeApplicationResponse) String() string {
 func (*ResumeApplicationResponse) ProtoMessage() {}
 
 func (x *ResumeApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4399,7 +4550,7 @@ func (x *ResumeApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeApplicationResponse.ProtoReflect.Descriptor instead.
 func (*ResumeApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{64}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ResumeApplicationResponse) GetApplication() *Application {
@@ -4425,7 +4576,7 @@ type CreateCredentialRequest struct {
 
 func (x *CreateCredentialRequest) Reset() {
 	*x = CreateCredentialRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4437,7 +4588,7 @@ func (x *CreateCredentialRequest) String() string {
 func (*CreateCredentialRequest) ProtoMessage() {}
 
 func (x *CreateCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4450,7 +4601,7 @@ func (x *CreateCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCredentialRequest.ProtoReflect.Descriptor instead.
 func (*CreateCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{65}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *CreateCredentialRequest) GetApplicationId() string {
@@ -4500,7 +4651,7 @@ type CreateCredentialResponse struct {
 
 func (x *CreateCredentialResponse) Reset() {
 	*x = CreateCredentialResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4512,7 +4663,7 @@ func (x *CreateCredentialResponse) String() string {
 func (*CreateCredentialResponse) ProtoMessage() {}
 
 func (x *CreateCredentialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4525,7 +4676,7 @@ func (x *CreateCredentialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCredentialResponse.ProtoReflect.Descriptor instead.
 func (*CreateCredentialResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{66}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *CreateCredentialResponse) GetCredential() *Credential {
@@ -4553,7 +4704,7 @@ type ListCredentialsRequest struct {
 
 func (x *ListCredentialsRequest) Reset() {
 	*x = ListCredentialsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4565,7 +4716,7 @@ func (x *ListCredentialsRequest) String() string {
 func (*ListCredentialsRequest) ProtoMessage() {}
 
 func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4578,7 +4729,7 @@ func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{67}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListCredentialsRequest) GetApplicationId() string {
@@ -4612,7 +4763,7 @@ type ListCredentialsResponse struct {
 
 func (x *ListCredentialsResponse) Reset() {
 	*x = ListCredentialsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4624,7 +4775,7 @@ func (x *ListCredentialsResponse) String() string {
 func (*ListCredentialsResponse) ProtoMessage() {}
 
 func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4637,7 +4788,7 @@ func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{68}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ListCredentialsResponse) GetCredentials() []*Credential {
@@ -4664,7 +4815,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4676,7 +4827,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4689,7 +4840,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{69}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *RevokeCredentialRequest) GetId() string {
@@ -4715,7 +4866,7 @@ type RevokeCredentialResponse struct {
 
 func (x *RevokeCredentialResponse) Reset() {
 	*x = RevokeCredentialResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4727,7 +4878,7 @@ func (x *RevokeCredentialResponse) String() string {
 func (*RevokeCredentialResponse) ProtoMessage() {}
 
 func (x *RevokeCredentialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4740,7 +4891,7 @@ func (x *RevokeCredentialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialResponse.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{70}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *RevokeCredentialResponse) GetCredential() *Credential {
@@ -4761,7 +4912,7 @@ type CreateSubscriptionRequest struct {
 
 func (x *CreateSubscriptionRequest) Reset() {
 	*x = CreateSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4773,7 +4924,7 @@ func (x *CreateSubscriptionRequest) String() string {
 func (*CreateSubscriptionRequest) ProtoMessage() {}
 
 func (x *CreateSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4786,7 +4937,7 @@ func (x *CreateSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{71}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *CreateSubscriptionRequest) GetApplicationId() string {
@@ -4819,7 +4970,7 @@ type CreateSubscriptionResponse struct {
 
 func (x *CreateSubscriptionResponse) Reset() {
 	*x = CreateSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4831,7 +4982,7 @@ func (x *CreateSubscriptionResponse) String() string {
 func (*CreateSubscriptionResponse) ProtoMessage() {}
 
 func (x *CreateSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4844,7 +4995,7 @@ func (x *CreateSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{72}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *CreateSubscriptionResponse) GetSubscription() *Subscription {
@@ -4863,7 +5014,7 @@ type GetSubscriptionRequest struct {
 
 func (x *GetSubscriptionRequest) Reset() {
 	*x = GetSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4875,7 +5026,7 @@ func (x *GetSubscriptionRequest) String() string {
 func (*GetSubscriptionRequest) ProtoMessage() {}
 
 func (x *GetSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4888,7 +5039,7 @@ func (x *GetSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{73}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *GetSubscriptionRequest) GetId() string {
@@ -4907,7 +5058,7 @@ type GetSubscriptionResponse struct {
 
 func (x *GetSubscriptionResponse) Reset() {
 	*x = GetSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4919,7 +5070,7 @@ func (x *GetSubscriptionResponse) String() string {
 func (*GetSubscriptionResponse) ProtoMessage() {}
 
 func (x *GetSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4932,7 +5083,7 @@ func (x *GetSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{74}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *GetSubscriptionResponse) GetSubscription() *Subscription {
@@ -4955,7 +5106,7 @@ type ListSubscriptionsRequest struct {
 
 func (x *ListSubscriptionsRequest) Reset() {
 	*x = ListSubscriptionsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4967,7 +5118,7 @@ func (x *ListSubscriptionsRequest) String() string {
 func (*ListSubscriptionsRequest) ProtoMessage() {}
 
 func (x *ListSubscriptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4980,7 +5131,7 @@ func (x *ListSubscriptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubscriptionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubscriptionsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{75}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ListSubscriptionsRequest) GetPageSize() int32 {
@@ -5028,7 +5179,7 @@ type ListSubscriptionsResponse struct {
 
 func (x *ListSubscriptionsResponse) Reset() {
 	*x = ListSubscriptionsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5040,7 +5191,7 @@ func (x *ListSubscriptionsResponse) String() string {
 func (*ListSubscriptionsResponse) ProtoMessage() {}
 
 func (x *ListSubscriptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5053,7 +5204,7 @@ func (x *ListSubscriptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubscriptionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubscriptionsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{76}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ListSubscriptionsResponse) GetSubscriptions() []*Subscription {
@@ -5080,7 +5231,7 @@ type ApproveSubscriptionRequest struct {
 
 func (x *ApproveSubscriptionRequest) Reset() {
 	*x = ApproveSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5092,7 +5243,7 @@ func (x *ApproveSubscriptionRequest) String() string {
 func (*ApproveSubscriptionRequest) ProtoMessage() {}
 
 func (x *ApproveSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5105,7 +5256,7 @@ func (x *ApproveSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{77}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ApproveSubscriptionRequest) GetId() string {
@@ -5131,7 +5282,7 @@ type ApproveSubscriptionResponse struct {
 
 func (x *ApproveSubscriptionResponse) Reset() {
 	*x = ApproveSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5143,7 +5294,7 @@ func (x *ApproveSubscriptionResponse) String() string {
 func (*ApproveSubscriptionResponse) ProtoMessage() {}
 
 func (x *ApproveSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5156,7 +5307,7 @@ func (x *ApproveSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{78}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ApproveSubscriptionResponse) GetSubscription() *Subscription {
@@ -5176,7 +5327,7 @@ type RejectSubscriptionRequest struct {
 
 func (x *RejectSubscriptionRequest) Reset() {
 	*x = RejectSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5188,7 +5339,7 @@ func (x *RejectSubscriptionRequest) String() string {
 func (*RejectSubscriptionRequest) ProtoMessage() {}
 
 func (x *RejectSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5201,7 +5352,7 @@ func (x *RejectSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*RejectSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{79}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *RejectSubscriptionRequest) GetId() string {
@@ -5227,7 +5378,7 @@ type RejectSubscriptionResponse struct {
 
 func (x *RejectSubscriptionResponse) Reset() {
 	*x = RejectSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5239,7 +5390,7 @@ func (x *RejectSubscriptionResponse) String() string {
 func (*RejectSubscriptionResponse) ProtoMessage() {}
 
 func (x *RejectSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5252,7 +5403,7 @@ func (x *RejectSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*RejectSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{80}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *RejectSubscriptionResponse) GetSubscription() *Subscription {
@@ -5272,7 +5423,7 @@ type SuspendSubscriptionRequest struct {
 
 func (x *SuspendSubscriptionRequest) Reset() {
 	*x = SuspendSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5284,7 +5435,7 @@ func (x *SuspendSubscriptionRequest) String() string {
 func (*SuspendSubscriptionRequest) ProtoMessage() {}
 
 func (x *SuspendSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5297,7 +5448,7 @@ func (x *SuspendSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*SuspendSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{81}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *SuspendSubscriptionRequest) GetId() string {
@@ -5323,7 +5474,7 @@ type SuspendSubscriptionResponse struct {
 
 func (x *SuspendSubscriptionResponse) Reset() {
 	*x = SuspendSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5335,7 +5486,7 @@ func (x *SuspendSubscriptionResponse) String() string {
 func (*SuspendSubscriptionResponse) ProtoMessage() {}
 
 func (x *SuspendSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5348,7 +5499,7 @@ func (x *SuspendSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*SuspendSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{82}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *SuspendSubscriptionResponse) GetSubscription() *Subscription {
@@ -5368,7 +5519,7 @@ type ResumeSubscriptionRequest struct {
 
 func (x *ResumeSubscriptionRequest) Reset() {
 	*x = ResumeSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5380,7 +5531,7 @@ func (x *ResumeSubscriptionRequest) String() string {
 func (*ResumeSubscriptionRequest) ProtoMessage() {}
 
 func (x *ResumeSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5393,7 +5544,7 @@ func (x *ResumeSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*ResumeSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{83}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *ResumeSubscriptionRequest) GetId() string {
@@ -5419,7 +5570,7 @@ type ResumeSubscriptionResponse struct {
 
 func (x *ResumeSubscriptionResponse) Reset() {
 	*x = ResumeSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5431,7 +5582,7 @@ func (x *ResumeSubscriptionResponse) String() string {
 func (*ResumeSubscriptionResponse) ProtoMessage() {}
 
 func (x *ResumeSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5444,7 +5595,7 @@ func (x *ResumeSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*ResumeSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{84}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ResumeSubscriptionResponse) GetSubscription() *Subscription {
@@ -5465,7 +5616,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5477,7 +5628,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5490,7 +5641,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{85}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *CreateUserRequest) GetUser() *User {
@@ -5516,7 +5667,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5528,7 +5679,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5541,7 +5692,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{86}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *CreateUserResponse) GetUser() *User {
@@ -5560,7 +5711,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5572,7 +5723,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5585,7 +5736,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{87}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *GetUserRequest) GetUsername() string {
@@ -5604,7 +5755,7 @@ type GetUserResponse struct {
 
 func (x *GetUserResponse) Reset() {
 	*x = GetUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5616,7 +5767,7 @@ func (x *GetUserResponse) String() string {
 func (*GetUserResponse) ProtoMessage() {}
 
 func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5629,7 +5780,7 @@ func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserResponse.ProtoReflect.Descriptor instead.
 func (*GetUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{88}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *GetUserResponse) GetUser() *User {
@@ -5649,7 +5800,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5661,7 +5812,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5674,7 +5825,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{89}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ListUsersRequest) GetPageSize() int32 {
@@ -5701,7 +5852,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5713,7 +5864,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5726,7 +5877,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{90}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -5756,7 +5907,7 @@ type UpdateUserRequest struct {
 
 func (x *UpdateUserRequest) Reset() {
 	*x = UpdateUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5768,7 +5919,7 @@ func (x *UpdateUserRequest) String() string {
 func (*UpdateUserRequest) ProtoMessage() {}
 
 func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5781,7 +5932,7 @@ func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserRequest.ProtoReflect.Descriptor instead.
 func (*UpdateUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{91}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *UpdateUserRequest) GetUser() *User {
@@ -5814,7 +5965,7 @@ type UpdateUserResponse struct {
 
 func (x *UpdateUserResponse) Reset() {
 	*x = UpdateUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5826,7 +5977,7 @@ func (x *UpdateUserResponse) String() string {
 func (*UpdateUserResponse) ProtoMessage() {}
 
 func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5839,7 +5990,7 @@ func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserResponse.ProtoReflect.Descriptor instead.
 func (*UpdateUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{92}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *UpdateUserResponse) GetUser() *User {
@@ -5857,7 +6008,7 @@ type ListSigningKeysRequest struct {
 
 func (x *ListSigningKeysRequest) Reset() {
 	*x = ListSigningKeysRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5869,7 +6020,7 @@ func (x *ListSigningKeysRequest) String() string {
 func (*ListSigningKeysRequest) ProtoMessage() {}
 
 func (x *ListSigningKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5882,7 +6033,7 @@ func (x *ListSigningKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSigningKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListSigningKeysRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{93}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{94}
 }
 
 type ListSigningKeysResponse struct {
@@ -5894,7 +6045,7 @@ type ListSigningKeysResponse struct {
 
 func (x *ListSigningKeysResponse) Reset() {
 	*x = ListSigningKeysResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5906,7 +6057,7 @@ func (x *ListSigningKeysResponse) String() string {
 func (*ListSigningKeysResponse) ProtoMessage() {}
 
 func (x *ListSigningKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5919,7 +6070,7 @@ func (x *ListSigningKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSigningKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListSigningKeysResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{94}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *ListSigningKeysResponse) GetKeys() []*SigningKey {
@@ -5937,7 +6088,7 @@ type RotateSigningKeyRequest struct {
 
 func (x *RotateSigningKeyRequest) Reset() {
 	*x = RotateSigningKeyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5949,7 +6100,7 @@ func (x *RotateSigningKeyRequest) String() string {
 func (*RotateSigningKeyRequest) ProtoMessage() {}
 
 func (x *RotateSigningKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5962,7 +6113,7 @@ func (x *RotateSigningKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateSigningKeyRequest.ProtoReflect.Descriptor instead.
 func (*RotateSigningKeyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{95}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{96}
 }
 
 type RotateSigningKeyResponse struct {
@@ -5974,7 +6125,7 @@ type RotateSigningKeyResponse struct {
 
 func (x *RotateSigningKeyResponse) Reset() {
 	*x = RotateSigningKeyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5986,7 +6137,7 @@ func (x *RotateSigningKeyResponse) String() string {
 func (*RotateSigningKeyResponse) ProtoMessage() {}
 
 func (x *RotateSigningKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5999,7 +6150,7 @@ func (x *RotateSigningKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateSigningKeyResponse.ProtoReflect.Descriptor instead.
 func (*RotateSigningKeyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{96}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *RotateSigningKeyResponse) GetKey() *SigningKey {
@@ -6026,7 +6177,7 @@ type ListAuditEntriesRequest struct {
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6038,7 +6189,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6051,7 +6202,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{97}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *ListAuditEntriesRequest) GetPageSize() int32 {
@@ -6121,7 +6272,7 @@ type ListAuditEntriesResponse struct {
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6133,7 +6284,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6146,7 +6297,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{98}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -6171,7 +6322,7 @@ type VerifyAuditChainRequest struct {
 
 func (x *VerifyAuditChainRequest) Reset() {
 	*x = VerifyAuditChainRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6183,7 +6334,7 @@ func (x *VerifyAuditChainRequest) String() string {
 func (*VerifyAuditChainRequest) ProtoMessage() {}
 
 func (x *VerifyAuditChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6196,7 +6347,7 @@ func (x *VerifyAuditChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditChainRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditChainRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{99}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{100}
 }
 
 type VerifyAuditChainResponse struct {
@@ -6224,7 +6375,7 @@ type VerifyAuditChainResponse struct {
 
 func (x *VerifyAuditChainResponse) Reset() {
 	*x = VerifyAuditChainResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6236,7 +6387,7 @@ func (x *VerifyAuditChainResponse) String() string {
 func (*VerifyAuditChainResponse) ProtoMessage() {}
 
 func (x *VerifyAuditChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6249,7 +6400,7 @@ func (x *VerifyAuditChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditChainResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditChainResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{100}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *VerifyAuditChainResponse) GetOk() bool {
@@ -6299,6 +6450,473 @@ func (x *VerifyAuditChainResponse) GetHeadHash() string {
 		return x.HeadHash
 	}
 	return ""
+}
+
+type CreateTrustedIssuerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuer *TrustedIssuer         `protobuf:"bytes,1,opt,name=trusted_issuer,json=trustedIssuer,proto3" json:"trusted_issuer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTrustedIssuerRequest) Reset() {
+	*x = CreateTrustedIssuerRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTrustedIssuerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTrustedIssuerRequest) ProtoMessage() {}
+
+func (x *CreateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTrustedIssuerRequest.ProtoReflect.Descriptor instead.
+func (*CreateTrustedIssuerRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{102}
+}
+
+func (x *CreateTrustedIssuerRequest) GetTrustedIssuer() *TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuer
+	}
+	return nil
+}
+
+type CreateTrustedIssuerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuer *TrustedIssuer         `protobuf:"bytes,1,opt,name=trusted_issuer,json=trustedIssuer,proto3" json:"trusted_issuer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTrustedIssuerResponse) Reset() {
+	*x = CreateTrustedIssuerResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTrustedIssuerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTrustedIssuerResponse) ProtoMessage() {}
+
+func (x *CreateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTrustedIssuerResponse.ProtoReflect.Descriptor instead.
+func (*CreateTrustedIssuerResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{103}
+}
+
+func (x *CreateTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuer
+	}
+	return nil
+}
+
+type GetTrustedIssuerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTrustedIssuerRequest) Reset() {
+	*x = GetTrustedIssuerRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTrustedIssuerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTrustedIssuerRequest) ProtoMessage() {}
+
+func (x *GetTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTrustedIssuerRequest.ProtoReflect.Descriptor instead.
+func (*GetTrustedIssuerRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{104}
+}
+
+func (x *GetTrustedIssuerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetTrustedIssuerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuer *TrustedIssuer         `protobuf:"bytes,1,opt,name=trusted_issuer,json=trustedIssuer,proto3" json:"trusted_issuer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTrustedIssuerResponse) Reset() {
+	*x = GetTrustedIssuerResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTrustedIssuerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTrustedIssuerResponse) ProtoMessage() {}
+
+func (x *GetTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTrustedIssuerResponse.ProtoReflect.Descriptor instead.
+func (*GetTrustedIssuerResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{105}
+}
+
+func (x *GetTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuer
+	}
+	return nil
+}
+
+type ListTrustedIssuersRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PageSize  int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the issuers mapped to this application.
+	ApplicationId string `protobuf:"bytes,3,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTrustedIssuersRequest) Reset() {
+	*x = ListTrustedIssuersRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTrustedIssuersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTrustedIssuersRequest) ProtoMessage() {}
+
+func (x *ListTrustedIssuersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTrustedIssuersRequest.ProtoReflect.Descriptor instead.
+func (*ListTrustedIssuersRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{106}
+}
+
+func (x *ListTrustedIssuersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTrustedIssuersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListTrustedIssuersRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+type ListTrustedIssuersResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuers []*TrustedIssuer       `protobuf:"bytes,1,rep,name=trusted_issuers,json=trustedIssuers,proto3" json:"trusted_issuers,omitempty"`
+	NextPageToken  string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListTrustedIssuersResponse) Reset() {
+	*x = ListTrustedIssuersResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTrustedIssuersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTrustedIssuersResponse) ProtoMessage() {}
+
+func (x *ListTrustedIssuersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTrustedIssuersResponse.ProtoReflect.Descriptor instead.
+func (*ListTrustedIssuersResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{107}
+}
+
+func (x *ListTrustedIssuersResponse) GetTrustedIssuers() []*TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuers
+	}
+	return nil
+}
+
+func (x *ListTrustedIssuersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UpdateTrustedIssuerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuer *TrustedIssuer         `protobuf:"bytes,1,opt,name=trusted_issuer,json=trustedIssuer,proto3" json:"trusted_issuer,omitempty"`
+	// name, issuer, jwks_url, allow_http, audiences, application_id,
+	// required_claims, leeway_seconds, disabled. Empty means all of them.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTrustedIssuerRequest) Reset() {
+	*x = UpdateTrustedIssuerRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTrustedIssuerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTrustedIssuerRequest) ProtoMessage() {}
+
+func (x *UpdateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTrustedIssuerRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTrustedIssuerRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{108}
+}
+
+func (x *UpdateTrustedIssuerRequest) GetTrustedIssuer() *TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuer
+	}
+	return nil
+}
+
+func (x *UpdateTrustedIssuerRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+type UpdateTrustedIssuerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TrustedIssuer *TrustedIssuer         `protobuf:"bytes,1,opt,name=trusted_issuer,json=trustedIssuer,proto3" json:"trusted_issuer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTrustedIssuerResponse) Reset() {
+	*x = UpdateTrustedIssuerResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTrustedIssuerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTrustedIssuerResponse) ProtoMessage() {}
+
+func (x *UpdateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTrustedIssuerResponse.ProtoReflect.Descriptor instead.
+func (*UpdateTrustedIssuerResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{109}
+}
+
+func (x *UpdateTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
+	if x != nil {
+		return x.TrustedIssuer
+	}
+	return nil
+}
+
+type DeleteTrustedIssuerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTrustedIssuerRequest) Reset() {
+	*x = DeleteTrustedIssuerRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTrustedIssuerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTrustedIssuerRequest) ProtoMessage() {}
+
+func (x *DeleteTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTrustedIssuerRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTrustedIssuerRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{110}
+}
+
+func (x *DeleteTrustedIssuerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type DeleteTrustedIssuerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTrustedIssuerResponse) Reset() {
+	*x = DeleteTrustedIssuerResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTrustedIssuerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTrustedIssuerResponse) ProtoMessage() {}
+
+func (x *DeleteTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTrustedIssuerResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTrustedIssuerResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{111}
 }
 
 var File_lgsp_registry_v1_registry_proto protoreflect.FileDescriptor
@@ -6450,7 +7068,27 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\vrotate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"rotateTime\x12;\n" +
 	"\vretire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"retireTime\"\xee\x02\n" +
+	"retireTime\"\xa8\x04\n" +
+	"\rTrustedIssuer\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06issuer\x18\x03 \x01(\tR\x06issuer\x12\x19\n" +
+	"\bjwks_url\x18\x04 \x01(\tR\ajwksUrl\x12\x1d\n" +
+	"\n" +
+	"allow_http\x18\x05 \x01(\bR\tallowHttp\x12\x1c\n" +
+	"\taudiences\x18\x06 \x03(\tR\taudiences\x12%\n" +
+	"\x0eapplication_id\x18\a \x01(\tR\rapplicationId\x12\\\n" +
+	"\x0frequired_claims\x18\b \x03(\v23.lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntryR\x0erequiredClaims\x12%\n" +
+	"\x0eleeway_seconds\x18\t \x01(\x05R\rleewaySeconds\x12\x1a\n" +
+	"\bdisabled\x18\n" +
+	" \x01(\bR\bdisabled\x12;\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x1aA\n" +
+	"\x13RequiredClaimsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xee\x02\n" +
 	"\n" +
 	"AuditEntry\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
@@ -6750,7 +7388,32 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\aproblem\x18\x04 \x01(\tR\aproblem\x12\x14\n" +
 	"\x05keyed\x18\x05 \x01(\bR\x05keyed\x12$\n" +
 	"\x0ekeyed_from_seq\x18\x06 \x01(\x03R\fkeyedFromSeq\x12\x1b\n" +
-	"\thead_hash\x18\a \x01(\tR\bheadHash*\x81\x01\n" +
+	"\thead_hash\x18\a \x01(\tR\bheadHash\"d\n" +
+	"\x1aCreateTrustedIssuerRequest\x12F\n" +
+	"\x0etrusted_issuer\x18\x01 \x01(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\rtrustedIssuer\"e\n" +
+	"\x1bCreateTrustedIssuerResponse\x12F\n" +
+	"\x0etrusted_issuer\x18\x01 \x01(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\rtrustedIssuer\")\n" +
+	"\x17GetTrustedIssuerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
+	"\x18GetTrustedIssuerResponse\x12F\n" +
+	"\x0etrusted_issuer\x18\x01 \x01(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\rtrustedIssuer\"~\n" +
+	"\x19ListTrustedIssuersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12%\n" +
+	"\x0eapplication_id\x18\x03 \x01(\tR\rapplicationId\"\x8e\x01\n" +
+	"\x1aListTrustedIssuersResponse\x12H\n" +
+	"\x0ftrusted_issuers\x18\x01 \x03(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\x0etrustedIssuers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
+	"\x1aUpdateTrustedIssuerRequest\x12F\n" +
+	"\x0etrusted_issuer\x18\x01 \x01(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\rtrustedIssuer\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"e\n" +
+	"\x1bUpdateTrustedIssuerResponse\x12F\n" +
+	"\x0etrusted_issuer\x18\x01 \x01(\v2\x1f.lgsp.registry.v1.TrustedIssuerR\rtrustedIssuer\",\n" +
+	"\x1aDeleteTrustedIssuerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x1d\n" +
+	"\x1bDeleteTrustedIssuerResponse*\x81\x01\n" +
 	"\fAgencyStatus\x12\x1d\n" +
 	"\x19AGENCY_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14AGENCY_STATUS_ACTIVE\x10\x01\x12\x1a\n" +
@@ -6782,7 +7445,7 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SIGNING_KEY_STATE_CURRENT\x10\x01\x12\x1e\n" +
 	"\x1aSIGNING_KEY_STATE_PREVIOUS\x10\x02\x12\x1d\n" +
-	"\x19SIGNING_KEY_STATE_RETIRED\x10\x032\xd4\"\n" +
+	"\x19SIGNING_KEY_STATE_RETIRED\x10\x032\x8c'\n" +
 	"\x0fRegistryService\x12H\n" +
 	"\x05Login\x12\x1e.lgsp.registry.v1.LoginRequest\x1a\x1f.lgsp.registry.v1.LoginResponse\x12K\n" +
 	"\x06Logout\x12\x1f.lgsp.registry.v1.LogoutRequest\x1a .lgsp.registry.v1.LogoutResponse\x12K\n" +
@@ -6832,7 +7495,12 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x0fListSigningKeys\x12(.lgsp.registry.v1.ListSigningKeysRequest\x1a).lgsp.registry.v1.ListSigningKeysResponse\x12i\n" +
 	"\x10RotateSigningKey\x12).lgsp.registry.v1.RotateSigningKeyRequest\x1a*.lgsp.registry.v1.RotateSigningKeyResponse\x12i\n" +
 	"\x10ListAuditEntries\x12).lgsp.registry.v1.ListAuditEntriesRequest\x1a*.lgsp.registry.v1.ListAuditEntriesResponse\x12i\n" +
-	"\x10VerifyAuditChain\x12).lgsp.registry.v1.VerifyAuditChainRequest\x1a*.lgsp.registry.v1.VerifyAuditChainResponseB;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
+	"\x10VerifyAuditChain\x12).lgsp.registry.v1.VerifyAuditChainRequest\x1a*.lgsp.registry.v1.VerifyAuditChainResponse\x12r\n" +
+	"\x13CreateTrustedIssuer\x12,.lgsp.registry.v1.CreateTrustedIssuerRequest\x1a-.lgsp.registry.v1.CreateTrustedIssuerResponse\x12i\n" +
+	"\x10GetTrustedIssuer\x12).lgsp.registry.v1.GetTrustedIssuerRequest\x1a*.lgsp.registry.v1.GetTrustedIssuerResponse\x12o\n" +
+	"\x12ListTrustedIssuers\x12+.lgsp.registry.v1.ListTrustedIssuersRequest\x1a,.lgsp.registry.v1.ListTrustedIssuersResponse\x12r\n" +
+	"\x13UpdateTrustedIssuer\x12,.lgsp.registry.v1.UpdateTrustedIssuerRequest\x1a-.lgsp.registry.v1.UpdateTrustedIssuerResponse\x12r\n" +
+	"\x13DeleteTrustedIssuer\x12,.lgsp.registry.v1.DeleteTrustedIssuerRequest\x1a-.lgsp.registry.v1.DeleteTrustedIssuerResponseB;Z9github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1;registryv1b\x06proto3"
 
 var (
 	file_lgsp_registry_v1_registry_proto_rawDescOnce sync.Once
@@ -6847,7 +7515,7 @@ func file_lgsp_registry_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_lgsp_registry_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_lgsp_registry_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 101)
+var file_lgsp_registry_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
 var file_lgsp_registry_v1_registry_proto_goTypes = []any{
 	(AgencyStatus)(0),                   // 0: lgsp.registry.v1.AgencyStatus
 	(ApiVisibility)(0),                  // 1: lgsp.registry.v1.ApiVisibility
@@ -6866,312 +7534,344 @@ var file_lgsp_registry_v1_registry_proto_goTypes = []any{
 	(*Subscription)(nil),                // 14: lgsp.registry.v1.Subscription
 	(*User)(nil),                        // 15: lgsp.registry.v1.User
 	(*SigningKey)(nil),                  // 16: lgsp.registry.v1.SigningKey
-	(*AuditEntry)(nil),                  // 17: lgsp.registry.v1.AuditEntry
-	(*LoginRequest)(nil),                // 18: lgsp.registry.v1.LoginRequest
-	(*LoginResponse)(nil),               // 19: lgsp.registry.v1.LoginResponse
-	(*LogoutRequest)(nil),               // 20: lgsp.registry.v1.LogoutRequest
-	(*LogoutResponse)(nil),              // 21: lgsp.registry.v1.LogoutResponse
-	(*WhoAmIRequest)(nil),               // 22: lgsp.registry.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),              // 23: lgsp.registry.v1.WhoAmIResponse
-	(*ChangePasswordRequest)(nil),       // 24: lgsp.registry.v1.ChangePasswordRequest
-	(*ChangePasswordResponse)(nil),      // 25: lgsp.registry.v1.ChangePasswordResponse
-	(*AuthenticateSessionRequest)(nil),  // 26: lgsp.registry.v1.AuthenticateSessionRequest
-	(*AuthenticateSessionResponse)(nil), // 27: lgsp.registry.v1.AuthenticateSessionResponse
-	(*CreateAgencyRequest)(nil),         // 28: lgsp.registry.v1.CreateAgencyRequest
-	(*CreateAgencyResponse)(nil),        // 29: lgsp.registry.v1.CreateAgencyResponse
-	(*GetAgencyRequest)(nil),            // 30: lgsp.registry.v1.GetAgencyRequest
-	(*GetAgencyResponse)(nil),           // 31: lgsp.registry.v1.GetAgencyResponse
-	(*ListAgenciesRequest)(nil),         // 32: lgsp.registry.v1.ListAgenciesRequest
-	(*ListAgenciesResponse)(nil),        // 33: lgsp.registry.v1.ListAgenciesResponse
-	(*UpdateAgencyRequest)(nil),         // 34: lgsp.registry.v1.UpdateAgencyRequest
-	(*UpdateAgencyResponse)(nil),        // 35: lgsp.registry.v1.UpdateAgencyResponse
-	(*SucceedAgencyRequest)(nil),        // 36: lgsp.registry.v1.SucceedAgencyRequest
-	(*SucceedAgencyResponse)(nil),       // 37: lgsp.registry.v1.SucceedAgencyResponse
-	(*ListAgencyHistoryRequest)(nil),    // 38: lgsp.registry.v1.ListAgencyHistoryRequest
-	(*ListAgencyHistoryResponse)(nil),   // 39: lgsp.registry.v1.ListAgencyHistoryResponse
-	(*CreateApiRequest)(nil),            // 40: lgsp.registry.v1.CreateApiRequest
-	(*CreateApiResponse)(nil),           // 41: lgsp.registry.v1.CreateApiResponse
-	(*GetApiRequest)(nil),               // 42: lgsp.registry.v1.GetApiRequest
-	(*GetApiResponse)(nil),              // 43: lgsp.registry.v1.GetApiResponse
-	(*ListApisRequest)(nil),             // 44: lgsp.registry.v1.ListApisRequest
-	(*ListApisResponse)(nil),            // 45: lgsp.registry.v1.ListApisResponse
-	(*UpdateApiRequest)(nil),            // 46: lgsp.registry.v1.UpdateApiRequest
-	(*UpdateApiResponse)(nil),           // 47: lgsp.registry.v1.UpdateApiResponse
-	(*TransitionApiRequest)(nil),        // 48: lgsp.registry.v1.TransitionApiRequest
-	(*TransitionApiResponse)(nil),       // 49: lgsp.registry.v1.TransitionApiResponse
-	(*ImportOpenApiRequest)(nil),        // 50: lgsp.registry.v1.ImportOpenApiRequest
-	(*ImportOpenApiResponse)(nil),       // 51: lgsp.registry.v1.ImportOpenApiResponse
-	(*CreateTierRequest)(nil),           // 52: lgsp.registry.v1.CreateTierRequest
-	(*CreateTierResponse)(nil),          // 53: lgsp.registry.v1.CreateTierResponse
-	(*GetTierRequest)(nil),              // 54: lgsp.registry.v1.GetTierRequest
-	(*GetTierResponse)(nil),             // 55: lgsp.registry.v1.GetTierResponse
-	(*ListTiersRequest)(nil),            // 56: lgsp.registry.v1.ListTiersRequest
-	(*ListTiersResponse)(nil),           // 57: lgsp.registry.v1.ListTiersResponse
-	(*UpdateTierRequest)(nil),           // 58: lgsp.registry.v1.UpdateTierRequest
-	(*UpdateTierResponse)(nil),          // 59: lgsp.registry.v1.UpdateTierResponse
-	(*CreateApplicationRequest)(nil),    // 60: lgsp.registry.v1.CreateApplicationRequest
-	(*CreateApplicationResponse)(nil),   // 61: lgsp.registry.v1.CreateApplicationResponse
-	(*GetApplicationRequest)(nil),       // 62: lgsp.registry.v1.GetApplicationRequest
-	(*GetApplicationResponse)(nil),      // 63: lgsp.registry.v1.GetApplicationResponse
-	(*ListApplicationsRequest)(nil),     // 64: lgsp.registry.v1.ListApplicationsRequest
-	(*ListApplicationsResponse)(nil),    // 65: lgsp.registry.v1.ListApplicationsResponse
-	(*UpdateApplicationRequest)(nil),    // 66: lgsp.registry.v1.UpdateApplicationRequest
-	(*UpdateApplicationResponse)(nil),   // 67: lgsp.registry.v1.UpdateApplicationResponse
-	(*SuspendApplicationRequest)(nil),   // 68: lgsp.registry.v1.SuspendApplicationRequest
-	(*SuspendApplicationResponse)(nil),  // 69: lgsp.registry.v1.SuspendApplicationResponse
-	(*ResumeApplicationRequest)(nil),    // 70: lgsp.registry.v1.ResumeApplicationRequest
-	(*ResumeApplicationResponse)(nil),   // 71: lgsp.registry.v1.ResumeApplicationResponse
-	(*CreateCredentialRequest)(nil),     // 72: lgsp.registry.v1.CreateCredentialRequest
-	(*CreateCredentialResponse)(nil),    // 73: lgsp.registry.v1.CreateCredentialResponse
-	(*ListCredentialsRequest)(nil),      // 74: lgsp.registry.v1.ListCredentialsRequest
-	(*ListCredentialsResponse)(nil),     // 75: lgsp.registry.v1.ListCredentialsResponse
-	(*RevokeCredentialRequest)(nil),     // 76: lgsp.registry.v1.RevokeCredentialRequest
-	(*RevokeCredentialResponse)(nil),    // 77: lgsp.registry.v1.RevokeCredentialResponse
-	(*CreateSubscriptionRequest)(nil),   // 78: lgsp.registry.v1.CreateSubscriptionRequest
-	(*CreateSubscriptionResponse)(nil),  // 79: lgsp.registry.v1.CreateSubscriptionResponse
-	(*GetSubscriptionRequest)(nil),      // 80: lgsp.registry.v1.GetSubscriptionRequest
-	(*GetSubscriptionResponse)(nil),     // 81: lgsp.registry.v1.GetSubscriptionResponse
-	(*ListSubscriptionsRequest)(nil),    // 82: lgsp.registry.v1.ListSubscriptionsRequest
-	(*ListSubscriptionsResponse)(nil),   // 83: lgsp.registry.v1.ListSubscriptionsResponse
-	(*ApproveSubscriptionRequest)(nil),  // 84: lgsp.registry.v1.ApproveSubscriptionRequest
-	(*ApproveSubscriptionResponse)(nil), // 85: lgsp.registry.v1.ApproveSubscriptionResponse
-	(*RejectSubscriptionRequest)(nil),   // 86: lgsp.registry.v1.RejectSubscriptionRequest
-	(*RejectSubscriptionResponse)(nil),  // 87: lgsp.registry.v1.RejectSubscriptionResponse
-	(*SuspendSubscriptionRequest)(nil),  // 88: lgsp.registry.v1.SuspendSubscriptionRequest
-	(*SuspendSubscriptionResponse)(nil), // 89: lgsp.registry.v1.SuspendSubscriptionResponse
-	(*ResumeSubscriptionRequest)(nil),   // 90: lgsp.registry.v1.ResumeSubscriptionRequest
-	(*ResumeSubscriptionResponse)(nil),  // 91: lgsp.registry.v1.ResumeSubscriptionResponse
-	(*CreateUserRequest)(nil),           // 92: lgsp.registry.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),          // 93: lgsp.registry.v1.CreateUserResponse
-	(*GetUserRequest)(nil),              // 94: lgsp.registry.v1.GetUserRequest
-	(*GetUserResponse)(nil),             // 95: lgsp.registry.v1.GetUserResponse
-	(*ListUsersRequest)(nil),            // 96: lgsp.registry.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),           // 97: lgsp.registry.v1.ListUsersResponse
-	(*UpdateUserRequest)(nil),           // 98: lgsp.registry.v1.UpdateUserRequest
-	(*UpdateUserResponse)(nil),          // 99: lgsp.registry.v1.UpdateUserResponse
-	(*ListSigningKeysRequest)(nil),      // 100: lgsp.registry.v1.ListSigningKeysRequest
-	(*ListSigningKeysResponse)(nil),     // 101: lgsp.registry.v1.ListSigningKeysResponse
-	(*RotateSigningKeyRequest)(nil),     // 102: lgsp.registry.v1.RotateSigningKeyRequest
-	(*RotateSigningKeyResponse)(nil),    // 103: lgsp.registry.v1.RotateSigningKeyResponse
-	(*ListAuditEntriesRequest)(nil),     // 104: lgsp.registry.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),    // 105: lgsp.registry.v1.ListAuditEntriesResponse
-	(*VerifyAuditChainRequest)(nil),     // 106: lgsp.registry.v1.VerifyAuditChainRequest
-	(*VerifyAuditChainResponse)(nil),    // 107: lgsp.registry.v1.VerifyAuditChainResponse
-	(*timestamppb.Timestamp)(nil),       // 108: google.protobuf.Timestamp
-	(UpstreamAuthType)(0),               // 109: lgsp.registry.v1.UpstreamAuthType
-	(ApiLifecycle)(0),                   // 110: lgsp.registry.v1.ApiLifecycle
-	(*UpstreamEndpoint)(nil),            // 111: lgsp.registry.v1.UpstreamEndpoint
-	(AuthMethod)(0),                     // 112: lgsp.registry.v1.AuthMethod
-	(*ApiResource)(nil),                 // 113: lgsp.registry.v1.ApiResource
-	(ErrorStyle)(0),                     // 114: lgsp.registry.v1.ErrorStyle
-	(CredentialType)(0),                 // 115: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),              // 116: lgsp.registry.v1.SubscriptionState
-	(*fieldmaskpb.FieldMask)(nil),       // 117: google.protobuf.FieldMask
+	(*TrustedIssuer)(nil),               // 17: lgsp.registry.v1.TrustedIssuer
+	(*AuditEntry)(nil),                  // 18: lgsp.registry.v1.AuditEntry
+	(*LoginRequest)(nil),                // 19: lgsp.registry.v1.LoginRequest
+	(*LoginResponse)(nil),               // 20: lgsp.registry.v1.LoginResponse
+	(*LogoutRequest)(nil),               // 21: lgsp.registry.v1.LogoutRequest
+	(*LogoutResponse)(nil),              // 22: lgsp.registry.v1.LogoutResponse
+	(*WhoAmIRequest)(nil),               // 23: lgsp.registry.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),              // 24: lgsp.registry.v1.WhoAmIResponse
+	(*ChangePasswordRequest)(nil),       // 25: lgsp.registry.v1.ChangePasswordRequest
+	(*ChangePasswordResponse)(nil),      // 26: lgsp.registry.v1.ChangePasswordResponse
+	(*AuthenticateSessionRequest)(nil),  // 27: lgsp.registry.v1.AuthenticateSessionRequest
+	(*AuthenticateSessionResponse)(nil), // 28: lgsp.registry.v1.AuthenticateSessionResponse
+	(*CreateAgencyRequest)(nil),         // 29: lgsp.registry.v1.CreateAgencyRequest
+	(*CreateAgencyResponse)(nil),        // 30: lgsp.registry.v1.CreateAgencyResponse
+	(*GetAgencyRequest)(nil),            // 31: lgsp.registry.v1.GetAgencyRequest
+	(*GetAgencyResponse)(nil),           // 32: lgsp.registry.v1.GetAgencyResponse
+	(*ListAgenciesRequest)(nil),         // 33: lgsp.registry.v1.ListAgenciesRequest
+	(*ListAgenciesResponse)(nil),        // 34: lgsp.registry.v1.ListAgenciesResponse
+	(*UpdateAgencyRequest)(nil),         // 35: lgsp.registry.v1.UpdateAgencyRequest
+	(*UpdateAgencyResponse)(nil),        // 36: lgsp.registry.v1.UpdateAgencyResponse
+	(*SucceedAgencyRequest)(nil),        // 37: lgsp.registry.v1.SucceedAgencyRequest
+	(*SucceedAgencyResponse)(nil),       // 38: lgsp.registry.v1.SucceedAgencyResponse
+	(*ListAgencyHistoryRequest)(nil),    // 39: lgsp.registry.v1.ListAgencyHistoryRequest
+	(*ListAgencyHistoryResponse)(nil),   // 40: lgsp.registry.v1.ListAgencyHistoryResponse
+	(*CreateApiRequest)(nil),            // 41: lgsp.registry.v1.CreateApiRequest
+	(*CreateApiResponse)(nil),           // 42: lgsp.registry.v1.CreateApiResponse
+	(*GetApiRequest)(nil),               // 43: lgsp.registry.v1.GetApiRequest
+	(*GetApiResponse)(nil),              // 44: lgsp.registry.v1.GetApiResponse
+	(*ListApisRequest)(nil),             // 45: lgsp.registry.v1.ListApisRequest
+	(*ListApisResponse)(nil),            // 46: lgsp.registry.v1.ListApisResponse
+	(*UpdateApiRequest)(nil),            // 47: lgsp.registry.v1.UpdateApiRequest
+	(*UpdateApiResponse)(nil),           // 48: lgsp.registry.v1.UpdateApiResponse
+	(*TransitionApiRequest)(nil),        // 49: lgsp.registry.v1.TransitionApiRequest
+	(*TransitionApiResponse)(nil),       // 50: lgsp.registry.v1.TransitionApiResponse
+	(*ImportOpenApiRequest)(nil),        // 51: lgsp.registry.v1.ImportOpenApiRequest
+	(*ImportOpenApiResponse)(nil),       // 52: lgsp.registry.v1.ImportOpenApiResponse
+	(*CreateTierRequest)(nil),           // 53: lgsp.registry.v1.CreateTierRequest
+	(*CreateTierResponse)(nil),          // 54: lgsp.registry.v1.CreateTierResponse
+	(*GetTierRequest)(nil),              // 55: lgsp.registry.v1.GetTierRequest
+	(*GetTierResponse)(nil),             // 56: lgsp.registry.v1.GetTierResponse
+	(*ListTiersRequest)(nil),            // 57: lgsp.registry.v1.ListTiersRequest
+	(*ListTiersResponse)(nil),           // 58: lgsp.registry.v1.ListTiersResponse
+	(*UpdateTierRequest)(nil),           // 59: lgsp.registry.v1.UpdateTierRequest
+	(*UpdateTierResponse)(nil),          // 60: lgsp.registry.v1.UpdateTierResponse
+	(*CreateApplicationRequest)(nil),    // 61: lgsp.registry.v1.CreateApplicationRequest
+	(*CreateApplicationResponse)(nil),   // 62: lgsp.registry.v1.CreateApplicationResponse
+	(*GetApplicationRequest)(nil),       // 63: lgsp.registry.v1.GetApplicationRequest
+	(*GetApplicationResponse)(nil),      // 64: lgsp.registry.v1.GetApplicationResponse
+	(*ListApplicationsRequest)(nil),     // 65: lgsp.registry.v1.ListApplicationsRequest
+	(*ListApplicationsResponse)(nil),    // 66: lgsp.registry.v1.ListApplicationsResponse
+	(*UpdateApplicationRequest)(nil),    // 67: lgsp.registry.v1.UpdateApplicationRequest
+	(*UpdateApplicationResponse)(nil),   // 68: lgsp.registry.v1.UpdateApplicationResponse
+	(*SuspendApplicationRequest)(nil),   // 69: lgsp.registry.v1.SuspendApplicationRequest
+	(*SuspendApplicationResponse)(nil),  // 70: lgsp.registry.v1.SuspendApplicationResponse
+	(*ResumeApplicationRequest)(nil),    // 71: lgsp.registry.v1.ResumeApplicationRequest
+	(*ResumeApplicationResponse)(nil),   // 72: lgsp.registry.v1.ResumeApplicationResponse
+	(*CreateCredentialRequest)(nil),     // 73: lgsp.registry.v1.CreateCredentialRequest
+	(*CreateCredentialResponse)(nil),    // 74: lgsp.registry.v1.CreateCredentialResponse
+	(*ListCredentialsRequest)(nil),      // 75: lgsp.registry.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),     // 76: lgsp.registry.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),     // 77: lgsp.registry.v1.RevokeCredentialRequest
+	(*RevokeCredentialResponse)(nil),    // 78: lgsp.registry.v1.RevokeCredentialResponse
+	(*CreateSubscriptionRequest)(nil),   // 79: lgsp.registry.v1.CreateSubscriptionRequest
+	(*CreateSubscriptionResponse)(nil),  // 80: lgsp.registry.v1.CreateSubscriptionResponse
+	(*GetSubscriptionRequest)(nil),      // 81: lgsp.registry.v1.GetSubscriptionRequest
+	(*GetSubscriptionResponse)(nil),     // 82: lgsp.registry.v1.GetSubscriptionResponse
+	(*ListSubscriptionsRequest)(nil),    // 83: lgsp.registry.v1.ListSubscriptionsRequest
+	(*ListSubscriptionsResponse)(nil),   // 84: lgsp.registry.v1.ListSubscriptionsResponse
+	(*ApproveSubscriptionRequest)(nil),  // 85: lgsp.registry.v1.ApproveSubscriptionRequest
+	(*ApproveSubscriptionResponse)(nil), // 86: lgsp.registry.v1.ApproveSubscriptionResponse
+	(*RejectSubscriptionRequest)(nil),   // 87: lgsp.registry.v1.RejectSubscriptionRequest
+	(*RejectSubscriptionResponse)(nil),  // 88: lgsp.registry.v1.RejectSubscriptionResponse
+	(*SuspendSubscriptionRequest)(nil),  // 89: lgsp.registry.v1.SuspendSubscriptionRequest
+	(*SuspendSubscriptionResponse)(nil), // 90: lgsp.registry.v1.SuspendSubscriptionResponse
+	(*ResumeSubscriptionRequest)(nil),   // 91: lgsp.registry.v1.ResumeSubscriptionRequest
+	(*ResumeSubscriptionResponse)(nil),  // 92: lgsp.registry.v1.ResumeSubscriptionResponse
+	(*CreateUserRequest)(nil),           // 93: lgsp.registry.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),          // 94: lgsp.registry.v1.CreateUserResponse
+	(*GetUserRequest)(nil),              // 95: lgsp.registry.v1.GetUserRequest
+	(*GetUserResponse)(nil),             // 96: lgsp.registry.v1.GetUserResponse
+	(*ListUsersRequest)(nil),            // 97: lgsp.registry.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),           // 98: lgsp.registry.v1.ListUsersResponse
+	(*UpdateUserRequest)(nil),           // 99: lgsp.registry.v1.UpdateUserRequest
+	(*UpdateUserResponse)(nil),          // 100: lgsp.registry.v1.UpdateUserResponse
+	(*ListSigningKeysRequest)(nil),      // 101: lgsp.registry.v1.ListSigningKeysRequest
+	(*ListSigningKeysResponse)(nil),     // 102: lgsp.registry.v1.ListSigningKeysResponse
+	(*RotateSigningKeyRequest)(nil),     // 103: lgsp.registry.v1.RotateSigningKeyRequest
+	(*RotateSigningKeyResponse)(nil),    // 104: lgsp.registry.v1.RotateSigningKeyResponse
+	(*ListAuditEntriesRequest)(nil),     // 105: lgsp.registry.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),    // 106: lgsp.registry.v1.ListAuditEntriesResponse
+	(*VerifyAuditChainRequest)(nil),     // 107: lgsp.registry.v1.VerifyAuditChainRequest
+	(*VerifyAuditChainResponse)(nil),    // 108: lgsp.registry.v1.VerifyAuditChainResponse
+	(*CreateTrustedIssuerRequest)(nil),  // 109: lgsp.registry.v1.CreateTrustedIssuerRequest
+	(*CreateTrustedIssuerResponse)(nil), // 110: lgsp.registry.v1.CreateTrustedIssuerResponse
+	(*GetTrustedIssuerRequest)(nil),     // 111: lgsp.registry.v1.GetTrustedIssuerRequest
+	(*GetTrustedIssuerResponse)(nil),    // 112: lgsp.registry.v1.GetTrustedIssuerResponse
+	(*ListTrustedIssuersRequest)(nil),   // 113: lgsp.registry.v1.ListTrustedIssuersRequest
+	(*ListTrustedIssuersResponse)(nil),  // 114: lgsp.registry.v1.ListTrustedIssuersResponse
+	(*UpdateTrustedIssuerRequest)(nil),  // 115: lgsp.registry.v1.UpdateTrustedIssuerRequest
+	(*UpdateTrustedIssuerResponse)(nil), // 116: lgsp.registry.v1.UpdateTrustedIssuerResponse
+	(*DeleteTrustedIssuerRequest)(nil),  // 117: lgsp.registry.v1.DeleteTrustedIssuerRequest
+	(*DeleteTrustedIssuerResponse)(nil), // 118: lgsp.registry.v1.DeleteTrustedIssuerResponse
+	nil,                                 // 119: lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
+	(*timestamppb.Timestamp)(nil),       // 120: google.protobuf.Timestamp
+	(UpstreamAuthType)(0),               // 121: lgsp.registry.v1.UpstreamAuthType
+	(ApiLifecycle)(0),                   // 122: lgsp.registry.v1.ApiLifecycle
+	(*UpstreamEndpoint)(nil),            // 123: lgsp.registry.v1.UpstreamEndpoint
+	(AuthMethod)(0),                     // 124: lgsp.registry.v1.AuthMethod
+	(*ApiResource)(nil),                 // 125: lgsp.registry.v1.ApiResource
+	(ErrorStyle)(0),                     // 126: lgsp.registry.v1.ErrorStyle
+	(CredentialType)(0),                 // 127: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),              // 128: lgsp.registry.v1.SubscriptionState
+	(*fieldmaskpb.FieldMask)(nil),       // 129: google.protobuf.FieldMask
 }
 var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	0,   // 0: lgsp.registry.v1.Agency.status:type_name -> lgsp.registry.v1.AgencyStatus
-	108, // 1: lgsp.registry.v1.Agency.create_time:type_name -> google.protobuf.Timestamp
-	108, // 2: lgsp.registry.v1.Agency.update_time:type_name -> google.protobuf.Timestamp
+	120, // 1: lgsp.registry.v1.Agency.create_time:type_name -> google.protobuf.Timestamp
+	120, // 2: lgsp.registry.v1.Agency.update_time:type_name -> google.protobuf.Timestamp
 	0,   // 3: lgsp.registry.v1.AgencyHistoryEntry.status:type_name -> lgsp.registry.v1.AgencyStatus
-	108, // 4: lgsp.registry.v1.AgencyHistoryEntry.change_time:type_name -> google.protobuf.Timestamp
-	109, // 5: lgsp.registry.v1.UpstreamAuth.type:type_name -> lgsp.registry.v1.UpstreamAuthType
+	120, // 4: lgsp.registry.v1.AgencyHistoryEntry.change_time:type_name -> google.protobuf.Timestamp
+	121, // 5: lgsp.registry.v1.UpstreamAuth.type:type_name -> lgsp.registry.v1.UpstreamAuthType
 	1,   // 6: lgsp.registry.v1.Api.visibility:type_name -> lgsp.registry.v1.ApiVisibility
-	110, // 7: lgsp.registry.v1.Api.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	111, // 8: lgsp.registry.v1.Api.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
+	122, // 7: lgsp.registry.v1.Api.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	123, // 8: lgsp.registry.v1.Api.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
 	9,   // 9: lgsp.registry.v1.Api.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuth
-	112, // 10: lgsp.registry.v1.Api.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
+	124, // 10: lgsp.registry.v1.Api.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
 	2,   // 11: lgsp.registry.v1.Api.approval_mode:type_name -> lgsp.registry.v1.ApprovalMode
-	113, // 12: lgsp.registry.v1.Api.resources:type_name -> lgsp.registry.v1.ApiResource
-	108, // 13: lgsp.registry.v1.Api.sunset_time:type_name -> google.protobuf.Timestamp
-	108, // 14: lgsp.registry.v1.Api.create_time:type_name -> google.protobuf.Timestamp
-	108, // 15: lgsp.registry.v1.Api.update_time:type_name -> google.protobuf.Timestamp
-	114, // 16: lgsp.registry.v1.Api.error_style:type_name -> lgsp.registry.v1.ErrorStyle
-	108, // 17: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
-	108, // 18: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
+	125, // 12: lgsp.registry.v1.Api.resources:type_name -> lgsp.registry.v1.ApiResource
+	120, // 13: lgsp.registry.v1.Api.sunset_time:type_name -> google.protobuf.Timestamp
+	120, // 14: lgsp.registry.v1.Api.create_time:type_name -> google.protobuf.Timestamp
+	120, // 15: lgsp.registry.v1.Api.update_time:type_name -> google.protobuf.Timestamp
+	126, // 16: lgsp.registry.v1.Api.error_style:type_name -> lgsp.registry.v1.ErrorStyle
+	120, // 17: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
+	120, // 18: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
 	3,   // 19: lgsp.registry.v1.Application.state:type_name -> lgsp.registry.v1.ApplicationState
-	108, // 20: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	108, // 21: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	115, // 22: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
+	120, // 20: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	120, // 21: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	127, // 22: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
 	4,   // 23: lgsp.registry.v1.Credential.state:type_name -> lgsp.registry.v1.CredentialState
-	108, // 24: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
-	108, // 25: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
-	108, // 26: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
-	116, // 27: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
-	108, // 28: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
-	108, // 29: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	108, // 30: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	120, // 24: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
+	120, // 25: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
+	120, // 26: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
+	128, // 27: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
+	120, // 28: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
+	120, // 29: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	120, // 30: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
 	5,   // 31: lgsp.registry.v1.User.role:type_name -> lgsp.registry.v1.UserRole
-	108, // 32: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	108, // 33: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	120, // 32: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	120, // 33: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	6,   // 34: lgsp.registry.v1.SigningKey.state:type_name -> lgsp.registry.v1.SigningKeyState
-	108, // 35: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
-	108, // 36: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
-	108, // 37: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
-	108, // 38: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	108, // 39: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
-	15,  // 40: lgsp.registry.v1.LoginResponse.user:type_name -> lgsp.registry.v1.User
-	108, // 41: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
-	108, // 42: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
-	7,   // 43: lgsp.registry.v1.CreateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 44: lgsp.registry.v1.CreateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 45: lgsp.registry.v1.GetAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	0,   // 46: lgsp.registry.v1.ListAgenciesRequest.status:type_name -> lgsp.registry.v1.AgencyStatus
-	7,   // 47: lgsp.registry.v1.ListAgenciesResponse.agencies:type_name -> lgsp.registry.v1.Agency
-	7,   // 48: lgsp.registry.v1.UpdateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
-	117, // 49: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	7,   // 50: lgsp.registry.v1.UpdateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 51: lgsp.registry.v1.SucceedAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
-	7,   // 52: lgsp.registry.v1.SucceedAgencyResponse.successor:type_name -> lgsp.registry.v1.Agency
-	8,   // 53: lgsp.registry.v1.ListAgencyHistoryResponse.entries:type_name -> lgsp.registry.v1.AgencyHistoryEntry
-	10,  // 54: lgsp.registry.v1.CreateApiRequest.api:type_name -> lgsp.registry.v1.Api
-	10,  // 55: lgsp.registry.v1.CreateApiResponse.api:type_name -> lgsp.registry.v1.Api
-	10,  // 56: lgsp.registry.v1.GetApiResponse.api:type_name -> lgsp.registry.v1.Api
-	110, // 57: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	10,  // 58: lgsp.registry.v1.ListApisResponse.apis:type_name -> lgsp.registry.v1.Api
-	10,  // 59: lgsp.registry.v1.UpdateApiRequest.api:type_name -> lgsp.registry.v1.Api
-	117, // 60: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10,  // 61: lgsp.registry.v1.UpdateApiResponse.api:type_name -> lgsp.registry.v1.Api
-	110, // 62: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	108, // 63: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
-	10,  // 64: lgsp.registry.v1.TransitionApiResponse.api:type_name -> lgsp.registry.v1.Api
-	10,  // 65: lgsp.registry.v1.ImportOpenApiResponse.api:type_name -> lgsp.registry.v1.Api
-	11,  // 66: lgsp.registry.v1.CreateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 67: lgsp.registry.v1.CreateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 68: lgsp.registry.v1.GetTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	11,  // 69: lgsp.registry.v1.ListTiersResponse.tiers:type_name -> lgsp.registry.v1.Tier
-	11,  // 70: lgsp.registry.v1.UpdateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
-	117, // 71: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11,  // 72: lgsp.registry.v1.UpdateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
-	12,  // 73: lgsp.registry.v1.CreateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
-	12,  // 74: lgsp.registry.v1.CreateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 75: lgsp.registry.v1.GetApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	3,   // 76: lgsp.registry.v1.ListApplicationsRequest.state:type_name -> lgsp.registry.v1.ApplicationState
-	12,  // 77: lgsp.registry.v1.ListApplicationsResponse.applications:type_name -> lgsp.registry.v1.Application
-	12,  // 78: lgsp.registry.v1.UpdateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
-	117, // 79: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	12,  // 80: lgsp.registry.v1.UpdateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 81: lgsp.registry.v1.SuspendApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	12,  // 82: lgsp.registry.v1.ResumeApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	115, // 83: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
-	108, // 84: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
-	13,  // 85: lgsp.registry.v1.CreateCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
-	13,  // 86: lgsp.registry.v1.ListCredentialsResponse.credentials:type_name -> lgsp.registry.v1.Credential
-	13,  // 87: lgsp.registry.v1.RevokeCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
-	14,  // 88: lgsp.registry.v1.CreateSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 89: lgsp.registry.v1.GetSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	116, // 90: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
-	14,  // 91: lgsp.registry.v1.ListSubscriptionsResponse.subscriptions:type_name -> lgsp.registry.v1.Subscription
-	14,  // 92: lgsp.registry.v1.ApproveSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 93: lgsp.registry.v1.RejectSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 94: lgsp.registry.v1.SuspendSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	14,  // 95: lgsp.registry.v1.ResumeSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	15,  // 96: lgsp.registry.v1.CreateUserRequest.user:type_name -> lgsp.registry.v1.User
-	15,  // 97: lgsp.registry.v1.CreateUserResponse.user:type_name -> lgsp.registry.v1.User
-	15,  // 98: lgsp.registry.v1.GetUserResponse.user:type_name -> lgsp.registry.v1.User
-	15,  // 99: lgsp.registry.v1.ListUsersResponse.users:type_name -> lgsp.registry.v1.User
-	15,  // 100: lgsp.registry.v1.UpdateUserRequest.user:type_name -> lgsp.registry.v1.User
-	117, // 101: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15,  // 102: lgsp.registry.v1.UpdateUserResponse.user:type_name -> lgsp.registry.v1.User
-	16,  // 103: lgsp.registry.v1.ListSigningKeysResponse.keys:type_name -> lgsp.registry.v1.SigningKey
-	16,  // 104: lgsp.registry.v1.RotateSigningKeyResponse.key:type_name -> lgsp.registry.v1.SigningKey
-	108, // 105: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	108, // 106: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
-	17,  // 107: lgsp.registry.v1.ListAuditEntriesResponse.entries:type_name -> lgsp.registry.v1.AuditEntry
-	18,  // 108: lgsp.registry.v1.RegistryService.Login:input_type -> lgsp.registry.v1.LoginRequest
-	20,  // 109: lgsp.registry.v1.RegistryService.Logout:input_type -> lgsp.registry.v1.LogoutRequest
-	22,  // 110: lgsp.registry.v1.RegistryService.WhoAmI:input_type -> lgsp.registry.v1.WhoAmIRequest
-	24,  // 111: lgsp.registry.v1.RegistryService.ChangePassword:input_type -> lgsp.registry.v1.ChangePasswordRequest
-	26,  // 112: lgsp.registry.v1.RegistryService.AuthenticateSession:input_type -> lgsp.registry.v1.AuthenticateSessionRequest
-	28,  // 113: lgsp.registry.v1.RegistryService.CreateAgency:input_type -> lgsp.registry.v1.CreateAgencyRequest
-	30,  // 114: lgsp.registry.v1.RegistryService.GetAgency:input_type -> lgsp.registry.v1.GetAgencyRequest
-	32,  // 115: lgsp.registry.v1.RegistryService.ListAgencies:input_type -> lgsp.registry.v1.ListAgenciesRequest
-	34,  // 116: lgsp.registry.v1.RegistryService.UpdateAgency:input_type -> lgsp.registry.v1.UpdateAgencyRequest
-	36,  // 117: lgsp.registry.v1.RegistryService.SucceedAgency:input_type -> lgsp.registry.v1.SucceedAgencyRequest
-	38,  // 118: lgsp.registry.v1.RegistryService.ListAgencyHistory:input_type -> lgsp.registry.v1.ListAgencyHistoryRequest
-	40,  // 119: lgsp.registry.v1.RegistryService.CreateApi:input_type -> lgsp.registry.v1.CreateApiRequest
-	42,  // 120: lgsp.registry.v1.RegistryService.GetApi:input_type -> lgsp.registry.v1.GetApiRequest
-	44,  // 121: lgsp.registry.v1.RegistryService.ListApis:input_type -> lgsp.registry.v1.ListApisRequest
-	46,  // 122: lgsp.registry.v1.RegistryService.UpdateApi:input_type -> lgsp.registry.v1.UpdateApiRequest
-	48,  // 123: lgsp.registry.v1.RegistryService.TransitionApi:input_type -> lgsp.registry.v1.TransitionApiRequest
-	50,  // 124: lgsp.registry.v1.RegistryService.ImportOpenApi:input_type -> lgsp.registry.v1.ImportOpenApiRequest
-	52,  // 125: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
-	54,  // 126: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
-	56,  // 127: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
-	58,  // 128: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
-	60,  // 129: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
-	62,  // 130: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
-	64,  // 131: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
-	66,  // 132: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
-	68,  // 133: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
-	70,  // 134: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
-	72,  // 135: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
-	74,  // 136: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
-	76,  // 137: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
-	78,  // 138: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
-	80,  // 139: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
-	82,  // 140: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
-	84,  // 141: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
-	86,  // 142: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
-	88,  // 143: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
-	90,  // 144: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
-	92,  // 145: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
-	94,  // 146: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
-	96,  // 147: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
-	98,  // 148: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
-	100, // 149: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
-	102, // 150: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
-	104, // 151: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
-	106, // 152: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
-	19,  // 153: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
-	21,  // 154: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
-	23,  // 155: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
-	25,  // 156: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
-	27,  // 157: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
-	29,  // 158: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
-	31,  // 159: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
-	33,  // 160: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
-	35,  // 161: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
-	37,  // 162: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
-	39,  // 163: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
-	41,  // 164: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
-	43,  // 165: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
-	45,  // 166: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
-	47,  // 167: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
-	49,  // 168: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
-	51,  // 169: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
-	53,  // 170: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
-	55,  // 171: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
-	57,  // 172: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
-	59,  // 173: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
-	61,  // 174: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
-	63,  // 175: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
-	65,  // 176: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
-	67,  // 177: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
-	69,  // 178: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
-	71,  // 179: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
-	73,  // 180: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
-	75,  // 181: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
-	77,  // 182: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
-	79,  // 183: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
-	81,  // 184: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
-	83,  // 185: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
-	85,  // 186: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
-	87,  // 187: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
-	89,  // 188: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
-	91,  // 189: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
-	93,  // 190: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
-	95,  // 191: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
-	97,  // 192: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
-	99,  // 193: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
-	101, // 194: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
-	103, // 195: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
-	105, // 196: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
-	107, // 197: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
-	153, // [153:198] is the sub-list for method output_type
-	108, // [108:153] is the sub-list for method input_type
-	108, // [108:108] is the sub-list for extension type_name
-	108, // [108:108] is the sub-list for extension extendee
-	0,   // [0:108] is the sub-list for field type_name
+	120, // 35: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
+	120, // 36: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
+	120, // 37: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
+	119, // 38: lgsp.registry.v1.TrustedIssuer.required_claims:type_name -> lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
+	120, // 39: lgsp.registry.v1.TrustedIssuer.create_time:type_name -> google.protobuf.Timestamp
+	120, // 40: lgsp.registry.v1.TrustedIssuer.update_time:type_name -> google.protobuf.Timestamp
+	120, // 41: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	120, // 42: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
+	15,  // 43: lgsp.registry.v1.LoginResponse.user:type_name -> lgsp.registry.v1.User
+	120, // 44: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	120, // 45: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
+	7,   // 46: lgsp.registry.v1.CreateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 47: lgsp.registry.v1.CreateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 48: lgsp.registry.v1.GetAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	0,   // 49: lgsp.registry.v1.ListAgenciesRequest.status:type_name -> lgsp.registry.v1.AgencyStatus
+	7,   // 50: lgsp.registry.v1.ListAgenciesResponse.agencies:type_name -> lgsp.registry.v1.Agency
+	7,   // 51: lgsp.registry.v1.UpdateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
+	129, // 52: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,   // 53: lgsp.registry.v1.UpdateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 54: lgsp.registry.v1.SucceedAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
+	7,   // 55: lgsp.registry.v1.SucceedAgencyResponse.successor:type_name -> lgsp.registry.v1.Agency
+	8,   // 56: lgsp.registry.v1.ListAgencyHistoryResponse.entries:type_name -> lgsp.registry.v1.AgencyHistoryEntry
+	10,  // 57: lgsp.registry.v1.CreateApiRequest.api:type_name -> lgsp.registry.v1.Api
+	10,  // 58: lgsp.registry.v1.CreateApiResponse.api:type_name -> lgsp.registry.v1.Api
+	10,  // 59: lgsp.registry.v1.GetApiResponse.api:type_name -> lgsp.registry.v1.Api
+	122, // 60: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	10,  // 61: lgsp.registry.v1.ListApisResponse.apis:type_name -> lgsp.registry.v1.Api
+	10,  // 62: lgsp.registry.v1.UpdateApiRequest.api:type_name -> lgsp.registry.v1.Api
+	129, // 63: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10,  // 64: lgsp.registry.v1.UpdateApiResponse.api:type_name -> lgsp.registry.v1.Api
+	122, // 65: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	120, // 66: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
+	10,  // 67: lgsp.registry.v1.TransitionApiResponse.api:type_name -> lgsp.registry.v1.Api
+	10,  // 68: lgsp.registry.v1.ImportOpenApiResponse.api:type_name -> lgsp.registry.v1.Api
+	11,  // 69: lgsp.registry.v1.CreateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 70: lgsp.registry.v1.CreateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 71: lgsp.registry.v1.GetTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	11,  // 72: lgsp.registry.v1.ListTiersResponse.tiers:type_name -> lgsp.registry.v1.Tier
+	11,  // 73: lgsp.registry.v1.UpdateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
+	129, // 74: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11,  // 75: lgsp.registry.v1.UpdateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
+	12,  // 76: lgsp.registry.v1.CreateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
+	12,  // 77: lgsp.registry.v1.CreateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 78: lgsp.registry.v1.GetApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	3,   // 79: lgsp.registry.v1.ListApplicationsRequest.state:type_name -> lgsp.registry.v1.ApplicationState
+	12,  // 80: lgsp.registry.v1.ListApplicationsResponse.applications:type_name -> lgsp.registry.v1.Application
+	12,  // 81: lgsp.registry.v1.UpdateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
+	129, // 82: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12,  // 83: lgsp.registry.v1.UpdateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 84: lgsp.registry.v1.SuspendApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	12,  // 85: lgsp.registry.v1.ResumeApplicationResponse.application:type_name -> lgsp.registry.v1.Application
+	127, // 86: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
+	120, // 87: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
+	13,  // 88: lgsp.registry.v1.CreateCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
+	13,  // 89: lgsp.registry.v1.ListCredentialsResponse.credentials:type_name -> lgsp.registry.v1.Credential
+	13,  // 90: lgsp.registry.v1.RevokeCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
+	14,  // 91: lgsp.registry.v1.CreateSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 92: lgsp.registry.v1.GetSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	128, // 93: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
+	14,  // 94: lgsp.registry.v1.ListSubscriptionsResponse.subscriptions:type_name -> lgsp.registry.v1.Subscription
+	14,  // 95: lgsp.registry.v1.ApproveSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 96: lgsp.registry.v1.RejectSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 97: lgsp.registry.v1.SuspendSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	14,  // 98: lgsp.registry.v1.ResumeSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
+	15,  // 99: lgsp.registry.v1.CreateUserRequest.user:type_name -> lgsp.registry.v1.User
+	15,  // 100: lgsp.registry.v1.CreateUserResponse.user:type_name -> lgsp.registry.v1.User
+	15,  // 101: lgsp.registry.v1.GetUserResponse.user:type_name -> lgsp.registry.v1.User
+	15,  // 102: lgsp.registry.v1.ListUsersResponse.users:type_name -> lgsp.registry.v1.User
+	15,  // 103: lgsp.registry.v1.UpdateUserRequest.user:type_name -> lgsp.registry.v1.User
+	129, // 104: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15,  // 105: lgsp.registry.v1.UpdateUserResponse.user:type_name -> lgsp.registry.v1.User
+	16,  // 106: lgsp.registry.v1.ListSigningKeysResponse.keys:type_name -> lgsp.registry.v1.SigningKey
+	16,  // 107: lgsp.registry.v1.RotateSigningKeyResponse.key:type_name -> lgsp.registry.v1.SigningKey
+	120, // 108: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	120, // 109: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	18,  // 110: lgsp.registry.v1.ListAuditEntriesResponse.entries:type_name -> lgsp.registry.v1.AuditEntry
+	17,  // 111: lgsp.registry.v1.CreateTrustedIssuerRequest.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
+	17,  // 112: lgsp.registry.v1.CreateTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
+	17,  // 113: lgsp.registry.v1.GetTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
+	17,  // 114: lgsp.registry.v1.ListTrustedIssuersResponse.trusted_issuers:type_name -> lgsp.registry.v1.TrustedIssuer
+	17,  // 115: lgsp.registry.v1.UpdateTrustedIssuerRequest.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
+	129, // 116: lgsp.registry.v1.UpdateTrustedIssuerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17,  // 117: lgsp.registry.v1.UpdateTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
+	19,  // 118: lgsp.registry.v1.RegistryService.Login:input_type -> lgsp.registry.v1.LoginRequest
+	21,  // 119: lgsp.registry.v1.RegistryService.Logout:input_type -> lgsp.registry.v1.LogoutRequest
+	23,  // 120: lgsp.registry.v1.RegistryService.WhoAmI:input_type -> lgsp.registry.v1.WhoAmIRequest
+	25,  // 121: lgsp.registry.v1.RegistryService.ChangePassword:input_type -> lgsp.registry.v1.ChangePasswordRequest
+	27,  // 122: lgsp.registry.v1.RegistryService.AuthenticateSession:input_type -> lgsp.registry.v1.AuthenticateSessionRequest
+	29,  // 123: lgsp.registry.v1.RegistryService.CreateAgency:input_type -> lgsp.registry.v1.CreateAgencyRequest
+	31,  // 124: lgsp.registry.v1.RegistryService.GetAgency:input_type -> lgsp.registry.v1.GetAgencyRequest
+	33,  // 125: lgsp.registry.v1.RegistryService.ListAgencies:input_type -> lgsp.registry.v1.ListAgenciesRequest
+	35,  // 126: lgsp.registry.v1.RegistryService.UpdateAgency:input_type -> lgsp.registry.v1.UpdateAgencyRequest
+	37,  // 127: lgsp.registry.v1.RegistryService.SucceedAgency:input_type -> lgsp.registry.v1.SucceedAgencyRequest
+	39,  // 128: lgsp.registry.v1.RegistryService.ListAgencyHistory:input_type -> lgsp.registry.v1.ListAgencyHistoryRequest
+	41,  // 129: lgsp.registry.v1.RegistryService.CreateApi:input_type -> lgsp.registry.v1.CreateApiRequest
+	43,  // 130: lgsp.registry.v1.RegistryService.GetApi:input_type -> lgsp.registry.v1.GetApiRequest
+	45,  // 131: lgsp.registry.v1.RegistryService.ListApis:input_type -> lgsp.registry.v1.ListApisRequest
+	47,  // 132: lgsp.registry.v1.RegistryService.UpdateApi:input_type -> lgsp.registry.v1.UpdateApiRequest
+	49,  // 133: lgsp.registry.v1.RegistryService.TransitionApi:input_type -> lgsp.registry.v1.TransitionApiRequest
+	51,  // 134: lgsp.registry.v1.RegistryService.ImportOpenApi:input_type -> lgsp.registry.v1.ImportOpenApiRequest
+	53,  // 135: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
+	55,  // 136: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
+	57,  // 137: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
+	59,  // 138: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
+	61,  // 139: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
+	63,  // 140: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
+	65,  // 141: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
+	67,  // 142: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
+	69,  // 143: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
+	71,  // 144: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
+	73,  // 145: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
+	75,  // 146: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
+	77,  // 147: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
+	79,  // 148: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
+	81,  // 149: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
+	83,  // 150: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
+	85,  // 151: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
+	87,  // 152: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
+	89,  // 153: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
+	91,  // 154: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
+	93,  // 155: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
+	95,  // 156: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
+	97,  // 157: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
+	99,  // 158: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
+	101, // 159: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
+	103, // 160: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
+	105, // 161: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
+	107, // 162: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
+	109, // 163: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:input_type -> lgsp.registry.v1.CreateTrustedIssuerRequest
+	111, // 164: lgsp.registry.v1.RegistryService.GetTrustedIssuer:input_type -> lgsp.registry.v1.GetTrustedIssuerRequest
+	113, // 165: lgsp.registry.v1.RegistryService.ListTrustedIssuers:input_type -> lgsp.registry.v1.ListTrustedIssuersRequest
+	115, // 166: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:input_type -> lgsp.registry.v1.UpdateTrustedIssuerRequest
+	117, // 167: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:input_type -> lgsp.registry.v1.DeleteTrustedIssuerRequest
+	20,  // 168: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
+	22,  // 169: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
+	24,  // 170: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
+	26,  // 171: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
+	28,  // 172: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
+	30,  // 173: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
+	32,  // 174: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
+	34,  // 175: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
+	36,  // 176: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
+	38,  // 177: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
+	40,  // 178: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
+	42,  // 179: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
+	44,  // 180: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
+	46,  // 181: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
+	48,  // 182: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
+	50,  // 183: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
+	52,  // 184: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
+	54,  // 185: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
+	56,  // 186: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
+	58,  // 187: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
+	60,  // 188: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
+	62,  // 189: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
+	64,  // 190: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
+	66,  // 191: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
+	68,  // 192: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
+	70,  // 193: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
+	72,  // 194: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
+	74,  // 195: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
+	76,  // 196: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
+	78,  // 197: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
+	80,  // 198: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
+	82,  // 199: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
+	84,  // 200: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
+	86,  // 201: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
+	88,  // 202: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
+	90,  // 203: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
+	92,  // 204: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
+	94,  // 205: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
+	96,  // 206: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
+	98,  // 207: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
+	100, // 208: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
+	102, // 209: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
+	104, // 210: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
+	106, // 211: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
+	108, // 212: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
+	110, // 213: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:output_type -> lgsp.registry.v1.CreateTrustedIssuerResponse
+	112, // 214: lgsp.registry.v1.RegistryService.GetTrustedIssuer:output_type -> lgsp.registry.v1.GetTrustedIssuerResponse
+	114, // 215: lgsp.registry.v1.RegistryService.ListTrustedIssuers:output_type -> lgsp.registry.v1.ListTrustedIssuersResponse
+	116, // 216: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:output_type -> lgsp.registry.v1.UpdateTrustedIssuerResponse
+	118, // 217: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:output_type -> lgsp.registry.v1.DeleteTrustedIssuerResponse
+	168, // [168:218] is the sub-list for method output_type
+	118, // [118:168] is the sub-list for method input_type
+	118, // [118:118] is the sub-list for extension type_name
+	118, // [118:118] is the sub-list for extension extendee
+	0,   // [0:118] is the sub-list for field type_name
 }
 
 func init() { file_lgsp_registry_v1_registry_proto_init() }
@@ -7187,7 +7887,7 @@ func file_lgsp_registry_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lgsp_registry_v1_registry_proto_rawDesc), len(file_lgsp_registry_v1_registry_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   101,
+			NumMessages:   113,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

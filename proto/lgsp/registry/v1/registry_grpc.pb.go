@@ -64,6 +64,11 @@ const (
 	RegistryService_RotateSigningKey_FullMethodName    = "/lgsp.registry.v1.RegistryService/RotateSigningKey"
 	RegistryService_ListAuditEntries_FullMethodName    = "/lgsp.registry.v1.RegistryService/ListAuditEntries"
 	RegistryService_VerifyAuditChain_FullMethodName    = "/lgsp.registry.v1.RegistryService/VerifyAuditChain"
+	RegistryService_CreateTrustedIssuer_FullMethodName = "/lgsp.registry.v1.RegistryService/CreateTrustedIssuer"
+	RegistryService_GetTrustedIssuer_FullMethodName    = "/lgsp.registry.v1.RegistryService/GetTrustedIssuer"
+	RegistryService_ListTrustedIssuers_FullMethodName  = "/lgsp.registry.v1.RegistryService/ListTrustedIssuers"
+	RegistryService_UpdateTrustedIssuer_FullMethodName = "/lgsp.registry.v1.RegistryService/UpdateTrustedIssuer"
+	RegistryService_DeleteTrustedIssuer_FullMethodName = "/lgsp.registry.v1.RegistryService/DeleteTrustedIssuer"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -147,6 +152,18 @@ type RegistryServiceClient interface {
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 	// VerifyAuditChain recomputes the audit log's hash chain.
 	VerifyAuditChain(ctx context.Context, in *VerifyAuditChainRequest, opts ...grpc.CallOption) (*VerifyAuditChainResponse, error)
+	// CreateTrustedIssuer trusts an external token issuer (the national
+	// platform): bearer JWTs it signs, verified against its JWKS, are calls
+	// of the application it maps to. Platform admins only.
+	CreateTrustedIssuer(ctx context.Context, in *CreateTrustedIssuerRequest, opts ...grpc.CallOption) (*CreateTrustedIssuerResponse, error)
+	GetTrustedIssuer(ctx context.Context, in *GetTrustedIssuerRequest, opts ...grpc.CallOption) (*GetTrustedIssuerResponse, error)
+	ListTrustedIssuers(ctx context.Context, in *ListTrustedIssuersRequest, opts ...grpc.CallOption) (*ListTrustedIssuersResponse, error)
+	// UpdateTrustedIssuer changes a trusted issuer; disabled = true stops
+	// accepting its tokens while keeping its settings.
+	UpdateTrustedIssuer(ctx context.Context, in *UpdateTrustedIssuerRequest, opts ...grpc.CallOption) (*UpdateTrustedIssuerResponse, error)
+	// DeleteTrustedIssuer removes a trusted issuer; gateways stop accepting
+	// its tokens at their next reload.
+	DeleteTrustedIssuer(ctx context.Context, in *DeleteTrustedIssuerRequest, opts ...grpc.CallOption) (*DeleteTrustedIssuerResponse, error)
 }
 
 type registryServiceClient struct {
@@ -607,6 +624,56 @@ func (c *registryServiceClient) VerifyAuditChain(ctx context.Context, in *Verify
 	return out, nil
 }
 
+func (c *registryServiceClient) CreateTrustedIssuer(ctx context.Context, in *CreateTrustedIssuerRequest, opts ...grpc.CallOption) (*CreateTrustedIssuerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTrustedIssuerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_CreateTrustedIssuer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) GetTrustedIssuer(ctx context.Context, in *GetTrustedIssuerRequest, opts ...grpc.CallOption) (*GetTrustedIssuerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTrustedIssuerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_GetTrustedIssuer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) ListTrustedIssuers(ctx context.Context, in *ListTrustedIssuersRequest, opts ...grpc.CallOption) (*ListTrustedIssuersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTrustedIssuersResponse)
+	err := c.cc.Invoke(ctx, RegistryService_ListTrustedIssuers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) UpdateTrustedIssuer(ctx context.Context, in *UpdateTrustedIssuerRequest, opts ...grpc.CallOption) (*UpdateTrustedIssuerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateTrustedIssuerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_UpdateTrustedIssuer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) DeleteTrustedIssuer(ctx context.Context, in *DeleteTrustedIssuerRequest, opts ...grpc.CallOption) (*DeleteTrustedIssuerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteTrustedIssuerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_DeleteTrustedIssuer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegistryServiceServer is the server API for RegistryService service.
 // All implementations must embed UnimplementedRegistryServiceServer
 // for forward compatibility.
@@ -688,6 +755,18 @@ type RegistryServiceServer interface {
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	// VerifyAuditChain recomputes the audit log's hash chain.
 	VerifyAuditChain(context.Context, *VerifyAuditChainRequest) (*VerifyAuditChainResponse, error)
+	// CreateTrustedIssuer trusts an external token issuer (the national
+	// platform): bearer JWTs it signs, verified against its JWKS, are calls
+	// of the application it maps to. Platform admins only.
+	CreateTrustedIssuer(context.Context, *CreateTrustedIssuerRequest) (*CreateTrustedIssuerResponse, error)
+	GetTrustedIssuer(context.Context, *GetTrustedIssuerRequest) (*GetTrustedIssuerResponse, error)
+	ListTrustedIssuers(context.Context, *ListTrustedIssuersRequest) (*ListTrustedIssuersResponse, error)
+	// UpdateTrustedIssuer changes a trusted issuer; disabled = true stops
+	// accepting its tokens while keeping its settings.
+	UpdateTrustedIssuer(context.Context, *UpdateTrustedIssuerRequest) (*UpdateTrustedIssuerResponse, error)
+	// DeleteTrustedIssuer removes a trusted issuer; gateways stop accepting
+	// its tokens at their next reload.
+	DeleteTrustedIssuer(context.Context, *DeleteTrustedIssuerRequest) (*DeleteTrustedIssuerResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
 
@@ -832,6 +911,21 @@ func (UnimplementedRegistryServiceServer) ListAuditEntries(context.Context, *Lis
 }
 func (UnimplementedRegistryServiceServer) VerifyAuditChain(context.Context, *VerifyAuditChainRequest) (*VerifyAuditChainResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyAuditChain not implemented")
+}
+func (UnimplementedRegistryServiceServer) CreateTrustedIssuer(context.Context, *CreateTrustedIssuerRequest) (*CreateTrustedIssuerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateTrustedIssuer not implemented")
+}
+func (UnimplementedRegistryServiceServer) GetTrustedIssuer(context.Context, *GetTrustedIssuerRequest) (*GetTrustedIssuerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTrustedIssuer not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListTrustedIssuers(context.Context, *ListTrustedIssuersRequest) (*ListTrustedIssuersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTrustedIssuers not implemented")
+}
+func (UnimplementedRegistryServiceServer) UpdateTrustedIssuer(context.Context, *UpdateTrustedIssuerRequest) (*UpdateTrustedIssuerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateTrustedIssuer not implemented")
+}
+func (UnimplementedRegistryServiceServer) DeleteTrustedIssuer(context.Context, *DeleteTrustedIssuerRequest) (*DeleteTrustedIssuerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTrustedIssuer not implemented")
 }
 func (UnimplementedRegistryServiceServer) mustEmbedUnimplementedRegistryServiceServer() {}
 func (UnimplementedRegistryServiceServer) testEmbeddedByValue()                         {}
@@ -1664,6 +1758,96 @@ func _RegistryService_VerifyAuditChain_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_CreateTrustedIssuer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTrustedIssuerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).CreateTrustedIssuer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_CreateTrustedIssuer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).CreateTrustedIssuer(ctx, req.(*CreateTrustedIssuerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_GetTrustedIssuer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTrustedIssuerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).GetTrustedIssuer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_GetTrustedIssuer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).GetTrustedIssuer(ctx, req.(*GetTrustedIssuerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_ListTrustedIssuers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTrustedIssuersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListTrustedIssuers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_ListTrustedIssuers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListTrustedIssuers(ctx, req.(*ListTrustedIssuersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_UpdateTrustedIssuer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTrustedIssuerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).UpdateTrustedIssuer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_UpdateTrustedIssuer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).UpdateTrustedIssuer(ctx, req.(*UpdateTrustedIssuerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_DeleteTrustedIssuer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteTrustedIssuerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).DeleteTrustedIssuer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_DeleteTrustedIssuer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).DeleteTrustedIssuer(ctx, req.(*DeleteTrustedIssuerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RegistryService_ServiceDesc is the grpc.ServiceDesc for RegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1850,6 +2034,26 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyAuditChain",
 			Handler:    _RegistryService_VerifyAuditChain_Handler,
+		},
+		{
+			MethodName: "CreateTrustedIssuer",
+			Handler:    _RegistryService_CreateTrustedIssuer_Handler,
+		},
+		{
+			MethodName: "GetTrustedIssuer",
+			Handler:    _RegistryService_GetTrustedIssuer_Handler,
+		},
+		{
+			MethodName: "ListTrustedIssuers",
+			Handler:    _RegistryService_ListTrustedIssuers_Handler,
+		},
+		{
+			MethodName: "UpdateTrustedIssuer",
+			Handler:    _RegistryService_UpdateTrustedIssuer_Handler,
+		},
+		{
+			MethodName: "DeleteTrustedIssuer",
+			Handler:    _RegistryService_DeleteTrustedIssuer_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
