@@ -50,3 +50,30 @@ type EnterpriseSearch struct {
 	TongSo   int                 `json:"tongSo"`
 	DanhSach []EnterpriseSummary `json:"danhSach"`
 }
+
+// MaxChangeRangeDays is the longest range doanhNghiepThayDoi answers, both
+// ends counted: 01/06/2026–05/06/2026 is five days.
+const MaxChangeRangeDays = 5
+
+// EnterpriseChange is one hit of doanhNghiepThayDoi: an enterprise whose
+// latest registration change (NgayThayDoiGanNhat) falls in the range asked.
+// NoiDungThayDoi says what that change was.
+type EnterpriseChange struct {
+	MaSoDoanhNghiep    string   `json:"maSoDoanhNghiep"`
+	MaSoDoanhNghiepMe  string   `json:"maSoDoanhNghiepMe,omitempty"`
+	TenDoanhNghiep     string   `json:"tenDoanhNghiep"`
+	MaTinh             string   `json:"maTinh"`
+	TinhTrangHoatDong  CodeName `json:"tinhTrangHoatDong"`
+	NgayThayDoiGanNhat string   `json:"ngayThayDoiGanNhat"`
+	LanThayDoi         int      `json:"lanThayDoi"`
+	NoiDungThayDoi     CodeName `json:"noiDungThayDoi"`
+}
+
+// EnterpriseChanges is the answer of doanhNghiepThayDoi, oldest change
+// first. An empty range is a success with an empty list.
+type EnterpriseChanges struct {
+	TuNgay   string             `json:"tuNgay"`
+	DenNgay  string             `json:"denNgay"`
+	TongSo   int                `json:"tongSo"`
+	DanhSach []EnterpriseChange `json:"danhSach"`
+}

@@ -32,12 +32,25 @@ type Demo struct {
 	SearchName string
 	// IncompleteMSDN answers errorCode 200 RECORD_UNCOMPLETE.
 	IncompleteMSDN string
-	// SoDinhDanh is an adult citizen with a birth record, a clean judicial
-	// record and a social-insurance history under MaSoBHXH.
+	// ChangesFrom and ChangesTo are a fixed 5-day range of
+	// doanhNghiepThayDoi with changes in it (the last five days up to the
+	// simulator clock's today always have some too).
+	ChangesFrom string
+	ChangesTo   string
+	// SoDinhDanh is an adult, married citizen with a birth record, a
+	// marriage record, a clean judicial record and a social-insurance
+	// history under MaSoBHXH.
 	SoDinhDanh string
 	MaSoBHXH   string
 	// IncompleteSoDinhDanh answers errorCode 200 RECORD_UNCOMPLETE.
 	IncompleteSoDinhDanh string
+	// UnmarriedSoDinhDanh is a child: a birth record, no marriage record.
+	UnmarriedSoDinhDanh string
+	// DeceasedSoDinhDanh has a death record (khaiTu) and a marriage ended
+	// by that death.
+	DeceasedSoDinhDanh string
+	// SoHoSo is a civil-status registration dossier being processed.
+	SoHoSo string
 	// MaDonVi is an agency identifier code to send with personal-data
 	// lookups.
 	MaDonVi string
@@ -143,6 +156,7 @@ type enterpriseRow struct {
 	rec        natdb.Enterprise
 	incomplete bool
 	search     string // folded names
+	change     change // latest registration change; see changes.go
 }
 
 type citizenRow struct {
@@ -151,6 +165,8 @@ type citizenRow struct {
 	birth      *natdb.BirthRecord
 	judicial   natdb.JudicialRecord
 	insurance  *natdb.InsuranceHistory
+	marriage   *natdb.MarriageRecord // nil if never married
+	death      *natdb.DeathRecord    // nil if alive
 }
 
 type dataset struct {
@@ -159,6 +175,8 @@ type dataset struct {
 	citizens        map[string]*citizenRow
 	citizenOrder    []*citizenRow
 	insured         map[string]*citizenRow // by maSoBHXH
+	dossiers        map[string]*natdb.RegistrationStatus
+	dossierOrder    []*natdb.RegistrationStatus
 	catalogs        []natdb.Catalog
 	demo            Demo
 }
@@ -196,6 +214,10 @@ func newDataset() *dataset {
 			d.insured[row.insurance.MaSoBHXH] = row
 		}
 	}
+	// Generated after the rest, from their own generators, so that adding
+	// them did not move the records above.
+	d.spreadChanges()
+	d.addCivilStatus()
 	c0 := d.citizenOrder[0]
 	d.demo = Demo{
 		MSDN:                 parents[0].rec.MaSoDoanhNghiep,
@@ -205,6 +227,11 @@ func newDataset() *dataset {
 		SoDinhDanh:           c0.rec.SoDinhDanh,
 		MaSoBHXH:             c0.insurance.MaSoBHXH,
 		IncompleteSoDinhDanh: d.citizenOrder[incompleteCitizen].rec.SoDinhDanh,
+		UnmarriedSoDinhDanh:  d.citizenOrder[childCitizen].rec.SoDinhDanh,
+		DeceasedSoDinhDanh:   d.citizenOrder[deceasedCitizen].rec.SoDinhDanh,
+		SoHoSo:               d.dossierOrder[demoDossier].SoHoSo,
+		ChangesFrom:          asOfDate().AddDate(0, 0, 1-natdb.MaxChangeRangeDays).Format(natdb.DateLayout),
+		ChangesTo:            dataAsOf,
 		MaDonVi:              demoAgency,
 	}
 	return d
@@ -357,6 +384,8 @@ func genEnterprise(q *splitmix, i int, taken map[string]*enterpriseRow) *enterpr
 	}
 	founded := 2005 + q.intn(19)
 	e.NgayThanhLap = randomDate(q, founded)
+	// spreadChanges sets the date of the latest change later; it is still
+	// drawn here so that the draws after it stay where they were.
 	if e.LanThayDoi = q.intn(7); e.LanThayDoi > 0 {
 		e.NgayThayDoiGanNhat = randomDate(q, founded+1+q.intn(asOfYear-founded))
 	}

@@ -46,9 +46,9 @@ func (s *Simulator) handleBusinessDetail(w http.ResponseWriter, r *http.Request)
 	case row == nil:
 		s.fail(w, r, errNotFound)
 	case row.incomplete:
-		s.incomplete(w, r, row.rec)
+		s.incomplete(w, r, s.enterprise(row))
 	default:
-		s.ok(w, r, row.rec)
+		s.ok(w, r, s.enterprise(row))
 	}
 }
 
@@ -143,24 +143,52 @@ func (s *Simulator) personal(h func(http.ResponseWriter, *http.Request, requeste
 	})
 }
 
-func (s *Simulator) requester(r *http.Request) (requester, *natErr) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
-			return v
+// agencyOnly guards a data API that carries no personal data but must
+// still say which agency asks (maDonVi), checked as personal does.
+func (s *Simulator) agencyOnly(h http.HandlerFunc) http.HandlerFunc {
+	return s.guarded(func(w http.ResponseWriter, r *http.Request) {
+		if e := s.checkAgency(strings.ToUpper(requesterField(r, "maDonVi"))); e != nil {
+			s.fail(w, r, e)
+			return
 		}
-		return param(r, name)
+		h(w, r)
+	})
+}
+
+// requesterField reads a requester field from its header or, failing
+// that, the query parameter of the same name.
+func requesterField(r *http.Request, name string) string {
+	if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
+		return v
 	}
-	who := requester{agency: strings.ToUpper(get("maDonVi")), officer: get("maCanBo"), purpose: get("mucDich")}
+	return param(r, name)
+}
+
+func (s *Simulator) checkAgency(agency string) *natErr {
 	switch {
-	case who.agency == "":
-		return who, errAgency("maDonVi (the requesting agency's identifier code) is required",
+	case agency == "":
+		return errAgency("maDonVi (the requesting agency's identifier code) is required",
 			"thiếu maDonVi (mã định danh của cơ quan yêu cầu)")
-	case !validAgencyCode(who.agency):
-		return who, errAgency("maDonVi is not a valid agency identifier code",
+	case !validAgencyCode(agency):
+		return errAgency("maDonVi is not a valid agency identifier code",
 			"maDonVi không phải mã định danh cơ quan hợp lệ")
-	case len(s.cfg.AllowedAgencies) > 0 && !slices.ContainsFunc(s.cfg.AllowedAgencies, func(a string) bool { return strings.EqualFold(a, who.agency) }):
-		return who, errAgency("this agency is not authorised to read this data",
+	case len(s.cfg.AllowedAgencies) > 0 && !slices.ContainsFunc(s.cfg.AllowedAgencies, func(a string) bool { return strings.EqualFold(a, agency) }):
+		return errAgency("this agency is not authorised to read this data",
 			"cơ quan này không được phép khai thác dữ liệu này")
+	}
+	return nil
+}
+
+func (s *Simulator) requester(r *http.Request) (requester, *natErr) {
+	who := requester{
+		agency:  strings.ToUpper(requesterField(r, "maDonVi")),
+		officer: requesterField(r, "maCanBo"),
+		purpose: requesterField(r, "mucDich"),
+	}
+	if e := s.checkAgency(who.agency); e != nil {
+		return who, e
+	}
+	switch {
 	case who.officer == "" || len(who.officer) > 64:
 		return who, errInvalid("maCanBo (the requesting officer's id, at most 64 characters) is required",
 			"thiếu maCanBo (mã cán bộ yêu cầu, tối đa 64 ký tự)")
@@ -239,21 +267,6 @@ func (s *Simulator) handleCitizen(w http.ResponseWriter, r *http.Request, who re
 		return
 	}
 	s.ok(w, r, row.rec)
-}
-
-func (s *Simulator) handleBirth(w http.ResponseWriter, r *http.Request, who requester) {
-	id, ok := s.citizenID(w, r)
-	if !ok {
-		return
-	}
-	row := s.data.citizens[id]
-	if row == nil || row.birth == nil {
-		s.audit(r, who, id, CodeRecordNotFound)
-		s.fail(w, r, errNotFound)
-		return
-	}
-	s.audit(r, who, id, CodeSuccess)
-	s.ok(w, r, row.birth)
 }
 
 func (s *Simulator) handleJudicial(w http.ResponseWriter, r *http.Request, who requester) {

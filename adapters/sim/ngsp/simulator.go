@@ -59,6 +59,7 @@ type Simulator struct {
 	log     *slog.Logger
 	data    *dataset
 	tokens  *tokenStore
+	certs   *certStore
 	faults  *injector
 	stats   *simkit.Counter
 	allowIP []netip.Prefix
@@ -89,6 +90,7 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		cfgErr: cfg.Validate(),
 		log:    log.With("component", "sim.ngsp"),
 		data:   newDataset(),
+		certs:  newCertStore(maxCertificateRequests),
 		stats:  simkit.NewCounter(),
 		quit:   make(chan struct{}),
 	}
@@ -109,16 +111,22 @@ func New(cfg Config, log *slog.Logger) *Simulator {
 		s.faults = newInjector(Faults{})
 	}
 	s.routes = map[string]route{
-		PathToken:          {"", s.handleToken},
-		PathOAuth2Token:    {"", s.handleToken},
-		PathBusinessDetail: {http.MethodGet, s.guarded(s.handleBusinessDetail)},
-		PathBusinessSearch: {http.MethodGet, s.guarded(s.handleBusinessSearch)},
-		PathAllCategory:    {http.MethodGet, s.guarded(s.handleAllCategory)},
-		PathCategory:       {http.MethodGet, s.guarded(s.handleCategory)},
-		PathCitizen:        {http.MethodGet, s.personal(s.handleCitizen)},
-		PathBirth:          {http.MethodGet, s.personal(s.handleBirth)},
-		PathJudicial:       {http.MethodGet, s.personal(s.handleJudicial)},
-		PathInsurance:      {http.MethodGet, s.personal(s.handleInsurance)},
+		PathToken:              {"", s.handleToken},
+		PathOAuth2Token:        {"", s.handleToken},
+		PathBusinessDetail:     {http.MethodGet, s.guarded(s.handleBusinessDetail)},
+		PathBusinessSearch:     {http.MethodGet, s.guarded(s.handleBusinessSearch)},
+		PathAllCategory:        {http.MethodGet, s.guarded(s.handleAllCategory)},
+		PathCategory:           {http.MethodGet, s.guarded(s.handleCategory)},
+		PathCitizen:            {http.MethodGet, s.personal(s.handleCitizen)},
+		PathBusinessChanges:    {http.MethodGet, s.guarded(s.handleBusinessChanges)},
+		PathBirth:              {http.MethodGet, s.personal(s.handleBirth)},
+		PathMarriage:           {http.MethodGet, s.personal(s.handleMarriage)},
+		PathDeath:              {http.MethodGet, s.personal(s.handleDeath)},
+		PathRegistrationStatus: {http.MethodGet, s.agencyOnly(s.handleRegistrationStatus)},
+		PathJudicial:           {http.MethodGet, s.personal(s.handleJudicial)},
+		PathCertificateRequest: {http.MethodPost, s.personal(s.handleCertificateRequest)},
+		PathCertificateStatus:  {http.MethodGet, s.personal(s.handleCertificateStatus)},
+		PathInsurance:          {http.MethodGet, s.personal(s.handleInsurance)},
 	}
 	return s
 }
