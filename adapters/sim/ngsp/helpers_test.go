@@ -183,3 +183,37 @@ func wantCode(t *testing.T, res response, status int, code string) rawEnvelope {
 	}
 	return e
 }
+
+// post sends a JSON body to a data API with a bearer token and extra
+// headers.
+func (h *harness) post(path, body, token string, headers map[string]string) response {
+	h.t.Helper()
+	req := h.request(http.MethodPost, path, strings.NewReader(body), headers)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return h.do(req)
+}
+
+// withHeaders returns personalHeaders without drop and with set.
+func withHeaders(drop string, set map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range personalHeaders {
+		if k != drop {
+			m[k] = v
+		}
+	}
+	for k, v := range set {
+		m[k] = v
+	}
+	return m
+}
+
+// decodeData decodes the data of a successful envelope into v.
+func decodeData(t *testing.T, e rawEnvelope, v any) {
+	t.Helper()
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", e.Data, err)
+	}
+}
