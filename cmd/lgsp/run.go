@@ -158,6 +158,13 @@ func printBanner(w io.Writer, in app.Info) {
 		p("  REST API:      curl -H 'apikey: %s' %s/onestop/v1/dossiers", registry.OneStopDemoAPIKey(first), in.GatewayURL)
 		p("  Public lookup: curl %s/onestop-public/v1/dossiers/<code>", in.GatewayURL)
 	}
+	if in.AdaptersAPIKey != "" {
+		p("")
+		p("National databases through NGSP (typed adapters), demo key of %s:", registry.AdaptersDemoAgency.Code)
+		p("  Business:   curl -H 'apikey: %s' %s/ngsp-business/v1/enterprises/%s", in.AdaptersAPIKey, in.GatewayURL, in.DemoEnterprise)
+		p("  Population: curl -H 'apikey: %s' '%s/ngsp-population/v1/citizens/%s?legalBasis=Luat+Cu+tru+2020&caseRef=DEMO-0001'", in.AdaptersAPIKey, in.GatewayURL, in.DemoCitizenID)
+		p("  Access report (auditor / %s): %s/admin/v1/adapters/access-report?subjectKind=SUBJECT_KIND_CITIZEN_ID&subject=%s", in.AuditorPasswordFile, in.AdminURL, in.DemoCitizenID)
+	}
 	p("")
 	if in.Loopback {
 		p("Listening on loopback only. To reach it from other machines, set LGSP_GATEWAY_ADDR=:8080 and")

@@ -82,6 +82,16 @@ type Info struct {
 	// OneStopAgencies are the one-stop demo's agencies, lowest level
 	// first, when the demo registered them.
 	OneStopAgencies []string
+	// AdaptersAPIKey is the national-data demo application's API key,
+	// when the demo registered it.
+	AdaptersAPIKey string
+	// DemoCitizenID is a citizen of the NGSP simulator's population data.
+	DemoCitizenID string
+	// DemoEnterprise is an enterprise code of its business registration.
+	DemoEnterprise string
+	// AuditorPassword is the demo auditor's, stored in AuditorPasswordFile.
+	AuditorPassword     string
+	AuditorPasswordFile string
 	// PortalSimulatorURL is the national public-service portal
 	// simulator's.
 	PortalSimulatorURL string

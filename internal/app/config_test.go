@@ -38,6 +38,9 @@ var customBad = map[string]string{
 	"LGSP_ONESTOP_LEVELS":            "commune,commune",
 	"LGSP_ONESTOP_DAY_ENDS":          "25:00",
 	"LGSP_ONESTOP_PORTAL_URL":        "ftp://x",
+	"LGSP_ADAPTERS_NGSP_URL":         "ftp://x",
+	"LGSP_ADAPTERS_NGSP_TOKEN_URL":   "https://user:pw@x/token",
+	"LGSP_ADAPTERS_AUDIT_KEY":        "too-short",
 
 	// The national document axis simulator.
 	"LGSP_SIM_VDXP_SYSTEM_ID":         "a:b",

@@ -10,6 +10,7 @@ import (
 	"github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/adapters"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/onestop"
 	"github.com/lgsp-vn/lgsp/services/registry"
@@ -47,7 +48,36 @@ func (a *App) seedDemo(ctx context.Context) error {
 	if err := a.seedExchangeDemo(ctx, reg); err != nil {
 		return err
 	}
-	return a.seedOneStopDemo(ctx, reg)
+	if err := a.seedOneStopDemo(ctx, reg); err != nil {
+		return err
+	}
+	return a.seedAdaptersDemo(ctx, reg, sim)
+}
+
+// seedAdaptersDemo points the adapters at the NGSP simulator, registers
+// one API per national database behind the gateway with a department's
+// lookup software subscribed to them, and the demo auditor.
+func (a *App) seedAdaptersDemo(ctx context.Context, reg *registry.Service, sim *ngsp.Instance) error {
+	svc, ok := a.Instance(adapters.Definition.Name).(*adapters.Service)
+	if !ok {
+		return nil
+	}
+	if !svc.HasNGSP() {
+		scfg := sim.Config()
+		if err := svc.UseNGSP(sim.URL(), "", scfg.ConsumerKey, scfg.ConsumerSecret); err != nil {
+			return fmt.Errorf("adapters demo: %w", err)
+		}
+	}
+	err := reg.SeedAdaptersDemo(ctx, registry.AdaptersDemoOptions{
+		BaseURL: a.Info.AdminURL + "/admin/v1/adapters", AuditorPassword: a.Info.AuditorPassword,
+	})
+	if err != nil {
+		return fmt.Errorf("adapters demo: %w", err)
+	}
+	a.Info.AdaptersAPIKey = registry.AdaptersDemoAPIKey
+	a.Info.DemoCitizenID = sim.Demo().SoDinhDanh
+	a.Info.DemoEnterprise = sim.Demo().MSDN
+	return nil
 }
 
 // seedOneStopDemo registers the one-stop API and its public lookup behind

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/lgsp-vn/lgsp/services/adapters"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
@@ -23,6 +24,9 @@ func (a *App) secrets() error {
 	}
 	if a.cfg.InternalToken == "" {
 		a.cfg.InternalToken = randomToken()
+	}
+	if err := a.adaptersSecrets(); err != nil {
+		return err
 	}
 	rc, ok := a.cfg.Section(RegistryName).(*registry.Config)
 	if !ok {
@@ -47,6 +51,32 @@ func (a *App) secrets() error {
 		a.Info.PasswordGenerated = created
 	}
 	a.Info.AdminPassword = rc.AdminPassword
+	return nil
+}
+
+// adaptersSecrets fills the adapters' audit key from a file under the
+// data directory, so that the access log and its person hashes survive a
+// restart, and the demo auditor's password.
+func (a *App) adaptersSecrets() error {
+	ac, ok := a.cfg.Section(adapters.Definition.Name).(*adapters.Config)
+	if !ok {
+		return nil
+	}
+	if ac.AuditKey == "" {
+		k, _, err := fileSecret(filepath.Join(a.cfg.DataDir, "adapters-audit.key"), randomKey)
+		if err != nil {
+			return fmt.Errorf("adapters audit key: %w", err)
+		}
+		ac.AuditKey = k
+	}
+	if _, ok := a.cfg.Section(RegistryName).(*registry.Config); ok {
+		path := filepath.Join(a.cfg.DataDir, "auditor-password")
+		p, _, err := fileSecret(path, randomPassword)
+		if err != nil {
+			return fmt.Errorf("auditor password: %w", err)
+		}
+		a.Info.AuditorPassword, a.Info.AuditorPasswordFile = p, path
+	}
 	return nil
 }
 

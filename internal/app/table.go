@@ -6,6 +6,7 @@ import (
 	simvdxp "github.com/lgsp-vn/lgsp/adapters/sim/vdxp"
 	"github.com/lgsp-vn/lgsp/gateway"
 	"github.com/lgsp-vn/lgsp/platform/service"
+	"github.com/lgsp-vn/lgsp/services/adapters"
 	"github.com/lgsp-vn/lgsp/services/docexchange"
 	"github.com/lgsp-vn/lgsp/services/metering"
 	"github.com/lgsp-vn/lgsp/services/onestop"
@@ -24,6 +25,7 @@ var Table = []service.Definition{
 	metering.Definition,
 	docexchange.Definition,
 	onestop.Definition,
+	adapters.Definition,
 	gateway.Definition,
 	ngsp.Definition,
 	simvdxp.Definition,
