@@ -12,7 +12,9 @@ import (
 )
 
 // admit routes and authorises the request. It returns the route (when one
-// matched), the error to answer, and Retry-After seconds for 429s.
+// matched), the error to answer, and Retry-After seconds for 429s and for
+// 503s a client may retry (no table yet, a trusted issuer's keys
+// unavailable).
 func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, *gwError, int64) {
 	if t == nil {
 		return nil, errNotReady, 1
@@ -53,6 +55,9 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 	app, gerr := g.authenticate(ctx, t, rt, ev, now)
 	if app != nil {
 		ev.app, ev.agency = app.id, app.agency
+	}
+	if gerr == errIssuerUnavailable {
+		return rt, gerr, g.fedRetryAfter()
 	}
 	if gerr != nil {
 		return rt, gerr, 0

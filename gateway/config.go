@@ -59,6 +59,17 @@ type Config struct {
 	SignedHeaderWindow time.Duration `yaml:"signed_header_window" env:"LGSP_GATEWAY_SIGNED_HEADER_WINDOW" check:"min=1s" help:"how far a signed-header timestamp may be from now"`
 	ReplayCacheSize    int           `yaml:"replay_cache_size" env:"LGSP_GATEWAY_REPLAY_CACHE_SIZE" check:"min=1" help:"signed-header nonces remembered against replay"`
 
+	// Trusted external issuers' key sets (federation, docs/federation.md):
+	// fetched through the upstream_allow guard, refreshed every
+	// federation_jwks_refresh, refetched at once (at most every
+	// federation_jwks_min_gap) for a token naming an unknown key, and
+	// served from the cache for federation_jwks_max_stale while the
+	// issuer's JWKS endpoint is down.
+	FederationJWKSRefresh  time.Duration `yaml:"federation_jwks_refresh" env:"LGSP_GATEWAY_FEDERATION_JWKS_REFRESH" check:"min=1s,max=24h" help:"how often the gateway refetches each trusted issuer's JWKS"`
+	FederationJWKSMinGap   time.Duration `yaml:"federation_jwks_min_gap" env:"LGSP_GATEWAY_FEDERATION_JWKS_MIN_GAP" check:"min=1ms,max=1h" help:"shortest time between two JWKS fetches of one issuer besides the periodic refresh (a token naming an unknown key, retries after a failure); also the Retry-After of issuer_keys_unavailable"`
+	FederationJWKSMaxStale time.Duration `yaml:"federation_jwks_max_stale" env:"LGSP_GATEWAY_FEDERATION_JWKS_MAX_STALE" check:"min=1s,max=720h" help:"how long after the last successful fetch a trusted issuer's cached keys still verify tokens while its JWKS endpoint fails; at least federation_jwks_refresh"`
+	FederationJWKSTimeout  time.Duration `yaml:"federation_jwks_timeout" env:"LGSP_GATEWAY_FEDERATION_JWKS_TIMEOUT" check:"min=1ms,max=1m" help:"bound on one JWKS fetch, and on a request's wait for the keys of its token's issuer"`
+
 	PollInterval    time.Duration `yaml:"poll_interval" env:"LGSP_GATEWAY_POLL_INTERVAL" check:"min=1ms" help:"registry snapshot refresh besides change events, as a safety net"`
 	RegistryTimeout time.Duration `yaml:"registry_timeout" env:"LGSP_GATEWAY_REGISTRY_TIMEOUT" check:"min=1ms" help:"bound on one registry call"`
 
@@ -115,6 +126,10 @@ func DefaultConfig() Config {
 		JWTCacheSize:            20_000,
 		SignedHeaderWindow:      5 * time.Minute,
 		ReplayCacheSize:         100_000,
+		FederationJWKSRefresh:   time.Hour,
+		FederationJWKSMinGap:    30 * time.Second,
+		FederationJWKSMaxStale:  24 * time.Hour,
+		FederationJWKSTimeout:   5 * time.Second,
 		PollInterval:            5 * time.Second,
 		RegistryTimeout:         5 * time.Second,
 		MeteringBatch:           256,
@@ -152,6 +167,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := netguard.Parse(c.UpstreamAllow); err != nil {
 		bad("LGSP_GATEWAY_UPSTREAM_ALLOW", err.Error())
+	}
+	if c.FederationJWKSMinGap > c.FederationJWKSRefresh {
+		bad("LGSP_GATEWAY_FEDERATION_JWKS_MIN_GAP", "must not exceed LGSP_GATEWAY_FEDERATION_JWKS_REFRESH")
+	}
+	if c.FederationJWKSMaxStale < c.FederationJWKSRefresh {
+		bad("LGSP_GATEWAY_FEDERATION_JWKS_MAX_STALE", "must be at least LGSP_GATEWAY_FEDERATION_JWKS_REFRESH")
 	}
 	if strings.ContainsAny(c.InstanceID, " \t\r\n.*>") {
 		bad("LGSP_GATEWAY_INSTANCE_ID", "must be at most 64 characters without spaces, '.', '*' or '>'")

@@ -65,6 +65,8 @@ var (
 	errMethodNotEnabled    = newErr(401, "auth_method_not_allowed", vdxp.CodeBadCredentials, "this API does not accept the credential type presented", "API này không chấp nhận loại thông tin xác thực đã gửi")
 	errInvalidToken        = newErr(401, "invalid_token", vdxp.CodeBadCredentials, "the access token is malformed, badly signed or not for this platform", "access token sai định dạng, sai chữ ký hoặc không dành cho nền tảng này")
 	errTokenExpired        = newErr(401, "token_expired", vdxp.CodeBadCredentials, "the access token has expired", "access token đã hết hạn")
+	errTokenAudience       = newErr(401, "invalid_token_audience", vdxp.CodeBadCredentials, "the access token of the trusted issuer is not intended for this platform (its aud names none of the accepted audiences)", "access token của bên phát hành tin cậy không dành cho nền tảng này (aud không chứa audience nào được chấp nhận)")
+	errIssuerUnavailable   = newErr(503, "issuer_keys_unavailable", vdxp.CodePlatformError, "the signing keys of the token's issuer cannot be obtained now; try again shortly", "hiện không lấy được khóa ký của bên phát hành token; vui lòng thử lại sau")
 	errInvalidAPIKey       = newErr(401, "invalid_api_key", vdxp.CodeBadCredentials, "the API key is not valid", "API key không hợp lệ")
 	errInvalidSignature    = newErr(401, "invalid_signature", vdxp.CodeBadCredentials, "the signed headers are missing, stale, replayed or do not match", "header có chữ ký bị thiếu, quá hạn, bị dùng lại hoặc không khớp")
 	errHashFileMismatch    = newErr(401, "invalid_signature", vdxp.CodeInvalidFile, "hash-file does not match the request body", "hash-file không khớp với nội dung yêu cầu")

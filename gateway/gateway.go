@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -45,8 +46,16 @@ type Gateway struct {
 	kick      chan struct{}
 
 	jwtCache *jwtCache
-	signed   *signedheader.Verifier
-	replay   *sharedReplay
+	// Trusted issuers' key sets by issuer id, their refresh loops' context
+	// (set while RunListener runs) and the client they fetch with; see
+	// federation.go. fedKeys and fedCtx are touched only under reloadMu.
+	fedKeys      map[string]*fedKeys
+	fedCtx       context.Context
+	fedWG        sync.WaitGroup
+	fedHTTP      *http.Client
+	fedTransport *http.Transport
+	signed       *signedheader.Verifier
+	replay       *sharedReplay
 
 	// guard is LGSP_GATEWAY_UPSTREAM_ALLOW: every upstream connection
 	// (APIs and their token endpoints) is checked against it when dialled.
@@ -139,6 +148,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		oauth:      map[string]*oauthSource{},
 		buckets:    map[string]*bucket{},
 		kick:       make(chan struct{}, 1),
+		fedKeys:    map[string]*fedKeys{},
 		jwtCache:   newJWTCache(cfg.JWTCacheSize),
 		metrics:    getMetrics(),
 		tracer:     otel.Tracer("github.com/lgsp-vn/lgsp/gateway"),
@@ -156,6 +166,7 @@ func New(cfg Config, reg Registry, bus *natsx.Bus, log *slog.Logger, opts ...Opt
 		guard = guard.WithResolver(g.resolver)
 	}
 	g.guard = guard
+	g.newFedHTTP()
 	g.refusedLogs = newLogEvery(10 * time.Second)
 	g.tokenFetchLogs = newLogEvery(10 * time.Second)
 	g.identityLogs = newLogEvery(time.Minute)
@@ -255,6 +266,9 @@ func (g *Gateway) RunListener(ctx context.Context, ln net.Listener) error {
 	bg, cancelBG := context.WithCancel(ctx)
 	defer cancelBG()
 	var wg sync.WaitGroup
+	// Trusted issuers' key sets refresh under bg; they stop with it.
+	waitFederation := g.startFederation(bg)
+	defer waitFederation()
 
 	// The first snapshot before serving, so that a healthy start never
 	// answers not_ready; the reload loop keeps trying if this fails.
@@ -354,7 +368,7 @@ func (g *Gateway) Reload(ctx context.Context) error {
 		g.metrics.reloads.WithLabelValues("not_modified").Inc()
 		return nil
 	}
-	b := &builder{g: g, prev: cur, eps: map[string]*endpoint{}, oauth: map[string]*oauthSource{}, buckets: map[string]*bucket{}}
+	b := &builder{g: g, prev: cur, eps: map[string]*endpoint{}, oauth: map[string]*oauthSource{}, buckets: map[string]*bucket{}, fedKeys: map[string]*fedKeys{}}
 	t, err := b.build(resp.GetSnapshot())
 	if err != nil {
 		g.metrics.reloads.WithLabelValues("error").Inc()
@@ -368,6 +382,7 @@ func (g *Gateway) Reload(ctx context.Context) error {
 		}
 	}
 	g.endpoints, g.oauth, g.buckets = b.eps, b.oauth, b.buckets
+	g.applyFedKeys(b.fedKeys)
 	g.metrics.reloads.WithLabelValues("applied").Inc()
 	g.metrics.revision.Set(float64(t.revision))
 	for _, w := range b.warnings {

@@ -50,6 +50,11 @@ type verified struct {
 	cid   string
 	exp   int64 // unix nanoseconds
 	gen   uint64
+	// fed is the trusted issuer of a federated token ("" for the
+	// platform's), whose verifier generation gen is; recheck is when the
+	// token must be verified again (federation.go, fedRecheck).
+	fed     string
+	recheck int64
 }
 
 const jwtShards = 32
@@ -114,11 +119,27 @@ func (c *jwtCache) put(h uint64, v *verified, now int64) {
 // revoked or expired credential it returns the error and, when the
 // token's application is known, a credential naming it (for metering).
 func (g *Gateway) authJWT(t *table, tok []byte, now int64) (*credential, *gwError) {
+	v, h := g.jwtCache.get(tok)
+	if v != nil && v.fed != "" {
+		// A federated token: still trusted while its issuer's settings are
+		// unchanged and the recheck time has not come.
+		if fi := t.fed[v.fed]; fi != nil && fi.ver.gen == v.gen && now < v.recheck && fi.cred != nil {
+			if now >= v.exp {
+				return nil, errTokenExpired
+			}
+			return fi.cred, nil
+		}
+		v = nil
+	}
+	if v == nil && t.fedByIss != nil {
+		if fi := t.fedByIss[peekIssuer(tok)]; fi != nil {
+			return g.authFederated(fi, tok, h, now)
+		}
+	}
 	k := t.jwt
 	if k == nil || k.verifier == nil || k.verifier.Keys() == 0 {
 		return nil, errInvalidToken
 	}
-	v, h := g.jwtCache.get(tok)
 	if v == nil || v.gen != k.gen {
 		claims, err := k.verifier.Verify(string(tok))
 		switch {

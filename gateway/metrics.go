@@ -28,6 +28,7 @@ type metrics struct {
 	tokenInvalid     prometheus.Counter
 	tokenThrottled   prometheus.Counter
 	replayChecks     *prometheus.CounterVec // result
+	federation       *prometheus.CounterVec // result
 
 	mu     sync.Mutex
 	routes map[string]*routeMetrics
@@ -95,12 +96,15 @@ func getMetrics() *metrics {
 			replayChecks: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "lgsp_gateway_signed_replay_checks_total", Help: "Signed-header replay checks, by result (fresh, replayed_local, replayed_shared: refused as replays; local_only: NATS did not answer and only this gateway's memory was checked).",
 			}, []string{"result"}),
+			federation: prometheus.NewCounterVec(prometheus.CounterOpts{
+				Name: "lgsp_gateway_federated_tokens_total", Help: "Tokens of trusted external issuers verified (not served from the cache), by result (accepted; expired, audience, claims, invalid, no_application: refused 401; keys_unavailable: refused 503, the issuer's JWKS cannot be obtained).",
+			}, []string{"result"}),
 			routes: map[string]*routeMetrics{},
 		}
 		m.tokenInvalid = m.tokenFailures.WithLabelValues("invalid_client")
 		m.tokenThrottled = m.tokenFailures.WithLabelValues("throttled")
 		m.meterDroppedFull = m.meterDropped.WithLabelValues("buffer_full")
-		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.meterAtRisk, m.meterJournal, m.revision, m.reloads, m.tokenFailures, m.replayChecks} {
+		for _, c := range []prometheus.Collector{m.requests, m.duration, m.upstreamDuration, m.upstreamErrors, m.meterPublished, m.meterDropped, m.meterRetries, m.meterPending, m.meterAtRisk, m.meterJournal, m.revision, m.reloads, m.tokenFailures, m.replayChecks, m.federation} {
 			if err := prometheus.DefaultRegisterer.Register(c); err != nil {
 				// Registered already by someone else under the same name:
 				// keep ours unregistered rather than fail.

@@ -33,6 +33,10 @@ type table struct {
 	revoked map[string]struct{}
 
 	jwt *jwtKeys
+	// Trusted external issuers by id and by iss (federation.go); nil when
+	// the snapshot has none.
+	fed      map[string]*fedIssuer
+	fedByIss map[string]*fedIssuer
 }
 
 type authSet uint8
@@ -227,11 +231,14 @@ func routeKey(context, version string) (string, error) {
 // and health; rate-limit buckets; OAuth2 token caches) and hands the same
 // ones to the new table.
 type builder struct {
-	g        *Gateway
-	prev     *table
-	eps      map[string]*endpoint
-	oauth    map[string]*oauthSource
-	buckets  map[string]*bucket
+	g       *Gateway
+	prev    *table
+	eps     map[string]*endpoint
+	oauth   map[string]*oauthSource
+	buckets map[string]*bucket
+	// fedKeys are the trusted issuers' key sets the new table uses, by
+	// issuer id.
+	fedKeys  map[string]*fedKeys
 	warnings []string
 }
 
@@ -283,6 +290,7 @@ func (b *builder) build(s *registryv1.Snapshot) (*table, error) {
 		}
 	}
 	b.carryRevoked(t)
+	b.buildFederation(s.GetTrustedIssuers(), t)
 
 	tiers := make(map[string]*registryv1.TierConfig, len(s.GetTiers()))
 	for _, tc := range s.GetTiers() {
