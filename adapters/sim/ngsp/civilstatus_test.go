@@ -3,6 +3,7 @@ package ngsp
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -198,4 +199,30 @@ func TestRegistrationStatus(t *testing.T) {
 	}
 	// The agency may come as a query parameter too.
 	wantCode(t, h.get(PathRegistrationStatus, url.Values{"soHoSo": {demo.SoHoSo}, "maDonVi": {demoAgency}}, tok, nil), http.StatusOK, CodeSuccess)
+}
+
+// TestREADMENamesTheDemoRecords keeps the README's demo identifiers in step
+// with the seeded data.
+func TestREADMENamesTheDemoRecords(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	d := newDataset()
+	want := []string{
+		d.demo.MSDN, d.demo.BranchMSDN, d.demo.IncompleteMSDN, d.demo.ChangesFrom, d.demo.ChangesTo,
+		d.demo.SoDinhDanh, d.demo.MaSoBHXH, d.demo.UnmarriedSoDinhDanh, d.demo.DeceasedSoDinhDanh,
+		d.demo.IncompleteSoDinhDanh, d.demo.SoHoSo, d.demo.MaDonVi,
+		d.citizenOrder[divorcedCitizen].rec.SoDinhDanh, d.citizenOrder[convictedCitizen].rec.SoDinhDanh,
+		d.citizens[d.demo.SoDinhDanh].rec.HoVaTen,
+	}
+	for _, st := range d.dossierOrder[:len(dossierStates)] {
+		want = append(want, "`"+st.SoHoSo+"` | "+st.LoaiHoSo.Ma+" ")
+	}
+	for _, s := range want {
+		if !strings.Contains(readme, s) {
+			t.Errorf("README does not mention %q", s)
+		}
+	}
 }

@@ -45,8 +45,10 @@ type Config struct {
 	// Faults are the initial fault-injection knobs; SetFaults and
 	// POST /_sim/faults change them at run time.
 	Faults Faults `yaml:"faults" env:"LGSP_SIM_NGSP_FAULTS" check:"custom" help:"initial fault-injection knobs; the variable takes the JSON that POST /_sim/faults takes, per-path overrides included"`
-	// Clock returns the current time; nil means time.Now. Only token expiry
-	// reads it: latency and hangs use real time.
+	// Clock returns the current time; nil means time.Now. Token expiry,
+	// the progress of judicial-record certificate requests and the
+	// registration changes dated from today read it: latency and hangs use
+	// real time.
 	Clock func() time.Time
 }
 

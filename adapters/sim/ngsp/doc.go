@@ -8,12 +8,16 @@
 //     secret in HTTP Basic or form fields, grant_type=client_credentials)
 //     issuing opaque bearer tokens that expire;
 //   - data APIs under /{apiContext}/{version}/{resource}: business
-//     registration (apiCSDLDKDN), shared catalogs (dmdc), population
-//     (apiCSDLDC), civil status (apiHoTichTuPhap), judicial records
-//     (apiLyLichTuPhap) and social insurance (apiBHXH). They answer one
+//     registration (apiCSDLDKDN: detail, search, changes over a date range),
+//     shared catalogs (dmdc), population (apiCSDLDC), civil status
+//     (apiHoTichTuPhap: birth, marriage, death, dossier status), judicial
+//     records (apiLyLichTuPhap: record status, certificate requests and
+//     their progress) and social insurance (apiBHXH). They answer one
 //     envelope, {"errorCode","errorName","errorMessage","errorMessageVi",
 //     "requestId","data"}, with the national numeric error codes (100, 101,
-//     106, 108, 200, 201, 302, 500) and a matching HTTP status;
+//     106, 108, 200, 201, 302, 500) and a matching HTTP status. All are GET
+//     but the certificate request, a POST of JSON that the caller's key
+//     (maYeuCau) makes idempotent;
 //   - /_sim/...: an admin surface, protected by its own token, to inject
 //     latency, failures, hangs, answers cut short and tokens refused before
 //     their expiry at run time, and to read call statistics.
@@ -27,12 +31,18 @@
 //
 // The data is a small in-memory set generated deterministically at start
 // (about twenty enterprises, a dozen citizens, the 34 provinces after the
-// 2025 merger), so every run and every test sees the same records. The
-// Vietnamese field names live in
-// adapters/natdb, shared with the platform's typed adapters, and nowhere else.
+// 2025 merger), so every run and every test sees the same records. It is a
+// snapshot as of 30/06/2026, with two exceptions that follow the simulator
+// clock (Config.Clock) so that a demo run on any day finds something: one
+// enterprise in three has its latest registration change a fixed number of
+// days before today, and certificate requests move from received to being
+// verified to issued as time passes. The Vietnamese field names live in
+// adapters/natdb, shared with the platform's typed adapters, and nowhere
+// else.
 //
 // The population-type APIs carry personal data. As NĐ 13/2023/NĐ-CP asks,
 // every lookup must say who asks (maCanBo), for which agency (maDonVi) and
 // why (mucDich); the simulator logs those with the citizen identifier masked.
+// The dossier status names no person and asks for the agency only.
 // Tokens and identifiers are never logged in clear.
 package ngsp
