@@ -2,8 +2,9 @@
 // registered API at /{context}/{version}/{path…}.
 //
 // For each request it authenticates the consumer (Bearer JWT from the
-// platform's token endpoint, API key, the national document axis's signed
-// headers, or an mTLS client certificate), checks the application's approved
+// platform's token endpoint or from a trusted external issuer such as the
+// national platform, API key, the national document axis's signed headers,
+// or an mTLS client certificate), checks the application's approved
 // subscription and the API's lifecycle, applies the subscription tier's rate
 // limit and the monthly quota, then forwards to one of the API's upstream
 // endpoints with the upstream's own credentials, a timeout, retries for
@@ -41,7 +42,8 @@
 // its retries; admit.go routing, path checks, lifecycle, subscription, rate
 // limit and quota; bodylimit.go the body limit chosen from the headers;
 // conn.go the connection guard; auth.go the consumer's credentials (jwt.go
-// the access tokens, replay.go the shared signed-header replay check);
+// the access tokens, federation.go trusted external issuers' tokens and
+// their key sets, replay.go the shared signed-header replay check);
 // token.go the token endpoint and tokenthrottle.go its failure limiter;
 // headers.go header hygiene and request ids; forwarded.go the client
 // address; upstreamauth.go the upstream's credentials; upstream.go
