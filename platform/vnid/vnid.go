@@ -25,7 +25,9 @@ var citizenProvinces = func() map[string]bool {
 
 // Citizen checks a 12-digit personal identification number: digits only,
 // a province code in force when it was issued, and a century and year of
-// birth (digits 4 to 6) that are not after now.
+// birth (digits 4 to 6) that are not after now. Digit 4 is the gender and
+// century: 0/1 a man/woman born in the 1900s, 2/3 in the 2000s, 4/5 in the
+// 2100s and so on.
 func Citizen(id string, now time.Time) bool {
 	if len(id) != 12 || !digits(id) {
 		return false
@@ -33,7 +35,7 @@ func Citizen(id string, now time.Time) bool {
 	if !citizenProvinces[id[:3]] {
 		return false
 	}
-	century := 1900 + 100*int(id[3]-'0')/2
+	century := 1900 + 100*(int(id[3]-'0')/2)
 	yy, _ := strconv.Atoi(id[4:6])
 	return century+yy <= now.In(hcm).Year()
 }
