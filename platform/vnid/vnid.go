@@ -58,3 +58,17 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// provinces are the 34 province-level units in force since 1 July 2025
+// (Nghị quyết 202/2025/QH15), by their 2-digit codes.
+var provinces = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`01 04 08 11 12 14 15 19 20 22 24 25 31 33 37 38 40 42 44 46 48 51 52 56
+		66 68 75 79 80 82 86 91 92 96`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// Province checks a 2-digit province code of a unit in force.
+func Province(code string) bool { return provinces[code] }

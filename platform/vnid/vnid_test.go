@@ -52,3 +52,14 @@ func FuzzCitizen(f *testing.F) {
 		}
 	})
 }
+
+func TestProvince(t *testing.T) {
+	if len(provinces) != 34 {
+		t.Fatalf("%d provinces, want 34", len(provinces))
+	}
+	for code, want := range map[string]bool{"01": true, "79": true, "96": true, "95": false, "02": false, "1": false, "001": false, "": false} {
+		if got := Province(code); got != want {
+			t.Errorf("Province(%q) = %v, want %v", code, got, want)
+		}
+	}
+}

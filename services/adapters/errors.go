@@ -46,30 +46,32 @@ var (
 	errSearchName = apierr.Invalid("name", "invalid_search_name",
 		"name must have at least 2 letters and at most 200 characters", "tên tìm kiếm phải có ít nhất 2 chữ cái và tối đa 200 ký tự")
 	errProvinceCode = apierr.Invalid("province_code", "invalid_province_code",
-		"province_code is a 2-digit province code", "province_code là mã tỉnh gồm 2 chữ số")
+		"province_code is the 2-digit code of one of the 34 provinces in force since 1 July 2025",
+		"province_code là mã 2 chữ số của một trong 34 tỉnh, thành phố có hiệu lực từ ngày 1/7/2025")
 	errLimit = apierr.Invalid("limit", "invalid_limit",
 		"limit is 1 to 100", "limit từ 1 đến 100")
 	errDate = apierr.Invalid("from", "invalid_date",
 		"dates are yyyy-MM-dd (or dd/MM/yyyy)", "ngày có dạng yyyy-MM-dd (hoặc dd/MM/yyyy)")
 	errRange = apierr.Invalid("to", "invalid_date_range",
-		"the range is from ≤ to, at most 5 days (NGSP's limit)", "khoảng thời gian phải có from ≤ to và tối đa 5 ngày (giới hạn của NGSP)")
+		"the range is from ≤ to and at most 5 days counting both ends (NGSP's limit)",
+		"khoảng thời gian phải có from ≤ to và tối đa 5 ngày kể cả hai đầu (giới hạn của NGSP)")
 	errFullName = apierr.Invalid("full_name", "invalid_full_name",
 		"full_name is at most 200 characters", "full_name tối đa 200 ký tự")
 	errBirthDate = apierr.Invalid("birth_date", "invalid_birth_date",
 		"birth_date is yyyy-MM-dd or dd/MM/yyyy, not in the future", "birth_date có dạng yyyy-MM-dd hoặc dd/MM/yyyy, không ở tương lai")
 	errDossierNumber = apierr.Invalid("dossier_number", "invalid_dossier_number",
-		"a civil-status dossier number is 6 to 40 letters, digits, dots, dashes or slashes",
-		"số hồ sơ hộ tịch gồm 6 đến 40 chữ cái, chữ số, dấu chấm, gạch ngang hoặc gạch chéo")
+		"a civil-status dossier number is 6 to 40 letters, digits, dots or dashes",
+		"số hồ sơ hộ tịch gồm 6 đến 40 chữ cái, chữ số, dấu chấm hoặc gạch ngang")
 	errReceiptNumber = apierr.Invalid("receipt_number", "invalid_receipt_number",
-		"a receipt number is 6 to 40 letters, digits, dots, dashes or slashes",
-		"số biên nhận gồm 6 đến 40 chữ cái, chữ số, dấu chấm, gạch ngang hoặc gạch chéo")
+		"a receipt number is 4 to 40 letters, digits, dots, dashes or slashes",
+		"số biên nhận gồm 4 đến 40 chữ cái, chữ số, dấu chấm, gạch ngang hoặc gạch chéo")
 	errRequestID = apierr.Invalid("request_id", "invalid_request_id",
 		"request_id (the idempotency key) is required: 1 to 64 letters, digits, dots, dashes or underscores",
 		"cần request_id (khóa chống gửi trùng): 1 đến 64 chữ cái, chữ số, dấu chấm, gạch ngang hoặc gạch dưới")
 	errCertificateType = apierr.Invalid("certificate_type", "invalid_certificate_type",
 		"certificate_type is 1 (phiếu số 1) or 2 (phiếu số 2)", "certificate_type là 1 (phiếu số 1) hoặc 2 (phiếu số 2)")
 	errPhone = apierr.Invalid("phone", "invalid_phone",
-		"phone is 9 to 15 digits, optionally starting with +", "số điện thoại gồm 9 đến 15 chữ số, có thể bắt đầu bằng +")
+		"phone is a Vietnamese number: 0 or +84 and 9 or 10 digits", "số điện thoại Việt Nam: 0 hoặc +84 và 9 hoặc 10 chữ số")
 	errAddress = apierr.Invalid("delivery_address", "invalid_address",
 		"delivery_address is at most 300 characters", "delivery_address tối đa 300 ký tự")
 	errCatalogCode = apierr.Invalid("code", "invalid_catalog_code",

@@ -34,11 +34,11 @@ const (
 )
 
 var (
-	provinceRe = regexp.MustCompile(`^[0-9]{2}$`)
-	catalogRe  = regexp.MustCompile(`^[A-Z0-9_]{1,32}$`)
-	numberRe   = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z./-]{5,39}$`)
-	idemRe     = regexp.MustCompile(`^[0-9A-Za-z._-]{1,64}$`)
-	phoneRe    = regexp.MustCompile(`^\+?[0-9]{9,15}$`)
+	catalogRe = regexp.MustCompile(`^[A-Z0-9_]{1,32}$`)
+	dossierRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.-]{5,39}$`)
+	receiptRe = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z./-]{3,39}$`)
+	idemRe    = regexp.MustCompile(`^[0-9A-Za-z._-]{1,64}$`)
+	phoneRe   = regexp.MustCompile(`^(0|\+84)[0-9]{9,10}$`)
 )
 
 func query(kv ...string) url.Values {
@@ -90,7 +90,7 @@ func (g *grpcServer) SearchEnterprises(ctx context.Context, req *pb.SearchEnterp
 		return nil, errSearchName
 	}
 	prov := strings.TrimSpace(req.GetProvinceCode())
-	if prov != "" && !provinceRe.MatchString(prov) {
+	if prov != "" && !vnid.Province(prov) {
 		return nil, errProvinceCode
 	}
 	limit := req.GetLimit()
@@ -125,7 +125,8 @@ func (g *grpcServer) ListEnterpriseChanges(ctx context.Context, req *pb.ListEnte
 	if !ok1 || !ok2 {
 		return nil, errDate
 	}
-	if toT.Before(fromT) || toT.Sub(fromT) > natdb.MaxChangeRangeDays*24*time.Hour {
+	// At most 5 days, counting both ends, as NGSP counts them.
+	if toT.Before(fromT) || toT.Sub(fromT) >= natdb.MaxChangeRangeDays*24*time.Hour {
 		return nil, errRange
 	}
 	f, src, err := g.s.get(ctx, call{path: natdb.PathBusinessChanges, query: query("tuNgay", from, "denNgay", to), cache: g.s.business})
@@ -241,8 +242,8 @@ func (g *grpcServer) GetCivilRegistrationStatus(ctx context.Context, req *pb.Get
 	if err != nil {
 		return nil, err
 	}
-	no := strings.TrimSpace(req.GetDossierNumber())
-	if !numberRe.MatchString(no) {
+	no := strings.ToUpper(strings.TrimSpace(req.GetDossierNumber()))
+	if !dossierRe.MatchString(no) {
 		return nil, errDossierNumber
 	}
 	ctx = g.s.requester(ctx, c, "", "tra cứu tình trạng hồ sơ hộ tịch "+no)
@@ -319,8 +320,8 @@ func (g *grpcServer) GetJudicialRequest(ctx context.Context, req *pb.GetJudicial
 	if err != nil {
 		return nil, err
 	}
-	no := strings.TrimSpace(req.GetReceiptNumber())
-	if !numberRe.MatchString(no) {
+	no := strings.ToUpper(strings.TrimSpace(req.GetReceiptNumber()))
+	if !receiptRe.MatchString(no) {
 		return nil, errReceiptNumber
 	}
 	ctx = g.s.requester(ctx, c, "", "theo dõi yêu cầu cấp phiếu lý lịch tư pháp "+no)
