@@ -9,7 +9,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
@@ -253,6 +252,3 @@ func (l *accessLog) verify(ctx context.Context) (chainReport, error) {
 	}
 	return rep, nil
 }
-
-// errNoAuditKey is returned when the service has no usable key.
-var errNoAuditKey = errors.New("adapters: no audit key")

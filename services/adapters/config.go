@@ -66,8 +66,11 @@ func (c Config) Validate() error {
 	if c.NGSPURL != "" && (c.ConsumerKey == "" || c.ConsumerSecret == "") {
 		return &config.Invalid{Setting: "LGSP_ADAPTERS_NGSP_CONSUMER_SECRET", Value: "", Reason: "the consumer key and secret are required when LGSP_ADAPTERS_NGSP_URL is set"}
 	}
-	if _, err := parseKey(c.AuditKey); err != nil {
-		return &config.Invalid{Setting: "LGSP_ADAPTERS_AUDIT_KEY", Value: "", Reason: err.Error()}
+	// An empty key is filled by lgsp dev; New refuses to start without one.
+	if c.AuditKey != "" {
+		if _, err := parseKey(c.AuditKey); err != nil {
+			return &config.Invalid{Setting: "LGSP_ADAPTERS_AUDIT_KEY", Value: "", Reason: err.Error()}
+		}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"github.com/lgsp-vn/lgsp/adapters/ngsp"
+	"github.com/lgsp-vn/lgsp/platform/config"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	pb "github.com/lgsp-vn/lgsp/proto/lgsp/adapters/v1"
 )
@@ -54,7 +55,7 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, log *slog.Logger) (*S
 	}
 	master, err := parseKey(cfg.AuditKey)
 	if err != nil {
-		return nil, errNoAuditKey
+		return nil, &config.Invalid{Setting: "LGSP_ADAPTERS_AUDIT_KEY", Value: "", Reason: err.Error()}
 	}
 	k, err := deriveKeys(master)
 	if err != nil {
