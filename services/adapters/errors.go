@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"errors"
+	"net/http"
 
 	"google.golang.org/grpc/codes"
 
@@ -91,7 +92,7 @@ var (
 		"không ghi được nhật ký truy cập dữ liệu cá nhân nên dữ liệu không được trả về; vui lòng thử lại sau ít phút")
 	errNotConfigured = apierr.New(codes.Internal, ngsp.APICodeMisconfigured,
 		"the platform has no connection to the national integration platform (NGSP) configured; the operators must set LGSP_ADAPTERS_NGSP_URL",
-		"nền tảng chưa được cấu hình kết nối tới nền tảng tích hợp quốc gia (NGSP); bộ phận vận hành cần đặt LGSP_ADAPTERS_NGSP_URL")
+		"nền tảng chưa được cấu hình kết nối tới nền tảng tích hợp quốc gia (NGSP); bộ phận vận hành cần đặt LGSP_ADAPTERS_NGSP_URL").WithHTTPStatus(http.StatusBadGateway)
 )
 
 // toAPI maps an error into the API's, in one place: NGSP's errors by their

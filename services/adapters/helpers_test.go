@@ -18,6 +18,7 @@ import (
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
+	pb "github.com/lgsp-vn/lgsp/proto/lgsp/adapters/v1"
 )
 
 // agency is the demo department the tests call as; it matches the
@@ -186,4 +187,19 @@ func tables(t testing.TB, db *sqlstore.DB) string {
 		r.Close()
 	}
 	return out.String()
+}
+
+// report is the access report of a citizen (or an insurance number when
+// the identifier has 10 digits), newest first.
+func (e *env) report(id string) []*pb.AccessEntry {
+	e.t.Helper()
+	kind := pb.SubjectKind_SUBJECT_KIND_CITIZEN_ID
+	if len(id) == 10 {
+		kind = pb.SubjectKind_SUBJECT_KIND_INSURANCE_NUMBER
+	}
+	r, err := e.api.GetAccessReport(auditor(), &pb.GetAccessReportRequest{SubjectKind: kind, Subject: id, PageSize: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r.GetEntries()
 }
