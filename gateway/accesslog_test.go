@@ -402,3 +402,30 @@ func TestGatewayAccessLogWrittenAtStop(t *testing.T) {
 		t.Fatalf("first line %v", l)
 	}
 }
+
+// A path that fits none of its API's declared resources is logged as
+// "(unmatched)", never raw: the identifiers such paths may carry (a
+// citizen ID) are why APIs declare templates.
+func TestUnmatchedPathNotLogged(t *testing.T) {
+	up := startUpstream(t)
+	var sink lineSink
+	h := startGatewayWith(t, up.url, setup{
+		logger: quietInfoLogger(),
+		opts:   []Option{WithAccessLog(&sink)},
+		tweak:  func(c *Config) { c.AccessLog, c.AccessLogSample = "all", 1 },
+	})
+	key := h.w.apiKey()
+	h.expectError(h.do("GET", "/apiCSDLDKDN/1.0/doanhnghiep/0101/001085736253", key, ""), 404, "route_not_found")
+	h.stop()
+	lines := sink.lines(t)
+	if len(lines) != 1 || lines[0]["resource"] != unmatchedResource {
+		t.Fatalf("lines %v", lines)
+	}
+	for _, l := range lines {
+		for k, v := range l {
+			if s, ok := v.(string); ok && strings.Contains(s, "001085736253") {
+				t.Fatalf("%s holds the path's identifier: %q", k, s)
+			}
+		}
+	}
+}

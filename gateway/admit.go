@@ -29,11 +29,17 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, t *table, ev *event) (*route, 
 	}
 	ev.rt = rt
 	res, gerr := rt.findResource(ctx.Method(), rest)
-	if res != nil {
+	switch {
+	case res != nil:
 		ev.resource = res.template
-	} else if len(rest) > 0 {
+	case len(rt.resources) > 0:
+		// The API declares its resources and none fits: the raw path is
+		// not recorded, since the identifiers it may carry (citizen IDs)
+		// are why the templates exist.
+		ev.resource = unmatchedResource
+	case len(rest) > 0:
 		ev.resource = string(rest)
-	} else {
+	default:
 		ev.resource = "/"
 	}
 	if gerr != nil {
@@ -319,3 +325,7 @@ func unhex(c byte) byte {
 	}
 	return c - '0'
 }
+
+// unmatchedResource is recorded (access log, metering) for a path that
+// fits none of its API's declared resources.
+const unmatchedResource = "(unmatched)"

@@ -89,7 +89,9 @@ type Event struct {
 	ApiId      string `protobuf:"bytes,4,opt,name=api_id,json=apiId,proto3" json:"api_id,omitempty"`
 	ApiContext string `protobuf:"bytes,5,opt,name=api_context,json=apiContext,proto3" json:"api_context,omitempty"`
 	ApiVersion string `protobuf:"bytes,6,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
-	// Matched resource template, or the raw path when the API has none.
+	// Matched resource template; "(unmatched)" when the API declares
+	// resources and none fits (the raw path is not recorded, it may carry
+	// personal identifiers); the raw path when the API declares none.
 	Resource          string `protobuf:"bytes,7,opt,name=resource,proto3" json:"resource,omitempty"`
 	Method            string `protobuf:"bytes,8,opt,name=method,proto3" json:"method,omitempty"`
 	ApplicationId     string `protobuf:"bytes,9,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
