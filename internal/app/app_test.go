@@ -17,6 +17,12 @@ import (
 // the graceful stop took.
 func startDev(t *testing.T, dir string, env ...string) (*app.App, func() time.Duration) {
 	t.Helper()
+	return startDevLog(t, dir, io.Discard, env...)
+}
+
+// startDevLog is startDev with the platform's log lines written to w.
+func startDevLog(t *testing.T, dir string, w io.Writer, env ...string) (*app.App, func() time.Duration) {
+	t.Helper()
 	environ := append([]string{
 		"LGSP_DATA_DIR=" + dir,
 		"LGSP_GATEWAY_ADDR=127.0.0.1:0",
@@ -29,7 +35,7 @@ func startDev(t *testing.T, dir string, env ...string) (*app.App, func() time.Du
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, true, nil, log)
 	if err != nil {

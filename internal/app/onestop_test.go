@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -163,42 +162,7 @@ func TestDevOneStop(t *testing.T) {
 	}
 
 	// Metering counted every call made through the gateway.
-	login, _ := http.NewRequest(http.MethodPost, a.Info.AdminURL+"/admin/v1/auth/login",
-		strings.NewReader(fmt.Sprintf(`{"username":"admin","password":%q}`, a.Info.AdminPassword)))
-	var session struct {
-		SessionToken string `json:"sessionToken"`
-	}
-	doJSON(t, login, http.StatusOK, &session)
-	q := url.Values{}
-	q.Set("startTime", start.Add(-time.Minute).UTC().Format(time.RFC3339))
-	q.Set("endTime", time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339))
-	q.Set("granularity", "GRANULARITY_HOUR")
-	q.Set("total", "true")
-	var total int64
-	deadline = time.Now().Add(15 * time.Second)
-	for {
-		req, _ := http.NewRequest(http.MethodGet, a.Info.AdminURL+"/admin/v1/metering/usage?"+q.Encode(), nil)
-		req.Header.Set("Authorization", "Bearer "+session.SessionToken)
-		var usage struct {
-			Rows []struct {
-				Totals struct {
-					RequestCount string `json:"requestCount"`
-				} `json:"totals"`
-			} `json:"rows"`
-		}
-		doJSON(t, req, http.StatusOK, &usage)
-		total = 0
-		for _, r := range usage.Rows {
-			var n int64
-			fmt.Sscan(r.Totals.RequestCount, &n)
-			total += n
-		}
-		if total >= calls || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if total != calls {
+	if total := meteredCalls(t, a, a.Info.AdminPassword, start, calls); total != calls {
 		t.Fatalf("metering counted %d calls, the test made %d through the gateway", total, calls)
 	}
 }
