@@ -53,6 +53,14 @@ const (
 	// onestop.
 	OneStopStream       = "LGSP_ONESTOP"
 	OneStopEventSubject = "lgsp.onestop.events"
+
+	// National-database adapter events: AdaptersEventSubject +
+	// ".catalog_updated." + the catalog's code, when NGSP serves a new
+	// version of a shared catalog; payload JSON {code, name, version,
+	// previousVersion, effectiveOn, size, at}; Nats-Msg-Id is
+	// <code>#<version>. No personal data ever goes here. Owner: adapters.
+	AdaptersStream       = "LGSP_ADAPTERS"
+	AdaptersEventSubject = "lgsp.adapters.events"
 )
 
 // AgencySubjectToken is an agency code as one NATS subject token: the
@@ -237,6 +245,20 @@ func EnsureOneStopStream(ctx context.Context, js jetstream.JetStream, o StreamOp
 		Name:        OneStopStream,
 		Description: "One-stop dossier events: created, status changed, transferred, step, overdue",
 		Subjects:    []string{OneStopEventSubject + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    o.replicas(),
+		MaxAge:      retention,
+		Duplicates:  10 * time.Minute,
+	}, false)
+}
+
+// EnsureAdaptersStream declares the national-database adapters' event
+// stream.
+func EnsureAdaptersStream(ctx context.Context, js jetstream.JetStream, o StreamOptions, retention time.Duration) (jetstream.Stream, error) {
+	return ensureStream(ctx, js, jetstream.StreamConfig{
+		Name:        AdaptersStream,
+		Description: "National-database adapter events: shared catalog versions",
+		Subjects:    []string{AdaptersEventSubject + ".>"},
 		Storage:     jetstream.FileStorage,
 		Replicas:    o.replicas(),
 		MaxAge:      retention,

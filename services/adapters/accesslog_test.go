@@ -285,7 +285,7 @@ func TestSubjectKey(t *testing.T) {
 	}
 	cfg := e.cfg
 	cfg.AuditKey = ""
-	if _, err := New(context.Background(), cfg, db, nil); err == nil || !strings.Contains(err.Error(), "LGSP_ADAPTERS_AUDIT_KEY") {
+	if _, err := New(context.Background(), cfg, db, nil, nil); err == nil || !strings.Contains(err.Error(), "LGSP_ADAPTERS_AUDIT_KEY") {
 		t.Fatalf("New without a key: %v", err)
 	}
 }

@@ -31,6 +31,11 @@ type Config struct {
 	CacheCatalogs    time.Duration `yaml:"cache_catalogs" env:"LGSP_ADAPTERS_CACHE_CATALOGS" check:"min=1s" help:"how long a shared catalog is answered from the cache before NGSP is asked again"`
 	MaxStale         time.Duration `yaml:"max_stale" env:"LGSP_ADAPTERS_MAX_STALE" check:"min=0" help:"how long past its time a cached catalog or enterprise is still answered while NGSP is unavailable (personal data never is)"`
 	CacheEntries     int           `yaml:"cache_entries" env:"LGSP_ADAPTERS_CACHE_ENTRIES" check:"min=1,max=10000000" help:"records each cache holds at most; the least recently used go first"`
+
+	RetentionDays int `yaml:"event_retention_days" env:"LGSP_ADAPTERS_EVENT_RETENTION_DAYS" check:"min=1,max=3650" help:"days catalog-version events stay in the LGSP_ADAPTERS stream"`
+
+	// Replicas is a process setting set by the root.
+	Replicas int `yaml:"-" env:"-"`
 }
 
 // DefaultConfig returns the defaults: no NGSP, personal data not cached,
@@ -44,6 +49,8 @@ func DefaultConfig() Config {
 		CacheCatalogs: time.Hour,
 		MaxStale:      7 * 24 * time.Hour,
 		CacheEntries:  100000,
+		RetentionDays: 30,
+		Replicas:      1,
 	}
 }
 

@@ -45,7 +45,7 @@ func runChild() error {
 	sc := sim.DefaultConfig()
 	cfg := DefaultConfig()
 	cfg.AuditKey, cfg.NGSPURL, cfg.ConsumerKey, cfg.ConsumerSecret = os.Getenv("LGSP_TEST_KEY"), os.Getenv("LGSP_TEST_NGSP"), sc.ConsumerKey, sc.ConsumerSecret
-	s, err := New(ctx, cfg, db, nil)
+	s, err := New(ctx, cfg, db, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func killRun(t *testing.T, engine string) {
 	db := sqltest.OpenURL(t, dbURL)
 	cfg := DefaultConfig()
 	cfg.AuditKey = key
-	svc, err := New(context.Background(), cfg, db, nil)
+	svc, err := New(context.Background(), cfg, db, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,9 @@ var Definition = service.Definition{
 	// access log; applications come through the gateway's assertion.
 	Needs: service.Needs{Database: true, Registry: true},
 	New: func(ctx context.Context, d service.Deps, cfg any) (service.Instance, error) {
-		return New(ctx, *cfg.(*Config), d.DB, d.Log)
+		c := *cfg.(*Config)
+		c.Replicas = d.Replicas
+		return New(ctx, c, d.DB, d.Bus, d.Log)
 	},
 }
 

@@ -122,7 +122,7 @@ func TestNGSPFailures(t *testing.T) {
 		db := sqltest.Open(t, "sqlite")
 		cfg := DefaultConfig()
 		cfg.AuditKey = testKey()
-		s, err := New(t.Context(), cfg, db, nil)
+		s, err := New(t.Context(), cfg, db, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -429,6 +429,9 @@ func (s *Service) warmCatalogs(ctx context.Context) error {
 		return err
 	}
 	s.catalogs.put(natdb.PathAllCategory+"?", fetched{data: list.Data, at: s.now(), requestID: list.RequestID})
+	if err := s.announceCatalogs(ctx, infos); err != nil {
+		s.log.WarnContext(ctx, "catalog versions not announced; next round tries again", "err", err)
+	}
 	for _, c := range infos {
 		q := query("ma", c.Ma)
 		resp, err := nat.Get(ctx, natdb.PathCategory, q)

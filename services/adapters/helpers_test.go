@@ -89,7 +89,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, opts ...envOption) *env {
 func (e *env) start() {
 	e.t.Helper()
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := New(context.Background(), e.cfg, e.db, log)
+	s, err := New(context.Background(), e.cfg, e.db, nil, log)
 	if err != nil {
 		e.t.Fatal(err)
 	}

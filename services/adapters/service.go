@@ -17,6 +17,7 @@ import (
 
 	"github.com/lgsp-vn/lgsp/adapters/ngsp"
 	"github.com/lgsp-vn/lgsp/platform/config"
+	"github.com/lgsp-vn/lgsp/platform/natsx"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
 	pb "github.com/lgsp-vn/lgsp/proto/lgsp/adapters/v1"
 )
@@ -26,6 +27,7 @@ import (
 type Service struct {
 	cfg  Config
 	db   *sqlstore.DB
+	bus  *natsx.Bus // nil: no events (unit tests)
 	log  *slog.Logger
 	now  func() time.Time
 	keys keys
@@ -41,9 +43,9 @@ type Service struct {
 const maxBatch = 128
 
 // New builds the service: it checks the configuration, applies the
-// migrations and, when NGSP is configured, builds its client (which does
-// not contact NGSP yet).
-func New(ctx context.Context, cfg Config, db *sqlstore.DB, log *slog.Logger) (*Service, error) {
+// migrations, declares the event stream (when bus is not nil) and, when
+// NGSP is configured, builds its client (which does not contact NGSP yet).
+func New(ctx context.Context, cfg Config, db *sqlstore.DB, bus *natsx.Bus, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -64,8 +66,14 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, log *slog.Logger) (*S
 	if err := db.Migrate(ctx, migrationsFS(), "adapters"); err != nil {
 		return nil, err
 	}
+	if bus != nil {
+		so := natsx.StreamOptions{Replicas: cfg.Replicas}
+		if _, err := natsx.EnsureAdaptersStream(ctx, bus.JS, so, time.Duration(cfg.RetentionDays)*24*time.Hour); err != nil {
+			return nil, err
+		}
+	}
 	s := &Service{
-		cfg: cfg, db: db, log: log.With("service", "adapters"), now: time.Now, keys: k,
+		cfg: cfg, db: db, bus: bus, log: log.With("service", "adapters"), now: time.Now, keys: k,
 		alog:       &accessLog{db: db, keys: k, group: sqlstore.NewGroup(db, maxBatch, 30*time.Second)},
 		business:   newCache(cfg.CacheEntries, cfg.CacheBusiness, cfg.MaxStale),
 		population: newCache(cfg.CacheEntries, cfg.CachePopulation, 0),
