@@ -300,6 +300,7 @@ func (g *grpcServer) SubmitJudicialRequest(ctx context.Context, req *pb.SubmitJu
 			return fetched{}, 0, errNotConfigured
 		}
 		resp, err := nat.Post(ctx, natdb.PathCertificateRequest, body)
+		countLookup(natdb.PathCertificateRequest, pb.Source_SOURCE_NATIONAL, err)
 		if err != nil {
 			return fetched{}, 0, err
 		}

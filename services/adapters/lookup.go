@@ -24,7 +24,12 @@ type call struct {
 }
 
 // get answers c from the cache or NGSP, and says which.
-func (s *Service) get(ctx context.Context, c call) (fetched, pb.Source, error) {
+func (s *Service) get(ctx context.Context, c call) (f fetched, src pb.Source, err error) {
+	defer func() { countLookup(c.path, src, err) }()
+	return s.fetch(ctx, c)
+}
+
+func (s *Service) fetch(ctx context.Context, c call) (fetched, pb.Source, error) {
 	key := c.path + "?" + c.query.Encode()
 	now := s.now()
 	if f, ok := c.cache.get(key, now, false); ok {
@@ -133,7 +138,8 @@ func (s *Service) personal(ctx context.Context, c caller, api string, who subjec
 	entry.Result = outcome(f, err)
 	entry.At = s.now()
 	if rerr := s.alog.record(ctx, entry); rerr != nil {
-		s.log.ErrorContext(ctx, "access log write failed: the answer is withheld", "api", api, "err", rerr)
+		metricAccessLogFailures.Inc()
+		s.log.ErrorContext(ctx, "access log write failed: the answer is withheld", "alert", "adapters_access_log_write_failed", "api", api, "err", rerr)
 		return fetched{}, 0, errAuditUnavailable
 	}
 	return f, src, err
