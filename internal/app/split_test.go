@@ -20,7 +20,7 @@ import (
 )
 
 // TestServeStartsBeforeItsDependencies starts the split services (registry,
-// metering, docexchange, onestop, gateway, each as `lgsp serve` would) before NATS and the
+// metering, docexchange, onestop, adapters, gateway, each as `lgsp serve` would) before NATS and the
 // database answer, as a VM that boots first would. Each must stay up, say
 // on /readyz what it waits for, and become ready once they answer.
 func TestServeStartsBeforeItsDependencies(t *testing.T) {
@@ -59,6 +59,8 @@ func testLateDependencies(t *testing.T, engine string) {
 		{"metering", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("metering"), "LGSP_REGISTRY_ADDR=" + regAdmin}},
 		{"docexchange", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("docexchange"), "LGSP_REGISTRY_ADDR=" + regAdmin, "LGSP_DATA_DIR=" + t.TempDir()}},
 		{"onestop", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("onestop"), "LGSP_REGISTRY_ADDR=" + regAdmin}},
+		{"adapters", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_DATABASE_URL=" + dbURL("adapters"), "LGSP_REGISTRY_ADDR=" + regAdmin,
+			"LGSP_ADAPTERS_AUDIT_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}},
 		{"gateway", []string{"LGSP_ADMIN_ADDR=" + freeAddr(t), "LGSP_GATEWAY_ADDR=127.0.0.1:0", "LGSP_REGISTRY_ADDR=" + regAdmin, "LGSP_DATA_DIR=" + t.TempDir()}},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
