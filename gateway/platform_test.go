@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/lgsp-vn/lgsp/adapters/vdxp"
+	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/gatewayid"
 	"github.com/lgsp-vn/lgsp/platform/signedheader"
@@ -312,5 +313,46 @@ func TestNationalErrorBodies(t *testing.T) {
 		if code.national != want {
 			t.Errorf("%s answers national code %s, want %s", code.code, code.national, want)
 		}
+	}
+}
+
+// TestPlatformServiceAnswer: a platform service's own 503 (a system behind
+// it is down, marked apierr.ServiceAnswerHeader) goes back as it is, is not
+// retried and does not open the service's circuit; an unmarked 503 is.
+func TestPlatformServiceAnswer(t *testing.T) {
+	up := startUpstream(t)
+	h := startGatewayWith(t, up.url, setup{opts: []Option{WithIdentityKey(testIdentityKey(t))}})
+	h.platformAPI(up.url, 2)
+	marked := true
+	up.setReply(func(ctx *fasthttp.RequestCtx) {
+		if marked {
+			ctx.Response.Header.Set(apierr.ServiceAnswerHeader, "1")
+		}
+		ctx.Response.Header.Set("Retry-After", "30")
+		ctx.SetStatusCode(503)
+		ctx.SetBodyString(`{"code":"national_unavailable"}`)
+	})
+	key := h.w.apiKey()
+	for i := range 20 {
+		r := h.do("GET", "/edoc/1.0/x", key, "")
+		if r.status != 503 || !strings.Contains(string(r.body), "national_unavailable") {
+			t.Fatalf("call %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if n := up.hits.Load(); n != 20 {
+		t.Fatalf("upstream saw %d calls for 20, want no retries", n)
+	}
+	// Unmarked, the same answer is the service failing: retried, and the
+	// circuit opens.
+	marked = false
+	var open bool
+	for range 20 {
+		if r := h.do("GET", "/edoc/1.0/x", key, ""); strings.Contains(string(r.body), "circuit_open") {
+			open = true
+			break
+		}
+	}
+	if !open || up.hits.Load() <= 20+1 {
+		t.Fatalf("unmarked 503s: circuit open %v after %d upstream calls", open, up.hits.Load()-20)
 	}
 }

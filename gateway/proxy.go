@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/netguard"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 )
@@ -181,6 +182,13 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, rt *route, ev *event, reqID 
 				rt.upstream.oauth.invalidate(oauthHeader) // the next request fetches a new token
 			}
 			if st != 502 && st != 503 && st != 504 {
+				done(nil)
+				break
+			}
+			if rt.upstream.platform && len(resp.Header.Peek(apierr.ServiceAnswerHeader)) > 0 {
+				// A platform service answered for a system behind it
+				// (NGSP down): it is healthy, and a retry here would only
+				// add to the retries it already made.
 				done(nil)
 				break
 			}

@@ -234,6 +234,13 @@ func vietnameseFor(c codes.Code) string {
 	return ErrInternal.MessageVI
 }
 
+// ServiceAnswerHeader marks an error the platform's service wrote itself:
+// the service is up and answered, whatever the status. A 503 so marked
+// means a system behind the service is unavailable (NGSP, the national
+// portal), so the gateway counts it neither against the service's circuit
+// breaker nor as a reason to retry.
+const ServiceAnswerHeader = "X-Lgsp-Service-Answer"
+
 // WriteJSON writes err as the platform's JSON error body.
 func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 	b, code := FromError(err)
@@ -242,6 +249,7 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set(ServiceAnswerHeader, "1")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(b)
 }

@@ -192,15 +192,20 @@ func (l *accessLog) report(ctx context.Context, kind, id string, from, to time.T
 
 // chainReport is the outcome of a walk of the chain.
 type chainReport struct {
-	Entries int64
-	BadSeq  int64
-	Problem string
+	Entries  int64
+	BadSeq   int64
+	Problem  string
+	HeadSeq  int64
+	HeadHash string
 }
 
 // verify walks the whole chain in order: sequence numbers without gaps
 // from 1, each entry naming its predecessor's hash, each hash the keyed
 // hash of its entry, and the head row naming the last entry.
-func (l *accessLog) verify(ctx context.Context) (chainReport, error) {
+//
+// known, when its Seq is not zero, is a head written down earlier: the
+// entry must still be there with that hash.
+func (l *accessLog) verify(ctx context.Context, known access) (chainReport, error) {
 	var rep chainReport
 	var headSeq int64
 	var head string
@@ -231,6 +236,9 @@ func (l *accessLog) verify(ctx context.Context) (chainReport, error) {
 			case !hmac.Equal([]byte(a.Hash), []byte(l.keys.entryHash(a))):
 				rep.BadSeq, rep.Problem = a.Seq, "the entry's keyed hash does not match its content: it was written or rewritten without the audit key"
 			}
+			if rep.Problem == "" && known.Seq == a.Seq && known.Hash != a.Hash {
+				rep.BadSeq, rep.Problem = a.Seq, "the entry does not have the hash written down for it: the chain was rewritten from here"
+			}
 			if rep.Problem != "" {
 				rows.Close()
 				return rep, nil
@@ -247,8 +255,12 @@ func (l *accessLog) verify(ctx context.Context) (chainReport, error) {
 			break
 		}
 	}
-	if last != headSeq || prev != head {
+	rep.HeadSeq, rep.HeadHash = last, prev
+	switch {
+	case last != headSeq || prev != head:
 		rep.BadSeq, rep.Problem = last+1, "the chain's head names entry "+strconv.FormatInt(headSeq, 10)+": entries at the end were removed or the head was rewritten"
+	case known.Seq > last:
+		rep.BadSeq, rep.Problem = last+1, "entry "+strconv.FormatInt(known.Seq, 10)+", written down earlier, is gone: entries at the end were removed"
 	}
 	return rep, nil
 }

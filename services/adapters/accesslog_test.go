@@ -218,8 +218,28 @@ func TestAccessLogTamper(t *testing.T) {
 			}
 			return v
 		}
-		if v := verify(); !v.GetOk() || v.GetEntries() != 6 {
-			t.Fatalf("untouched: %v", v)
+		head := verify()
+		if !head.GetOk() || head.GetEntries() != 6 || head.GetHeadSeq() != 6 || len(head.GetHeadHash()) != 64 {
+			t.Fatalf("untouched: %v", head)
+		}
+		// The head an auditor wrote down still verifies; a wrong hash for it
+		// does not.
+		known := func(seq int64, hash string) *pb.VerifyAccessLogResponse {
+			t.Helper()
+			v, err := e.api.VerifyAccessLog(auditor(), &pb.VerifyAccessLogRequest{KnownSeq: seq, KnownHash: hash})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		if v := known(6, head.GetHeadHash()); !v.GetOk() {
+			t.Fatalf("known head: %v", v)
+		}
+		if v := known(6, strings.Repeat("0", 64)); v.GetOk() || v.GetFirstBadSeq() != 6 {
+			t.Fatalf("wrong known hash: %v", v)
+		}
+		if _, err := e.api.VerifyAccessLog(auditor(), &pb.VerifyAccessLogRequest{KnownSeq: 3}); errCode(err) != "invalid_known_head" {
+			t.Fatalf("known seq without hash: %v", err)
 		}
 		// Whoever covers their tracks changes the case of entry 3.
 		exec(`UPDATE adapters_access_log SET case_ref = 'khác' WHERE seq = 3`)
@@ -239,6 +259,19 @@ func TestAccessLogTamper(t *testing.T) {
 		// Cutting the end off: the head still names entry 6.
 		if v := verify(); v.GetOk() || !strings.Contains(v.GetProblem(), "head") {
 			t.Fatalf("cut end: %v", v)
+		}
+		// Cutting it off and moving the head back too: only the head the
+		// auditor wrote down shows it.
+		var h3 string
+		if err := db.QueryRowContext(ctx, `SELECT hash FROM adapters_access_log WHERE seq = 3`).Scan(&h3); err != nil {
+			t.Fatal(err)
+		}
+		exec(`UPDATE adapters_access_chain SET seq = 3, head = ? WHERE id = 1`, h3)
+		if v := verify(); !v.GetOk() {
+			t.Fatalf("a consistent shorter chain: %v", v)
+		}
+		if v := known(6, head.GetHeadHash()); v.GetOk() || !strings.Contains(v.GetProblem(), "gone") {
+			t.Fatalf("cut end against the known head: %v", v)
 		}
 		e.sim.ResetStats()
 	})

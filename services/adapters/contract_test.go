@@ -119,6 +119,9 @@ func TestContract(t *testing.T) {
 			if err != nil || first.GetRequest().GetReceiptNumber() == "" || first.GetRequest().GetStatus().GetCode() == "" {
 				t.Fatalf("submit: %v %v", first, err)
 			}
+			if r := e.report(d.SoDinhDanh); r[0].GetResult() != resultSubmitted || r[0].GetApi() != apiJudicial {
+				t.Fatalf("access log of the submission: %v", r[0])
+			}
 			again, err := e.api.SubmitJudicialRequest(ctx, req)
 			if err != nil || again.GetRequest().GetReceiptNumber() != first.GetRequest().GetReceiptNumber() {
 				t.Fatalf("the same request_id filed twice: %v then %v (%v)", first, again, err)

@@ -172,7 +172,7 @@ func killRun(t *testing.T, engine string) {
 			t.Errorf("answered lookup %s is not in the access log", c)
 		}
 	}
-	rep, err := svc.alog.verify(context.Background())
+	rep, err := svc.alog.verify(context.Background(), access{})
 	if err != nil || rep.Problem != "" {
 		t.Fatalf("chain after the kill: %+v %v", rep, err)
 	}

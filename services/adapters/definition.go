@@ -12,8 +12,12 @@ import (
 var Definition = service.Definition{
 	Name:    "adapters",
 	Summary: "national-database adapters through NGSP: typed business, population, civil-status, judicial, social-insurance and catalog lookups, with a purpose-bound, tamper-evident personal-data access log",
-	Config: func(bool) any {
+	Config: func(dev bool) any {
 		c := DefaultConfig()
+		if dev {
+			// The demo province of lgsp dev, for an admin's lookups.
+			c.ProvinceAgency = DevProvinceAgency
+		}
 		return &c
 	},
 	// The registry authenticates the auditors and admins who read the
@@ -25,6 +29,10 @@ var Definition = service.Definition{
 		return New(ctx, c, d.DB, d.Bus, d.Log)
 	},
 }
+
+// DevProvinceAgency is the province agency code lgsp dev sends to the NGSP
+// simulator for lookups made by a platform admin.
+const DevProvinceAgency = "000.00.00.H56"
 
 // Routes serves the access report as CSV.
 func (s *Service) Routes() []service.Route {

@@ -84,6 +84,9 @@ var (
 		"page_token is not one this report gave", "page_token không phải giá trị do báo cáo này trả về")
 	errPageSize = apierr.Invalid("page_size", "invalid_page_size",
 		"page_size is 0 (default 100) to 1000", "page_size từ 0 (mặc định 100) đến 1000")
+	errKnownHead = apierr.Invalid("known_hash", "invalid_known_head",
+		"known_seq and known_hash go together: the head_seq and head_hash of an earlier verification",
+		"known_seq và known_hash đi cùng nhau: là head_seq và head_hash của một lần kiểm tra trước")
 	errTimeRange = apierr.Invalid("to", "invalid_time_range",
 		"from must be before to", "from phải trước to")
 

@@ -136,6 +136,9 @@ func (s *Service) personal(ctx context.Context, c caller, api string, who subjec
 	ctx = ngsp.WithHeaders(ctx, ngspHeaders(agency, officer, p.legalBasis+" | "+p.caseRef))
 	f, src, err := fn(ctx)
 	entry.Result = outcome(f, err)
+	if entry.Result == resultFound && api == apiJudicial {
+		entry.Result = resultSubmitted
+	}
 	entry.At = s.now()
 	if rerr := s.alog.record(ctx, entry); rerr != nil {
 		metricAccessLogFailures.Inc()

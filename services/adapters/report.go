@@ -94,18 +94,22 @@ func (g *grpcServer) GetAccessReport(ctx context.Context, req *pb.GetAccessRepor
 	return out, nil
 }
 
-func (g *grpcServer) VerifyAccessLog(ctx context.Context, _ *pb.VerifyAccessLogRequest) (*pb.VerifyAccessLogResponse, error) {
+func (g *grpcServer) VerifyAccessLog(ctx context.Context, req *pb.VerifyAccessLogRequest) (*pb.VerifyAccessLogResponse, error) {
 	if err := asAuditor(ctx, "VerifyAccessLog"); err != nil {
 		return nil, err
 	}
-	rep, err := g.s.alog.verify(ctx)
+	if req.GetKnownSeq() < 0 || (req.GetKnownSeq() > 0) != (req.GetKnownHash() != "") {
+		return nil, errKnownHead
+	}
+	rep, err := g.s.alog.verify(ctx, access{Seq: req.GetKnownSeq(), Hash: req.GetKnownHash()})
 	if err != nil {
 		return nil, toAPI(err)
 	}
 	if rep.Problem != "" {
 		g.s.log.ErrorContext(ctx, "personal-data access log chain broken", "alert", "adapters_access_log_broken", "seq", rep.BadSeq, "problem", rep.Problem)
 	}
-	return &pb.VerifyAccessLogResponse{Ok: rep.Problem == "", Entries: rep.Entries, FirstBadSeq: rep.BadSeq, Problem: rep.Problem}, nil
+	return &pb.VerifyAccessLogResponse{Ok: rep.Problem == "", Entries: rep.Entries, FirstBadSeq: rep.BadSeq, Problem: rep.Problem,
+		HeadSeq: rep.HeadSeq, HeadHash: rep.HeadHash}, nil
 }
 
 // hcm is the zone of the CSV's times.

@@ -3456,7 +3456,12 @@ type AccessEntry struct {
 	Api        string `protobuf:"bytes,6,opt,name=api,proto3" json:"api,omitempty"`
 	LegalBasis string `protobuf:"bytes,7,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
 	CaseRef    string `protobuf:"bytes,8,opt,name=case_ref,json=caseRef,proto3" json:"case_ref,omitempty"`
-	// result is found, not_found, incomplete, mismatch, refused or error.
+	// result is found, incomplete (NGSP holds part of the record),
+	// not_found, mismatch (a declared name or birth date did not match),
+	// rejected (NGSP refused the request's data), refused (no purpose:
+	// nothing was asked of NGSP), submitted (a judicial-record request was
+	// filed), unavailable (NGSP did not answer usefully) or misconfigured
+	// (the platform's NGSP setup is wrong).
 	Result        string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
 	RequestId     string `protobuf:"bytes,10,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -3616,7 +3621,12 @@ func (x *GetAccessReportResponse) GetNextPageToken() string {
 }
 
 type VerifyAccessLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// known_seq and known_hash, when given, are a head an auditor wrote down
+	// from an earlier verification: the chain must still hold that entry
+	// with that hash, so entries cut off the end since then are found.
+	KnownSeq      int64  `protobuf:"varint,1,opt,name=known_seq,json=knownSeq,proto3" json:"known_seq,omitempty"`
+	KnownHash     string `protobuf:"bytes,2,opt,name=known_hash,json=knownHash,proto3" json:"known_hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3651,12 +3661,32 @@ func (*VerifyAccessLogRequest) Descriptor() ([]byte, []int) {
 	return file_lgsp_adapters_v1_adapters_proto_rawDescGZIP(), []int{48}
 }
 
+func (x *VerifyAccessLogRequest) GetKnownSeq() int64 {
+	if x != nil {
+		return x.KnownSeq
+	}
+	return 0
+}
+
+func (x *VerifyAccessLogRequest) GetKnownHash() string {
+	if x != nil {
+		return x.KnownHash
+	}
+	return ""
+}
+
 type VerifyAccessLogResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ok            bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
-	Entries       int64                  `protobuf:"varint,2,opt,name=entries,proto3" json:"entries,omitempty"`
-	FirstBadSeq   int64                  `protobuf:"varint,3,opt,name=first_bad_seq,json=firstBadSeq,proto3" json:"first_bad_seq,omitempty"`
-	Problem       string                 `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Ok          bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
+	Entries     int64                  `protobuf:"varint,2,opt,name=entries,proto3" json:"entries,omitempty"`
+	FirstBadSeq int64                  `protobuf:"varint,3,opt,name=first_bad_seq,json=firstBadSeq,proto3" json:"first_bad_seq,omitempty"`
+	Problem     string                 `protobuf:"bytes,4,opt,name=problem,proto3" json:"problem,omitempty"`
+	// head_seq and head_hash name the chain's last entry. An auditor who
+	// writes them down outside the platform (a signed report, a ticket) can
+	// later tell whether entries were cut off the end, by giving them back
+	// as known_seq and known_hash.
+	HeadSeq       int64  `protobuf:"varint,5,opt,name=head_seq,json=headSeq,proto3" json:"head_seq,omitempty"`
+	HeadHash      string `protobuf:"bytes,6,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3715,6 +3745,20 @@ func (x *VerifyAccessLogResponse) GetFirstBadSeq() int64 {
 func (x *VerifyAccessLogResponse) GetProblem() string {
 	if x != nil {
 		return x.Problem
+	}
+	return ""
+}
+
+func (x *VerifyAccessLogResponse) GetHeadSeq() int64 {
+	if x != nil {
+		return x.HeadSeq
+	}
+	return 0
+}
+
+func (x *VerifyAccessLogResponse) GetHeadHash() string {
+	if x != nil {
+		return x.HeadHash
 	}
 	return ""
 }
@@ -4152,13 +4196,18 @@ const file_lgsp_adapters_v1_adapters_proto_rawDesc = "" +
 	" \x01(\tR\trequestId\"z\n" +
 	"\x17GetAccessReportResponse\x127\n" +
 	"\aentries\x18\x01 \x03(\v2\x1d.lgsp.adapters.v1.AccessEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x18\n" +
-	"\x16VerifyAccessLogRequest\"\x81\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"T\n" +
+	"\x16VerifyAccessLogRequest\x12\x1b\n" +
+	"\tknown_seq\x18\x01 \x01(\x03R\bknownSeq\x12\x1d\n" +
+	"\n" +
+	"known_hash\x18\x02 \x01(\tR\tknownHash\"\xb9\x01\n" +
 	"\x17VerifyAccessLogResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12\"\n" +
 	"\rfirst_bad_seq\x18\x03 \x01(\x03R\vfirstBadSeq\x12\x18\n" +
-	"\aproblem\x18\x04 \x01(\tR\aproblem\"\x12\n" +
+	"\aproblem\x18\x04 \x01(\tR\aproblem\x12\x19\n" +
+	"\bhead_seq\x18\x05 \x01(\x03R\aheadSeq\x12\x1b\n" +
+	"\thead_hash\x18\x06 \x01(\tR\bheadHash\"\x12\n" +
 	"\x10GetStatusRequest\"\x9d\x01\n" +
 	"\x11GetStatusResponse\x12\x1e\n" +
 	"\n" +
