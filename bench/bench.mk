@@ -1,20 +1,23 @@
 # End-to-end load benchmarks. Included from the top-level Makefile with:
 #   include bench/bench.mk
 # bench runs the gateway against nginx (installs nginx and wrk from Debian
-# packages when they are missing), then the document exchange and the
-# one-stop service through `lgsp dev` (they need nothing more). Each
-# refreshes only its own section of docs/BENCHMARKS.md.
+# packages when they are missing), then the document exchange, the
+# one-stop service and the national-database adapters through `lgsp dev`
+# (they need nothing more). Each refreshes only its own section of
+# docs/BENCHMARKS.md.
 GO ?= go
 BENCH_FLAGS ?=
 DOCEXCHANGE_BENCH_FLAGS ?=
 ONESTOP_BENCH_FLAGS ?=
+ADAPTERS_BENCH_FLAGS ?=
 
-.PHONY: bench bench-gateway bench-docexchange bench-onestop
+.PHONY: bench bench-gateway bench-docexchange bench-onestop bench-adapters
 # One after the other, even under make -j: they share the machine's cores.
 bench:
 	$(MAKE) bench-gateway
 	$(MAKE) bench-docexchange
 	$(MAKE) bench-onestop
+	$(MAKE) bench-adapters
 
 bench-gateway:
 	@command -v nginx >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || \
@@ -39,3 +42,13 @@ bench-docexchange: build
 bench-onestop: build
 	$(GO) build -o bin/onestopbench ./bench/cmd/onestopbench
 	./bin/onestopbench -lgsp bin/lgsp -go $(GO) -out docs/BENCHMARKS.md $(ONESTOP_BENCH_FLAGS)
+
+# Measures the national-database adapters on bin/lgsp as `make build` ships
+# it: typed business and citizen lookups through the gateway against the
+# same calls proxied to the NGSP simulator and the simulator directly (32
+# and 64 clients, 3 interleaved rounds, the business cache on, then off in
+# a second child), and the NGSP token requests 200 concurrent lookups cause
+# once the adapter's token is revoked (about 9 minutes on 2 cores).
+bench-adapters: build
+	$(GO) build -o bin/adaptersbench ./bench/cmd/adaptersbench
+	./bin/adaptersbench -lgsp bin/lgsp -out docs/BENCHMARKS.md $(ADAPTERS_BENCH_FLAGS)
