@@ -3,10 +3,10 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/lgsp-vn/lgsp/internal/logbuf"
 	"io"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,24 +46,10 @@ func TestForwardedClientAddressParsing(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the gateway's goroutines may write concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// accessLines returns the access log records written so far.
-func (s *syncBuffer) accessLines(t *testing.T) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// accessLines returns the access log records written to s so far.
+func accessLines(s *logbuf.Buffer) []map[string]any {
 	var out []map[string]any
-	for _, line := range bytes.Split(s.b.Bytes(), []byte{'\n'}) {
+	for _, line := range bytes.Split([]byte(s.String()), []byte{'\n'}) {
 		var m map[string]any
 		if len(line) > 0 && json.Unmarshal(line, &m) == nil && m["msg"] == "access" {
 			out = append(out, m)
@@ -87,7 +73,7 @@ func TestAccessLogClientAddress(t *testing.T) {
 		{"trusted without headers", true, nil, "127.0.0.1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var sink syncBuffer
+			var sink logbuf.Buffer
 			h := startGatewayWith(t, up.url, setup{
 				logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 				opts:   []Option{WithAccessLog(&sink)},
@@ -97,7 +83,7 @@ func TestAccessLogClientAddress(t *testing.T) {
 				t.Fatalf("%d %s", r.status, r.body)
 			}
 			var lines []map[string]any
-			waitFor(t, 2*time.Second, "access log line", func() bool { lines = sink.accessLines(t); return len(lines) > 0 })
+			waitFor(t, 2*time.Second, "access log line", func() bool { lines = accessLines(&sink); return len(lines) > 0 })
 			if got := lines[len(lines)-1]["client_ip"]; got != c.want {
 				t.Fatalf("client_ip %v, want %s", got, c.want)
 			}

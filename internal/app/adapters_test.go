@@ -10,30 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/lgsp-vn/lgsp/internal/logbuf"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
-
-// lockedBuffer collects log lines from every goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestDevNationalData uses the national-database adapters as a department
 // would, through the gateway of `lgsp dev`: the typed business lookup,
@@ -44,7 +26,7 @@ func (l *lockedBuffer) String() string {
 func TestDevNationalData(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	a, stop := startDevLog(t, dir, logs)
 	waitReady(t, a.Info.GatewayURL)
 	waitReady(t, a.Info.AdminURL)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FreeAddr returns a loopback host:port where nothing listens now, below
@@ -38,4 +39,22 @@ func FreeAddr(t testing.TB) string {
 	}
 	t.Fatal("testnet: no free loopback port below the ephemeral range")
 	return ""
+}
+
+// WaitListening waits until something accepts connections at addr (a
+// child process the test started), failing t after limit.
+func WaitListening(t testing.TB, addr string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens at %s after %v: %v", addr, limit, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -1,14 +1,13 @@
 package authn
 
 import (
-	"bytes"
 	"context"
+	"github.com/lgsp-vn/lgsp/internal/logbuf"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,30 +75,13 @@ func TestClientAddr(t *testing.T) {
 }
 
 // captureLog makes slog.Default write into a buffer for the test.
-func captureLog(t *testing.T) *syncBuffer {
+func captureLog(t *testing.T) *logbuf.Buffer {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &logbuf.Buffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 	return buf
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 type recorded struct {
@@ -293,7 +275,7 @@ func TestRefusalsCountedAndLogged(t *testing.T) {
 
 	// The rate limit: 25 refusals in one second write 10 lines; the next
 	// line, a second later, says how many were left out.
-	var logBuf syncBuffer
+	var logBuf logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	l := newRefusalLog(10, func() time.Time { return now })

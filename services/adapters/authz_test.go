@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/lgsp-vn/lgsp/internal/authzlist"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	pb "github.com/lgsp-vn/lgsp/proto/lgsp/adapters/v1"
 )
@@ -16,27 +17,9 @@ import (
 // behaves as its list says for anonymous callers, applications of an
 // agency, applications without one, auditors and admins.
 func TestPermissionMatrix(t *testing.T) {
-	methods := pb.File_lgsp_adapters_v1_adapters_proto.Services().ByName("NationalDataService").Methods()
-	lists := map[string][]string{"lookup": lookupCalls, "audit": auditCalls, "status": statusCalls}
-	total := 0
-	for _, l := range lists {
-		total += len(l)
-	}
-	if total != methods.Len() {
-		t.Errorf("authz.go lists %d calls, the service has %d", total, methods.Len())
-	}
-	for i := range methods.Len() {
-		name := string(methods.Get(i).Name())
-		n := 0
-		for _, l := range lists {
-			if slices.Contains(l, name) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s is in %d lists of authz.go, want exactly 1", name, n)
-		}
-	}
+	sd := pb.File_lgsp_adapters_v1_adapters_proto.Services().ByName("NationalDataService")
+	authzlist.EveryCallOnce(t, sd, map[string][]string{"lookup": lookupCalls, "audit": auditCalls, "status": statusCalls})
+	methods := sd.Methods()
 
 	e := newEnv(t, sqltest.Open(t, "sqlite"))
 	call := func(ctx context.Context, m protoreflect.MethodDescriptor) error {

@@ -93,18 +93,7 @@ func killRun(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 	defer func() { _ = child.Process.Kill(); _, _ = child.Process.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the child did not listen")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testnet.WaitListening(t, addr, 30*time.Second)
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	var (

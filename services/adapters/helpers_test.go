@@ -1,7 +1,6 @@
 package adapters
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -9,12 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sim "github.com/lgsp-vn/lgsp/adapters/sim/ngsp"
 	"github.com/lgsp-vn/lgsp/adapters/sim/simkit/simtest"
+	"github.com/lgsp-vn/lgsp/internal/logbuf"
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore"
@@ -36,28 +35,10 @@ type env struct {
 	cfg  Config
 	s    *Service
 	api  *grpcServer
-	logs *syncBuffer
+	logs *logbuf.Buffer
 }
 
 type envOption func(*Config, *sim.Config)
-
-// syncBuffer collects the service's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func testKey() string {
 	var b [32]byte
@@ -80,7 +61,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, opts ...envOption) *env {
 	s := sim.New(sc, nil)
 	url, _ := simtest.Serve(t, s)
 	cfg.NGSPURL, cfg.ConsumerKey, cfg.ConsumerSecret = url, sc.ConsumerKey, sc.ConsumerSecret
-	e := &env{t: t, db: db, sim: s, url: url, demo: s.Demo(), cfg: cfg, logs: &syncBuffer{}}
+	e := &env{t: t, db: db, sim: s, url: url, demo: s.Demo(), cfg: cfg, logs: &logbuf.Buffer{}}
 	e.start()
 	return e
 }

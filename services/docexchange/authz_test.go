@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/lgsp-vn/lgsp/internal/authzlist"
 	"github.com/lgsp-vn/lgsp/platform/sqlstore/sqltest"
 	pb "github.com/lgsp-vn/lgsp/proto/lgsp/docexchange/v1"
 )
@@ -17,24 +18,9 @@ import (
 // and anonymous callers, reads let overseers in, public calls need no
 // credential.
 func TestPermissionMatrix(t *testing.T) {
-	methods := pb.File_lgsp_docexchange_v1_docexchange_proto.Services().ByName("DocExchangeService").Methods()
-	lists := map[string][]string{"agency": agencyCalls, "read": readCalls, "public": publicCalls}
-	for i := range methods.Len() {
-		name := string(methods.Get(i).Name())
-		n := 0
-		for _, l := range lists {
-			if slices.Contains(l, name) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s is in %d lists of authz.go, want exactly 1", name, n)
-		}
-	}
-	total := len(agencyCalls) + len(readCalls) + len(publicCalls)
-	if total != methods.Len() {
-		t.Errorf("authz.go lists %d calls, the service has %d", total, methods.Len())
-	}
+	sd := pb.File_lgsp_docexchange_v1_docexchange_proto.Services().ByName("DocExchangeService")
+	authzlist.EveryCallOnce(t, sd, map[string][]string{"agency": agencyCalls, "read": readCalls, "public": publicCalls})
+	methods := sd.Methods()
 
 	e := newEnv(t, sqltest.Open(t, "sqlite"))
 	call := func(ctx context.Context, m protoreflect.MethodDescriptor) error {
