@@ -3,6 +3,7 @@ package adapters
 import (
 	"container/list"
 	"encoding/json"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -14,6 +15,16 @@ type fetched struct {
 	incomplete bool
 	at         time.Time
 	requestID  string
+	// memo, on answers that are cached, keeps the record decoded once for
+	// all the answers the cache gives (see decode).
+	memo *memo
+}
+
+// memo is a cached answer's decoded record.
+type memo struct {
+	once sync.Once
+	v    reflect.Value // a pointer to the record
+	err  error
 }
 
 // cache is a bounded LRU of answers by key, with a time to live and a

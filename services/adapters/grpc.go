@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,8 +52,29 @@ func query(kv ...string) url.Values {
 	return q
 }
 
-// decode unmarshals f's record into out, mapping a malformed one.
+// decode unmarshals f's record into out (a pointer to a natdb record),
+// mapping a malformed one. An answer from the cache is decoded once: later
+// answers copy the record (its slices are shared, and only read).
 func decode(f fetched, out any) error {
+	if f.memo == nil {
+		return decodeRaw(f, out)
+	}
+	m := f.memo
+	m.once.Do(func() {
+		m.v = reflect.New(reflect.TypeOf(out).Elem())
+		m.err = decodeRaw(f, m.v.Interface())
+	})
+	if m.err != nil {
+		return m.err
+	}
+	if m.v.Type() != reflect.TypeOf(out) {
+		return decodeRaw(f, out)
+	}
+	reflect.ValueOf(out).Elem().Set(m.v.Elem())
+	return nil
+}
+
+func decodeRaw(f fetched, out any) error {
 	return (&ngsp.Response{Data: f.data, RequestID: f.requestID}).Decode(out)
 }
 
@@ -429,7 +451,7 @@ func (s *Service) warmCatalogs(ctx context.Context) error {
 	if err := list.Decode(&infos); err != nil {
 		return err
 	}
-	s.catalogs.put(natdb.PathAllCategory+"?", fetched{data: list.Data, at: s.now(), requestID: list.RequestID})
+	s.catalogs.put(natdb.PathAllCategory+"?", fetched{data: list.Data, at: s.now(), requestID: list.RequestID, memo: &memo{}})
 	if err := s.announceCatalogs(ctx, infos); err != nil {
 		s.log.WarnContext(ctx, "catalog versions not announced; next round tries again", "err", err)
 	}
@@ -440,7 +462,7 @@ func (s *Service) warmCatalogs(ctx context.Context) error {
 			return err
 		}
 		if !resp.Incomplete {
-			s.catalogs.put(natdb.PathCategory+"?"+q.Encode(), fetched{data: resp.Data, at: s.now(), requestID: resp.RequestID})
+			s.catalogs.put(natdb.PathCategory+"?"+q.Encode(), fetched{data: resp.Data, at: s.now(), requestID: resp.RequestID, memo: &memo{}})
 		}
 	}
 	return nil

@@ -50,7 +50,8 @@ func (s *Service) fetch(ctx context.Context, c call) (fetched, pb.Source, error)
 		return fetched{}, 0, err
 	}
 	f := fetched{data: resp.Data, incomplete: resp.Incomplete, at: s.now(), requestID: resp.RequestID}
-	if !f.incomplete {
+	if !f.incomplete && c.cache.enabled() {
+		f.memo = &memo{}
 		c.cache.put(key, f)
 	}
 	return f, pb.Source_SOURCE_NATIONAL, nil
