@@ -51,6 +51,8 @@ test-short:
 clean:
 	rm -rf bin .tools
 
-# End-to-end load benchmarks: the gateway against nginx (installs nginx and wrk
-# with apt-get), then the document exchange (make bench-docexchange alone).
+# End-to-end load benchmarks, one after the other: the gateway against nginx
+# (installs nginx and wrk with apt-get), the document exchange, the one-stop
+# service and the national-database adapters (make bench-gateway,
+# bench-docexchange, bench-onestop, bench-adapters run one each).
 include bench/bench.mk
