@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/lgsp-vn/lgsp/console"
 	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/authn"
 	"github.com/lgsp-vn/lgsp/platform/buildinfo"
@@ -103,6 +104,8 @@ type Info struct {
 	DemoClientID      string
 	DemoClientSecret  string
 	DemoAPIPath       string
+	// ConsoleURL is the web console's, when this process serves it.
+	ConsoleURL string
 	// Services are the services this process runs.
 	Services []string
 	// AdminAPI is true when a service of this process serves the admin
@@ -469,6 +472,16 @@ func (a *App) mount(ctx context.Context) error {
 	mux.Handle("GET /readyz", a.health.ReadyHandler())
 	auth := authn.Middleware(authr, isPublic, apierr.WriteJSON, trusted)(protected)
 	mux.Handle("/", auth)
+	if a.registry.Authenticator != nil && a.Instance(RegistryName) != nil {
+		// The web console signs users in with the registry's sessions, so it
+		// is served where the registry runs; its pages call the admin API
+		// above, in process.
+		console.New(console.Options{
+			API: auth, Ready: a.health.Ready, Checks: a.health.Names(), GatewayURL: a.Info.GatewayURL,
+			TrustForwardedProto: len(a.cfg.TrustedProxies) > 0, Log: a.log,
+		}).Mount(mux)
+		a.Info.ConsoleURL = a.Info.AdminURL + "/"
+	}
 	if a.cfg.MetricsToken != "" {
 		metrics, token := a.tel.Handler(), []byte(a.cfg.MetricsToken)
 		mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -52,6 +52,18 @@ func (h *Health) Ready(ctx context.Context) map[string]string {
 	return failed
 }
 
+// Names lists the checks, sorted.
+func (h *Health) Names() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]string, 0, len(h.checks))
+	for n := range h.checks {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // LiveHandler answers 200 while the process runs.
 func LiveHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
