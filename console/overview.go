@@ -14,19 +14,19 @@ func init() {
 	Register(Page{Path: "/", Menu: "overview.title", Section: "admin", Order: 0,
 		Roles: []authn.Role{authn.RolePlatformAdmin, authn.RoleAuditor}, Get: overview})
 	AddMessages(map[string][2]string{
-		"overview.title":     {"Tổng quan", "Overview"},
-		"overview.apis":      {"API đã đăng ký", "Registered APIs"},
-		"overview.apps":      {"Ứng dụng", "Applications"},
-		"overview.pending":   {"Đăng ký chờ duyệt", "Pending approvals"},
-		"overview.today":     {"Giao dịch hôm nay", "Requests today"},
-		"overview.errors":    {"Tỷ lệ lỗi hôm nay", "Error rate today"},
-		"overview.health":    {"Tình trạng hệ thống", "Health"},
-		"overview.part":      {"Thành phần", "Part"},
-		"overview.state":     {"Trạng thái", "State"},
-		"overview.ready":     {"Sẵn sàng", "Ready"},
-		"overview.notready":  {"Chưa sẵn sàng", "Not ready"},
-		"overview.unknown":   {"không đọc được", "unavailable"},
-		"overview.more":      {"(và hơn nữa)", "(and more)"},
+		"overview.title":    {"Tổng quan", "Overview"},
+		"overview.apis":     {"API đã đăng ký", "Registered APIs"},
+		"overview.apps":     {"Ứng dụng", "Applications"},
+		"overview.pending":  {"Đăng ký chờ duyệt", "Pending approvals"},
+		"overview.today":    {"Giao dịch hôm nay", "Requests today"},
+		"overview.errors":   {"Tỷ lệ lỗi hôm nay", "Error rate today"},
+		"overview.health":   {"Tình trạng hệ thống", "Health"},
+		"overview.part":     {"Thành phần", "Part"},
+		"overview.state":    {"Trạng thái", "State"},
+		"overview.ready":    {"Sẵn sàng", "Ready"},
+		"overview.notready": {"Chưa sẵn sàng", "Not ready"},
+		"overview.unknown":  {"không đọc được", "unavailable"},
+		"overview.more":     {"(và hơn nữa)", "(and more)"},
 	})
 }
 
