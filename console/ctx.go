@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -261,3 +262,27 @@ func (x *Ctx) IsAdmin() bool { return x.User.Role == authn.RolePlatformAdmin }
 
 // errNoSession is returned when a page needs a session it does not have.
 var errNoSession = errors.New("console: no session")
+
+// Problem is a refused form, shown next to the field it concerns.
+type Problem struct {
+	// Field is the API's field name (snake_case, e.g. "owner_agency"),
+	// "" when the refusal is about the whole form.
+	Field string
+	Text  string
+	Code  string
+}
+
+// Problem turns an API refusal into what a form template shows.
+func (x *Ctx) Problem(e *APIError) *Problem {
+	return &Problem{Field: e.Field, Text: e.Text(x.Lang), Code: e.Code}
+}
+
+// Percent shows a fraction (0.0123) as a percentage with two decimals, in
+// the language's decimal mark (1,23 % or 1.23 %).
+func (x *Ctx) Percent(f float64) string {
+	s := strconv.FormatFloat(f*100, 'f', 2, 64)
+	if x.Lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " %"
+}

@@ -82,7 +82,7 @@ func overview(x *Ctx) {
 			rate = r.Totals.ErrorRate
 		}
 		data["Today"] = x.Num(n)
-		data["ErrorRate"] = strconv.FormatFloat(rate*100, 'f', 2, 64) + " %"
+		data["ErrorRate"] = x.Percent(rate)
 	} else {
 		data["Today"], data["ErrorRate"] = x.T("overview.unknown"), x.T("overview.unknown")
 	}

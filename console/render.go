@@ -60,18 +60,20 @@ func tmpl(name string) (*template.Template, error) {
 // funcs are the templates' helpers; the ones that need the request's
 // language or token are bound per render (see Render).
 var funcs = template.FuncMap{
-	"t":      func(string) string { return "" },
-	"tf":     func(string, ...any) string { return "" },
-	"csrf":   func() template.HTML { return "" },
-	"date":   func(any) string { return "" },
-	"num":    func(any) string { return "" },
-	"lang":   func() string { return "vi" },
-	"has":    func(string) bool { return false },
-	"add":    func(a, b int) int { return a + b },
-	"lower":  strings.ToLower,
-	"join":   strings.Join,
-	"query":  func(string) string { return "" },
-	"active": func(string) bool { return false },
+	"t":       func(string) string { return "" },
+	"tf":      func(string, ...any) string { return "" },
+	"csrf":    func() template.HTML { return "" },
+	"date":    func(any) string { return "" },
+	"num":     func(any) string { return "" },
+	"lang":    func() string { return "vi" },
+	"has":     func(string) bool { return false },
+	"add":     func(a, b int) int { return a + b },
+	"lower":   strings.ToLower,
+	"join":    strings.Join,
+	"query":   func(string) string { return "" },
+	"pct":     func(float64) string { return "" },
+	"invalid": func(any, string) bool { return false },
+	"active":  func(string) bool { return false },
 }
 
 // View is what every template gets.
@@ -110,6 +112,13 @@ func (x *Ctx) Render(name string, data any) {
 		"lang":  func() string { return x.Lang },
 		"has":   func(role string) bool { return string(x.User.Role) == role },
 		"query": x.Query,
+		"pct":   x.Percent,
+		// invalid reports whether a *Problem concerns field (for
+		// aria-invalid and the message beside the input).
+		"invalid": func(p any, field string) bool {
+			pr, ok := p.(*Problem)
+			return ok && pr != nil && pr.Field == field
+		},
 		"active": func(p string) bool {
 			return x.R.URL.Path == p || (p != "/" && strings.HasPrefix(x.R.URL.Path, p+"/"))
 		},
