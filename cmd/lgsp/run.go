@@ -108,6 +108,9 @@ func printBanner(w io.Writer, in app.Info) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("")
 	p("LGSP %s is running.", buildinfo.Version)
+	if in.ConsoleURL != "" {
+		p("  Web console:                   %s  (open it in a browser; sign in as admin)", in.ConsoleURL)
+	}
 	if in.GatewayURL != "" {
 		p("  Gateway (public API traffic):  %s", in.GatewayURL)
 	}
