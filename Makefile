@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/lgsp-vn/lgsp/platform/buildinfo.Version=$(VERSION
 # Two cores: keep package-level parallelism modest so integration tests do not starve each other.
 TESTFLAGS ?= -p 2 -timeout 20m
 
-.PHONY: all build run test test-short generate generate-check tools lint bench clean
+.PHONY: all build run test test-short test-browser screenshots generate generate-check tools lint bench clean
 
 all: build
 
@@ -44,6 +44,20 @@ lint: tools
 
 test: generate-check lint
 	$(GO) test $(TESTFLAGS) ./... ./proto/...
+
+# Browser tests of the web console (console/e2e): Node's test runner drives
+# Debian's Chromium through playwright-core against a real lgsp dev started
+# from bin/lgsp. deps.sh installs Chromium (apt-get, as root) and the npm
+# packages when they are missing, and fails, never skips, when it cannot.
+E2E := console/e2e
+test-browser: build
+	$(E2E)/deps.sh
+	cd $(E2E) && LGSP_BIN=$(CURDIR)/bin/lgsp node --test --test-concurrency=1 *.test.mjs
+
+# Screenshots of the console's main pages at 1366×768 into docs/screenshots.
+screenshots: build
+	$(E2E)/deps.sh
+	cd $(E2E) && LGSP_BIN=$(CURDIR)/bin/lgsp node screenshots.mjs $(CURDIR)/docs/screenshots
 
 test-short:
 	$(GO) test -short $(TESTFLAGS) ./...
