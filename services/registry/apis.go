@@ -903,3 +903,36 @@ func (s *Service) ImportOpenApi(ctx context.Context, req *registryv1.ImportOpenA
 	}
 	return &registryv1.ImportOpenApiResponse{Api: out.proto()}, nil
 }
+
+// GetApiDocument returns an API's stored OpenAPI document to whoever may
+// read the API, for the developer portal's documentation pages.
+func (s *Service) GetApiDocument(ctx context.Context, req *registryv1.GetApiDocumentRequest) (*registryv1.GetApiDocumentResponse, error) {
+	c, err := authorize(ctx, "GetApiDocument")
+	if err != nil {
+		return nil, err
+	}
+	if err := requireID("id", req.GetId()); err != nil {
+		return nil, err
+	}
+	r, err := getAPI(ctx, s.db, s.db.DB, req.GetId())
+	if err != nil {
+		return nil, s.internalErr(ctx, "get api document", err)
+	}
+	if !r.visibleTo(c) {
+		return nil, c.refuse("an API not visible to the caller")
+	}
+	if !r.HasDoc {
+		return nil, errOpenAPIDocumentNotFound(r.ID)
+	}
+	var doc string
+	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT openapi_document FROM registry_apis WHERE id = ?`), r.ID).Scan(&doc); err != nil {
+		if errNoRows(err) {
+			return nil, errAPINotFound(r.ID)
+		}
+		return nil, s.internalErr(ctx, "get api document", err)
+	}
+	if doc == "" {
+		return nil, errOpenAPIDocumentNotFound(r.ID)
+	}
+	return &registryv1.GetApiDocumentResponse{OpenapiDocument: doc}, nil
+}

@@ -77,6 +77,9 @@ var permissions = map[string]grants{
 	"UpdateApi":     apiWriters,
 	"TransitionApi": apiWriters,
 	"ImportOpenApi": apiWriters,
+	// The document is part of the API's contract: whoever reads the API
+	// reads it.
+	"GetApiDocument": apiReaders,
 
 	"CreateTier": adminOnly,
 	"GetTier":    readers,

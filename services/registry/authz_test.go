@@ -175,6 +175,11 @@ var matrix = map[string]matrixCase{
 		a := m.draftAPI(t)
 		return ignore(m.s.ImportOpenApi(ctx, &registryv1.ImportOpenApiRequest{Id: a.GetId(), OpenapiDocument: `{"swagger":"2.0","paths":{"/x":{"get":{}}}}`}))
 	}},
+	"GetApiDocument": {"admin publisher developer auditor", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
+		a := m.draftAPI(t)
+		must(m.s.ImportOpenApi(adminCtx(), &registryv1.ImportOpenApiRequest{Id: a.GetId(), OpenapiDocument: `{"swagger":"2.0","paths":{"/x":{"get":{}}}}`}))(t)
+		return ignore(m.s.GetApiDocument(ctx, &registryv1.GetApiDocumentRequest{Id: a.GetId()}))
+	}},
 
 	"CreateTier": {"admin", func(t *testing.T, m *matrixEnv, ctx context.Context) error {
 		return ignore(m.s.CreateTier(ctx, &registryv1.CreateTierRequest{Tier: &registryv1.Tier{Name: fmt.Sprintf("T%d", m.uniq()), RatePerSecond: 1, Burst: 1}}))

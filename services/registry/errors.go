@@ -72,6 +72,14 @@ func errAgencyNotFound(code string) *apierr.Error {
 
 func errAPINotFound(id string) *apierr.Error { return notFound("api_not_found", "API", "API", id) }
 
+// errOpenAPIDocumentNotFound answers for an API that exists but was given
+// no OpenAPI document.
+func errOpenAPIDocumentNotFound(id string) *apierr.Error {
+	return apierr.New(codes.NotFound, "openapi_document_not_found",
+		fmt.Sprintf("API %q has no OpenAPI document; import one first", id),
+		fmt.Sprintf("API %q chưa có tài liệu OpenAPI; hãy nhập tài liệu trước", id))
+}
+
 func errTierNotFound(name string) *apierr.Error {
 	return notFound("tier_not_found", "tier", "gói chính sách", name)
 }

@@ -3598,6 +3598,96 @@ func (x *ImportOpenApiResponse) GetApi() *Api {
 	return nil
 }
 
+type GetApiDocumentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The API's id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApiDocumentRequest) Reset() {
+	*x = GetApiDocumentRequest{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApiDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApiDocumentRequest) ProtoMessage() {}
+
+func (x *GetApiDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApiDocumentRequest.ProtoReflect.Descriptor instead.
+func (*GetApiDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetApiDocumentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type GetApiDocumentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The OpenAPI 3.x or Swagger 2.0 document (JSON or YAML), as stored.
+	OpenapiDocument string `protobuf:"bytes,1,opt,name=openapi_document,json=openapiDocument,proto3" json:"openapi_document,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetApiDocumentResponse) Reset() {
+	*x = GetApiDocumentResponse{}
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApiDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApiDocumentResponse) ProtoMessage() {}
+
+func (x *GetApiDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApiDocumentResponse.ProtoReflect.Descriptor instead.
+func (*GetApiDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *GetApiDocumentResponse) GetOpenapiDocument() string {
+	if x != nil {
+		return x.OpenapiDocument
+	}
+	return ""
+}
+
 type CreateTierRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Tier          *Tier                  `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
@@ -3607,7 +3697,7 @@ type CreateTierRequest struct {
 
 func (x *CreateTierRequest) Reset() {
 	*x = CreateTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3619,7 +3709,7 @@ func (x *CreateTierRequest) String() string {
 func (*CreateTierRequest) ProtoMessage() {}
 
 func (x *CreateTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[46]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3632,7 +3722,7 @@ func (x *CreateTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTierRequest.ProtoReflect.Descriptor instead.
 func (*CreateTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{46}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateTierRequest) GetTier() *Tier {
@@ -3651,7 +3741,7 @@ type CreateTierResponse struct {
 
 func (x *CreateTierResponse) Reset() {
 	*x = CreateTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3663,7 +3753,7 @@ func (x *CreateTierResponse) String() string {
 func (*CreateTierResponse) ProtoMessage() {}
 
 func (x *CreateTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[47]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3676,7 +3766,7 @@ func (x *CreateTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTierResponse.ProtoReflect.Descriptor instead.
 func (*CreateTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{47}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateTierResponse) GetTier() *Tier {
@@ -3695,7 +3785,7 @@ type GetTierRequest struct {
 
 func (x *GetTierRequest) Reset() {
 	*x = GetTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3707,7 +3797,7 @@ func (x *GetTierRequest) String() string {
 func (*GetTierRequest) ProtoMessage() {}
 
 func (x *GetTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[48]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3720,7 +3810,7 @@ func (x *GetTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTierRequest.ProtoReflect.Descriptor instead.
 func (*GetTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{48}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetTierRequest) GetName() string {
@@ -3739,7 +3829,7 @@ type GetTierResponse struct {
 
 func (x *GetTierResponse) Reset() {
 	*x = GetTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3751,7 +3841,7 @@ func (x *GetTierResponse) String() string {
 func (*GetTierResponse) ProtoMessage() {}
 
 func (x *GetTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[49]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3764,7 +3854,7 @@ func (x *GetTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTierResponse.ProtoReflect.Descriptor instead.
 func (*GetTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{49}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetTierResponse) GetTier() *Tier {
@@ -3784,7 +3874,7 @@ type ListTiersRequest struct {
 
 func (x *ListTiersRequest) Reset() {
 	*x = ListTiersRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3796,7 +3886,7 @@ func (x *ListTiersRequest) String() string {
 func (*ListTiersRequest) ProtoMessage() {}
 
 func (x *ListTiersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[50]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3809,7 +3899,7 @@ func (x *ListTiersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTiersRequest.ProtoReflect.Descriptor instead.
 func (*ListTiersRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{50}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListTiersRequest) GetPageSize() int32 {
@@ -3836,7 +3926,7 @@ type ListTiersResponse struct {
 
 func (x *ListTiersResponse) Reset() {
 	*x = ListTiersResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3848,7 +3938,7 @@ func (x *ListTiersResponse) String() string {
 func (*ListTiersResponse) ProtoMessage() {}
 
 func (x *ListTiersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[51]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3861,7 +3951,7 @@ func (x *ListTiersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTiersResponse.ProtoReflect.Descriptor instead.
 func (*ListTiersResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{51}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListTiersResponse) GetTiers() []*Tier {
@@ -3889,7 +3979,7 @@ type UpdateTierRequest struct {
 
 func (x *UpdateTierRequest) Reset() {
 	*x = UpdateTierRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3901,7 +3991,7 @@ func (x *UpdateTierRequest) String() string {
 func (*UpdateTierRequest) ProtoMessage() {}
 
 func (x *UpdateTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[52]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3914,7 +4004,7 @@ func (x *UpdateTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTierRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTierRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{52}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *UpdateTierRequest) GetTier() *Tier {
@@ -3940,7 +4030,7 @@ type UpdateTierResponse struct {
 
 func (x *UpdateTierResponse) Reset() {
 	*x = UpdateTierResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3952,7 +4042,7 @@ func (x *UpdateTierResponse) String() string {
 func (*UpdateTierResponse) ProtoMessage() {}
 
 func (x *UpdateTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[53]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3965,7 +4055,7 @@ func (x *UpdateTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTierResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTierResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{53}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *UpdateTierResponse) GetTier() *Tier {
@@ -3984,7 +4074,7 @@ type CreateApplicationRequest struct {
 
 func (x *CreateApplicationRequest) Reset() {
 	*x = CreateApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3996,7 +4086,7 @@ func (x *CreateApplicationRequest) String() string {
 func (*CreateApplicationRequest) ProtoMessage() {}
 
 func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[54]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4009,7 +4099,7 @@ func (x *CreateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*CreateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{54}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreateApplicationRequest) GetApplication() *Application {
@@ -4028,7 +4118,7 @@ type CreateApplicationResponse struct {
 
 func (x *CreateApplicationResponse) Reset() {
 	*x = CreateApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4040,7 +4130,7 @@ func (x *CreateApplicationResponse) String() string {
 func (*CreateApplicationResponse) ProtoMessage() {}
 
 func (x *CreateApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[55]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4053,7 +4143,7 @@ func (x *CreateApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApplicationResponse.ProtoReflect.Descriptor instead.
 func (*CreateApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{55}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *CreateApplicationResponse) GetApplication() *Application {
@@ -4072,7 +4162,7 @@ type GetApplicationRequest struct {
 
 func (x *GetApplicationRequest) Reset() {
 	*x = GetApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4084,7 +4174,7 @@ func (x *GetApplicationRequest) String() string {
 func (*GetApplicationRequest) ProtoMessage() {}
 
 func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[56]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4097,7 +4187,7 @@ func (x *GetApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{56}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *GetApplicationRequest) GetId() string {
@@ -4116,7 +4206,7 @@ type GetApplicationResponse struct {
 
 func (x *GetApplicationResponse) Reset() {
 	*x = GetApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4128,7 +4218,7 @@ func (x *GetApplicationResponse) String() string {
 func (*GetApplicationResponse) ProtoMessage() {}
 
 func (x *GetApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[57]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4141,7 +4231,7 @@ func (x *GetApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{57}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *GetApplicationResponse) GetApplication() *Application {
@@ -4163,7 +4253,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4175,7 +4265,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[58]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4188,7 +4278,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{58}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListApplicationsRequest) GetPageSize() int32 {
@@ -4229,7 +4319,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4241,7 +4331,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[59]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4254,7 +4344,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{59}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -4282,7 +4372,7 @@ type UpdateApplicationRequest struct {
 
 func (x *UpdateApplicationRequest) Reset() {
 	*x = UpdateApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4294,7 +4384,7 @@ func (x *UpdateApplicationRequest) String() string {
 func (*UpdateApplicationRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[60]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4307,7 +4397,7 @@ func (x *UpdateApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{60}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *UpdateApplicationRequest) GetApplication() *Application {
@@ -4333,7 +4423,7 @@ type UpdateApplicationResponse struct {
 
 func (x *UpdateApplicationResponse) Reset() {
 	*x = UpdateApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4345,7 +4435,7 @@ func (x *UpdateApplicationResponse) String() string {
 func (*UpdateApplicationResponse) ProtoMessage() {}
 
 func (x *UpdateApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[61]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4358,7 +4448,7 @@ func (x *UpdateApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{61}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UpdateApplicationResponse) GetApplication() *Application {
@@ -4378,7 +4468,7 @@ type SuspendApplicationRequest struct {
 
 func (x *SuspendApplicationRequest) Reset() {
 	*x = SuspendApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4390,7 +4480,7 @@ func (x *SuspendApplicationRequest) String() string {
 func (*SuspendApplicationRequest) ProtoMessage() {}
 
 func (x *SuspendApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[62]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4403,7 +4493,7 @@ func (x *SuspendApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SuspendApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{62}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *SuspendApplicationRequest) GetId() string {
@@ -4429,7 +4519,7 @@ type SuspendApplicationResponse struct {
 
 func (x *SuspendApplicationResponse) Reset() {
 	*x = SuspendApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4441,7 +4531,7 @@ func (x *SuspendApplicationResponse) String() string {
 func (*SuspendApplicationResponse) ProtoMessage() {}
 
 func (x *SuspendApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[63]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4454,7 +4544,7 @@ func (x *SuspendApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendApplicationResponse.ProtoReflect.Descriptor instead.
 func (*SuspendApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{63}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *SuspendApplicationResponse) GetApplication() *Application {
@@ -4474,7 +4564,7 @@ type ResumeApplicationRequest struct {
 
 func (x *ResumeApplicationRequest) Reset() {
 	*x = ResumeApplicationRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4486,7 +4576,7 @@ func (x *ResumeApplicationRequest) String() string {
 func (*ResumeApplicationRequest) ProtoMessage() {}
 
 func (x *ResumeApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[64]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4499,7 +4589,7 @@ func (x *ResumeApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeApplicationRequest.ProtoReflect.Descriptor instead.
 func (*ResumeApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{64}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ResumeApplicationRequest) GetId() string {
@@ -4525,7 +4615,7 @@ type ResumeApplicationResponse struct {
 
 func (x *ResumeApplicationResponse) Reset() {
 	*x = ResumeApplicationResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4537,7 +4627,7 @@ func (x *ResumeApplicationResponse) String() string {
 func (*ResumeApplicationResponse) ProtoMessage() {}
 
 func (x *ResumeApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[65]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4550,7 +4640,7 @@ func (x *ResumeApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeApplicationResponse.ProtoReflect.Descriptor instead.
 func (*ResumeApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{65}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ResumeApplicationResponse) GetApplication() *Application {
@@ -4576,7 +4666,7 @@ type CreateCredentialRequest struct {
 
 func (x *CreateCredentialRequest) Reset() {
 	*x = CreateCredentialRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4588,7 +4678,7 @@ func (x *CreateCredentialRequest) String() string {
 func (*CreateCredentialRequest) ProtoMessage() {}
 
 func (x *CreateCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[66]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4601,7 +4691,7 @@ func (x *CreateCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCredentialRequest.ProtoReflect.Descriptor instead.
 func (*CreateCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{66}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *CreateCredentialRequest) GetApplicationId() string {
@@ -4651,7 +4741,7 @@ type CreateCredentialResponse struct {
 
 func (x *CreateCredentialResponse) Reset() {
 	*x = CreateCredentialResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4663,7 +4753,7 @@ func (x *CreateCredentialResponse) String() string {
 func (*CreateCredentialResponse) ProtoMessage() {}
 
 func (x *CreateCredentialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[67]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4676,7 +4766,7 @@ func (x *CreateCredentialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCredentialResponse.ProtoReflect.Descriptor instead.
 func (*CreateCredentialResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{67}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *CreateCredentialResponse) GetCredential() *Credential {
@@ -4704,7 +4794,7 @@ type ListCredentialsRequest struct {
 
 func (x *ListCredentialsRequest) Reset() {
 	*x = ListCredentialsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4716,7 +4806,7 @@ func (x *ListCredentialsRequest) String() string {
 func (*ListCredentialsRequest) ProtoMessage() {}
 
 func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[68]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4729,7 +4819,7 @@ func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{68}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListCredentialsRequest) GetApplicationId() string {
@@ -4763,7 +4853,7 @@ type ListCredentialsResponse struct {
 
 func (x *ListCredentialsResponse) Reset() {
 	*x = ListCredentialsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4775,7 +4865,7 @@ func (x *ListCredentialsResponse) String() string {
 func (*ListCredentialsResponse) ProtoMessage() {}
 
 func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[69]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4788,7 +4878,7 @@ func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{69}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListCredentialsResponse) GetCredentials() []*Credential {
@@ -4815,7 +4905,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4827,7 +4917,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[70]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4840,7 +4930,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{70}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *RevokeCredentialRequest) GetId() string {
@@ -4866,7 +4956,7 @@ type RevokeCredentialResponse struct {
 
 func (x *RevokeCredentialResponse) Reset() {
 	*x = RevokeCredentialResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4878,7 +4968,7 @@ func (x *RevokeCredentialResponse) String() string {
 func (*RevokeCredentialResponse) ProtoMessage() {}
 
 func (x *RevokeCredentialResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[71]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4891,7 +4981,7 @@ func (x *RevokeCredentialResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialResponse.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{71}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *RevokeCredentialResponse) GetCredential() *Credential {
@@ -4912,7 +5002,7 @@ type CreateSubscriptionRequest struct {
 
 func (x *CreateSubscriptionRequest) Reset() {
 	*x = CreateSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4924,7 +5014,7 @@ func (x *CreateSubscriptionRequest) String() string {
 func (*CreateSubscriptionRequest) ProtoMessage() {}
 
 func (x *CreateSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[72]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4937,7 +5027,7 @@ func (x *CreateSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{72}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *CreateSubscriptionRequest) GetApplicationId() string {
@@ -4970,7 +5060,7 @@ type CreateSubscriptionResponse struct {
 
 func (x *CreateSubscriptionResponse) Reset() {
 	*x = CreateSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4982,7 +5072,7 @@ func (x *CreateSubscriptionResponse) String() string {
 func (*CreateSubscriptionResponse) ProtoMessage() {}
 
 func (x *CreateSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[73]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4995,7 +5085,7 @@ func (x *CreateSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{73}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *CreateSubscriptionResponse) GetSubscription() *Subscription {
@@ -5014,7 +5104,7 @@ type GetSubscriptionRequest struct {
 
 func (x *GetSubscriptionRequest) Reset() {
 	*x = GetSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5026,7 +5116,7 @@ func (x *GetSubscriptionRequest) String() string {
 func (*GetSubscriptionRequest) ProtoMessage() {}
 
 func (x *GetSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[74]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5039,7 +5129,7 @@ func (x *GetSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{74}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *GetSubscriptionRequest) GetId() string {
@@ -5058,7 +5148,7 @@ type GetSubscriptionResponse struct {
 
 func (x *GetSubscriptionResponse) Reset() {
 	*x = GetSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5070,7 +5160,7 @@ func (x *GetSubscriptionResponse) String() string {
 func (*GetSubscriptionResponse) ProtoMessage() {}
 
 func (x *GetSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[75]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5083,7 +5173,7 @@ func (x *GetSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{75}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *GetSubscriptionResponse) GetSubscription() *Subscription {
@@ -5106,7 +5196,7 @@ type ListSubscriptionsRequest struct {
 
 func (x *ListSubscriptionsRequest) Reset() {
 	*x = ListSubscriptionsRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5118,7 +5208,7 @@ func (x *ListSubscriptionsRequest) String() string {
 func (*ListSubscriptionsRequest) ProtoMessage() {}
 
 func (x *ListSubscriptionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[76]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5131,7 +5221,7 @@ func (x *ListSubscriptionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubscriptionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubscriptionsRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{76}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ListSubscriptionsRequest) GetPageSize() int32 {
@@ -5179,7 +5269,7 @@ type ListSubscriptionsResponse struct {
 
 func (x *ListSubscriptionsResponse) Reset() {
 	*x = ListSubscriptionsResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5191,7 +5281,7 @@ func (x *ListSubscriptionsResponse) String() string {
 func (*ListSubscriptionsResponse) ProtoMessage() {}
 
 func (x *ListSubscriptionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[77]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5204,7 +5294,7 @@ func (x *ListSubscriptionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubscriptionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubscriptionsResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{77}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ListSubscriptionsResponse) GetSubscriptions() []*Subscription {
@@ -5231,7 +5321,7 @@ type ApproveSubscriptionRequest struct {
 
 func (x *ApproveSubscriptionRequest) Reset() {
 	*x = ApproveSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5243,7 +5333,7 @@ func (x *ApproveSubscriptionRequest) String() string {
 func (*ApproveSubscriptionRequest) ProtoMessage() {}
 
 func (x *ApproveSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[78]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5256,7 +5346,7 @@ func (x *ApproveSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{78}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ApproveSubscriptionRequest) GetId() string {
@@ -5282,7 +5372,7 @@ type ApproveSubscriptionResponse struct {
 
 func (x *ApproveSubscriptionResponse) Reset() {
 	*x = ApproveSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5294,7 +5384,7 @@ func (x *ApproveSubscriptionResponse) String() string {
 func (*ApproveSubscriptionResponse) ProtoMessage() {}
 
 func (x *ApproveSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[79]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5307,7 +5397,7 @@ func (x *ApproveSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{79}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ApproveSubscriptionResponse) GetSubscription() *Subscription {
@@ -5327,7 +5417,7 @@ type RejectSubscriptionRequest struct {
 
 func (x *RejectSubscriptionRequest) Reset() {
 	*x = RejectSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5339,7 +5429,7 @@ func (x *RejectSubscriptionRequest) String() string {
 func (*RejectSubscriptionRequest) ProtoMessage() {}
 
 func (x *RejectSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[80]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5352,7 +5442,7 @@ func (x *RejectSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*RejectSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{80}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *RejectSubscriptionRequest) GetId() string {
@@ -5378,7 +5468,7 @@ type RejectSubscriptionResponse struct {
 
 func (x *RejectSubscriptionResponse) Reset() {
 	*x = RejectSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5390,7 +5480,7 @@ func (x *RejectSubscriptionResponse) String() string {
 func (*RejectSubscriptionResponse) ProtoMessage() {}
 
 func (x *RejectSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[81]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5403,7 +5493,7 @@ func (x *RejectSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*RejectSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{81}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *RejectSubscriptionResponse) GetSubscription() *Subscription {
@@ -5423,7 +5513,7 @@ type SuspendSubscriptionRequest struct {
 
 func (x *SuspendSubscriptionRequest) Reset() {
 	*x = SuspendSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5435,7 +5525,7 @@ func (x *SuspendSubscriptionRequest) String() string {
 func (*SuspendSubscriptionRequest) ProtoMessage() {}
 
 func (x *SuspendSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[82]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5448,7 +5538,7 @@ func (x *SuspendSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*SuspendSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{82}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *SuspendSubscriptionRequest) GetId() string {
@@ -5474,7 +5564,7 @@ type SuspendSubscriptionResponse struct {
 
 func (x *SuspendSubscriptionResponse) Reset() {
 	*x = SuspendSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5486,7 +5576,7 @@ func (x *SuspendSubscriptionResponse) String() string {
 func (*SuspendSubscriptionResponse) ProtoMessage() {}
 
 func (x *SuspendSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[83]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5499,7 +5589,7 @@ func (x *SuspendSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*SuspendSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{83}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *SuspendSubscriptionResponse) GetSubscription() *Subscription {
@@ -5519,7 +5609,7 @@ type ResumeSubscriptionRequest struct {
 
 func (x *ResumeSubscriptionRequest) Reset() {
 	*x = ResumeSubscriptionRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5531,7 +5621,7 @@ func (x *ResumeSubscriptionRequest) String() string {
 func (*ResumeSubscriptionRequest) ProtoMessage() {}
 
 func (x *ResumeSubscriptionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[84]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5544,7 +5634,7 @@ func (x *ResumeSubscriptionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSubscriptionRequest.ProtoReflect.Descriptor instead.
 func (*ResumeSubscriptionRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{84}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ResumeSubscriptionRequest) GetId() string {
@@ -5570,7 +5660,7 @@ type ResumeSubscriptionResponse struct {
 
 func (x *ResumeSubscriptionResponse) Reset() {
 	*x = ResumeSubscriptionResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5582,7 +5672,7 @@ func (x *ResumeSubscriptionResponse) String() string {
 func (*ResumeSubscriptionResponse) ProtoMessage() {}
 
 func (x *ResumeSubscriptionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[85]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5595,7 +5685,7 @@ func (x *ResumeSubscriptionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSubscriptionResponse.ProtoReflect.Descriptor instead.
 func (*ResumeSubscriptionResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{85}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *ResumeSubscriptionResponse) GetSubscription() *Subscription {
@@ -5616,7 +5706,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5628,7 +5718,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[86]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5641,7 +5731,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{86}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *CreateUserRequest) GetUser() *User {
@@ -5667,7 +5757,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5679,7 +5769,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[87]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5692,7 +5782,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{87}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *CreateUserResponse) GetUser() *User {
@@ -5711,7 +5801,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5723,7 +5813,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[88]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5736,7 +5826,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{88}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *GetUserRequest) GetUsername() string {
@@ -5755,7 +5845,7 @@ type GetUserResponse struct {
 
 func (x *GetUserResponse) Reset() {
 	*x = GetUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5767,7 +5857,7 @@ func (x *GetUserResponse) String() string {
 func (*GetUserResponse) ProtoMessage() {}
 
 func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[89]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5780,7 +5870,7 @@ func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserResponse.ProtoReflect.Descriptor instead.
 func (*GetUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{89}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *GetUserResponse) GetUser() *User {
@@ -5800,7 +5890,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5812,7 +5902,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[90]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5825,7 +5915,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{90}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ListUsersRequest) GetPageSize() int32 {
@@ -5852,7 +5942,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5864,7 +5954,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[91]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5877,7 +5967,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{91}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -5907,7 +5997,7 @@ type UpdateUserRequest struct {
 
 func (x *UpdateUserRequest) Reset() {
 	*x = UpdateUserRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5919,7 +6009,7 @@ func (x *UpdateUserRequest) String() string {
 func (*UpdateUserRequest) ProtoMessage() {}
 
 func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[92]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5932,7 +6022,7 @@ func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserRequest.ProtoReflect.Descriptor instead.
 func (*UpdateUserRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{92}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *UpdateUserRequest) GetUser() *User {
@@ -5965,7 +6055,7 @@ type UpdateUserResponse struct {
 
 func (x *UpdateUserResponse) Reset() {
 	*x = UpdateUserResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5977,7 +6067,7 @@ func (x *UpdateUserResponse) String() string {
 func (*UpdateUserResponse) ProtoMessage() {}
 
 func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[93]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5990,7 +6080,7 @@ func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserResponse.ProtoReflect.Descriptor instead.
 func (*UpdateUserResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{93}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *UpdateUserResponse) GetUser() *User {
@@ -6008,7 +6098,7 @@ type ListSigningKeysRequest struct {
 
 func (x *ListSigningKeysRequest) Reset() {
 	*x = ListSigningKeysRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6020,7 +6110,7 @@ func (x *ListSigningKeysRequest) String() string {
 func (*ListSigningKeysRequest) ProtoMessage() {}
 
 func (x *ListSigningKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[94]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6033,7 +6123,7 @@ func (x *ListSigningKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSigningKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListSigningKeysRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{94}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{96}
 }
 
 type ListSigningKeysResponse struct {
@@ -6045,7 +6135,7 @@ type ListSigningKeysResponse struct {
 
 func (x *ListSigningKeysResponse) Reset() {
 	*x = ListSigningKeysResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6057,7 +6147,7 @@ func (x *ListSigningKeysResponse) String() string {
 func (*ListSigningKeysResponse) ProtoMessage() {}
 
 func (x *ListSigningKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[95]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6070,7 +6160,7 @@ func (x *ListSigningKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSigningKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListSigningKeysResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{95}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *ListSigningKeysResponse) GetKeys() []*SigningKey {
@@ -6088,7 +6178,7 @@ type RotateSigningKeyRequest struct {
 
 func (x *RotateSigningKeyRequest) Reset() {
 	*x = RotateSigningKeyRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6100,7 +6190,7 @@ func (x *RotateSigningKeyRequest) String() string {
 func (*RotateSigningKeyRequest) ProtoMessage() {}
 
 func (x *RotateSigningKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[96]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6113,7 +6203,7 @@ func (x *RotateSigningKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateSigningKeyRequest.ProtoReflect.Descriptor instead.
 func (*RotateSigningKeyRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{96}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{98}
 }
 
 type RotateSigningKeyResponse struct {
@@ -6125,7 +6215,7 @@ type RotateSigningKeyResponse struct {
 
 func (x *RotateSigningKeyResponse) Reset() {
 	*x = RotateSigningKeyResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6137,7 +6227,7 @@ func (x *RotateSigningKeyResponse) String() string {
 func (*RotateSigningKeyResponse) ProtoMessage() {}
 
 func (x *RotateSigningKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[97]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6150,7 +6240,7 @@ func (x *RotateSigningKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateSigningKeyResponse.ProtoReflect.Descriptor instead.
 func (*RotateSigningKeyResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{97}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *RotateSigningKeyResponse) GetKey() *SigningKey {
@@ -6177,7 +6267,7 @@ type ListAuditEntriesRequest struct {
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6189,7 +6279,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[98]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6202,7 +6292,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{98}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *ListAuditEntriesRequest) GetPageSize() int32 {
@@ -6272,7 +6362,7 @@ type ListAuditEntriesResponse struct {
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6284,7 +6374,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[99]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6297,7 +6387,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{99}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -6322,7 +6412,7 @@ type VerifyAuditChainRequest struct {
 
 func (x *VerifyAuditChainRequest) Reset() {
 	*x = VerifyAuditChainRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6334,7 +6424,7 @@ func (x *VerifyAuditChainRequest) String() string {
 func (*VerifyAuditChainRequest) ProtoMessage() {}
 
 func (x *VerifyAuditChainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[100]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6347,7 +6437,7 @@ func (x *VerifyAuditChainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditChainRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditChainRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{100}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{102}
 }
 
 type VerifyAuditChainResponse struct {
@@ -6375,7 +6465,7 @@ type VerifyAuditChainResponse struct {
 
 func (x *VerifyAuditChainResponse) Reset() {
 	*x = VerifyAuditChainResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6387,7 +6477,7 @@ func (x *VerifyAuditChainResponse) String() string {
 func (*VerifyAuditChainResponse) ProtoMessage() {}
 
 func (x *VerifyAuditChainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[101]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6400,7 +6490,7 @@ func (x *VerifyAuditChainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditChainResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditChainResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{101}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *VerifyAuditChainResponse) GetOk() bool {
@@ -6461,7 +6551,7 @@ type CreateTrustedIssuerRequest struct {
 
 func (x *CreateTrustedIssuerRequest) Reset() {
 	*x = CreateTrustedIssuerRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6473,7 +6563,7 @@ func (x *CreateTrustedIssuerRequest) String() string {
 func (*CreateTrustedIssuerRequest) ProtoMessage() {}
 
 func (x *CreateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[102]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6486,7 +6576,7 @@ func (x *CreateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTrustedIssuerRequest.ProtoReflect.Descriptor instead.
 func (*CreateTrustedIssuerRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{102}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *CreateTrustedIssuerRequest) GetTrustedIssuer() *TrustedIssuer {
@@ -6505,7 +6595,7 @@ type CreateTrustedIssuerResponse struct {
 
 func (x *CreateTrustedIssuerResponse) Reset() {
 	*x = CreateTrustedIssuerResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6517,7 +6607,7 @@ func (x *CreateTrustedIssuerResponse) String() string {
 func (*CreateTrustedIssuerResponse) ProtoMessage() {}
 
 func (x *CreateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[103]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6530,7 +6620,7 @@ func (x *CreateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTrustedIssuerResponse.ProtoReflect.Descriptor instead.
 func (*CreateTrustedIssuerResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{103}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *CreateTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
@@ -6549,7 +6639,7 @@ type GetTrustedIssuerRequest struct {
 
 func (x *GetTrustedIssuerRequest) Reset() {
 	*x = GetTrustedIssuerRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6561,7 +6651,7 @@ func (x *GetTrustedIssuerRequest) String() string {
 func (*GetTrustedIssuerRequest) ProtoMessage() {}
 
 func (x *GetTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[104]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6574,7 +6664,7 @@ func (x *GetTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrustedIssuerRequest.ProtoReflect.Descriptor instead.
 func (*GetTrustedIssuerRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{104}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *GetTrustedIssuerRequest) GetId() string {
@@ -6593,7 +6683,7 @@ type GetTrustedIssuerResponse struct {
 
 func (x *GetTrustedIssuerResponse) Reset() {
 	*x = GetTrustedIssuerResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6605,7 +6695,7 @@ func (x *GetTrustedIssuerResponse) String() string {
 func (*GetTrustedIssuerResponse) ProtoMessage() {}
 
 func (x *GetTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[105]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6618,7 +6708,7 @@ func (x *GetTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrustedIssuerResponse.ProtoReflect.Descriptor instead.
 func (*GetTrustedIssuerResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{105}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *GetTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
@@ -6640,7 +6730,7 @@ type ListTrustedIssuersRequest struct {
 
 func (x *ListTrustedIssuersRequest) Reset() {
 	*x = ListTrustedIssuersRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6652,7 +6742,7 @@ func (x *ListTrustedIssuersRequest) String() string {
 func (*ListTrustedIssuersRequest) ProtoMessage() {}
 
 func (x *ListTrustedIssuersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[106]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6665,7 +6755,7 @@ func (x *ListTrustedIssuersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrustedIssuersRequest.ProtoReflect.Descriptor instead.
 func (*ListTrustedIssuersRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{106}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ListTrustedIssuersRequest) GetPageSize() int32 {
@@ -6699,7 +6789,7 @@ type ListTrustedIssuersResponse struct {
 
 func (x *ListTrustedIssuersResponse) Reset() {
 	*x = ListTrustedIssuersResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6711,7 +6801,7 @@ func (x *ListTrustedIssuersResponse) String() string {
 func (*ListTrustedIssuersResponse) ProtoMessage() {}
 
 func (x *ListTrustedIssuersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[107]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6724,7 +6814,7 @@ func (x *ListTrustedIssuersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTrustedIssuersResponse.ProtoReflect.Descriptor instead.
 func (*ListTrustedIssuersResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{107}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ListTrustedIssuersResponse) GetTrustedIssuers() []*TrustedIssuer {
@@ -6753,7 +6843,7 @@ type UpdateTrustedIssuerRequest struct {
 
 func (x *UpdateTrustedIssuerRequest) Reset() {
 	*x = UpdateTrustedIssuerRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6765,7 +6855,7 @@ func (x *UpdateTrustedIssuerRequest) String() string {
 func (*UpdateTrustedIssuerRequest) ProtoMessage() {}
 
 func (x *UpdateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[108]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6778,7 +6868,7 @@ func (x *UpdateTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTrustedIssuerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTrustedIssuerRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{108}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *UpdateTrustedIssuerRequest) GetTrustedIssuer() *TrustedIssuer {
@@ -6804,7 +6894,7 @@ type UpdateTrustedIssuerResponse struct {
 
 func (x *UpdateTrustedIssuerResponse) Reset() {
 	*x = UpdateTrustedIssuerResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6816,7 +6906,7 @@ func (x *UpdateTrustedIssuerResponse) String() string {
 func (*UpdateTrustedIssuerResponse) ProtoMessage() {}
 
 func (x *UpdateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[109]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6829,7 +6919,7 @@ func (x *UpdateTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTrustedIssuerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTrustedIssuerResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{109}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *UpdateTrustedIssuerResponse) GetTrustedIssuer() *TrustedIssuer {
@@ -6848,7 +6938,7 @@ type DeleteTrustedIssuerRequest struct {
 
 func (x *DeleteTrustedIssuerRequest) Reset() {
 	*x = DeleteTrustedIssuerRequest{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6860,7 +6950,7 @@ func (x *DeleteTrustedIssuerRequest) String() string {
 func (*DeleteTrustedIssuerRequest) ProtoMessage() {}
 
 func (x *DeleteTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[110]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6873,7 +6963,7 @@ func (x *DeleteTrustedIssuerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTrustedIssuerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTrustedIssuerRequest) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{110}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *DeleteTrustedIssuerRequest) GetId() string {
@@ -6891,7 +6981,7 @@ type DeleteTrustedIssuerResponse struct {
 
 func (x *DeleteTrustedIssuerResponse) Reset() {
 	*x = DeleteTrustedIssuerResponse{}
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6903,7 +6993,7 @@ func (x *DeleteTrustedIssuerResponse) String() string {
 func (*DeleteTrustedIssuerResponse) ProtoMessage() {}
 
 func (x *DeleteTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[111]
+	mi := &file_lgsp_registry_v1_registry_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6916,7 +7006,7 @@ func (x *DeleteTrustedIssuerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTrustedIssuerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTrustedIssuerResponse) Descriptor() ([]byte, []int) {
-	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{111}
+	return file_lgsp_registry_v1_registry_proto_rawDescGZIP(), []int{113}
 }
 
 var File_lgsp_registry_v1_registry_proto protoreflect.FileDescriptor
@@ -7213,7 +7303,11 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12)\n" +
 	"\x10openapi_document\x18\x02 \x01(\tR\x0fopenapiDocument\"@\n" +
 	"\x15ImportOpenApiResponse\x12'\n" +
-	"\x03api\x18\x01 \x01(\v2\x15.lgsp.registry.v1.ApiR\x03api\"?\n" +
+	"\x03api\x18\x01 \x01(\v2\x15.lgsp.registry.v1.ApiR\x03api\"'\n" +
+	"\x15GetApiDocumentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
+	"\x16GetApiDocumentResponse\x12)\n" +
+	"\x10openapi_document\x18\x01 \x01(\tR\x0fopenapiDocument\"?\n" +
 	"\x11CreateTierRequest\x12*\n" +
 	"\x04tier\x18\x01 \x01(\v2\x16.lgsp.registry.v1.TierR\x04tier\"@\n" +
 	"\x12CreateTierResponse\x12*\n" +
@@ -7445,7 +7539,7 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\x1dSIGNING_KEY_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SIGNING_KEY_STATE_CURRENT\x10\x01\x12\x1e\n" +
 	"\x1aSIGNING_KEY_STATE_PREVIOUS\x10\x02\x12\x1d\n" +
-	"\x19SIGNING_KEY_STATE_RETIRED\x10\x032\x8c'\n" +
+	"\x19SIGNING_KEY_STATE_RETIRED\x10\x032\xf1'\n" +
 	"\x0fRegistryService\x12H\n" +
 	"\x05Login\x12\x1e.lgsp.registry.v1.LoginRequest\x1a\x1f.lgsp.registry.v1.LoginResponse\x12K\n" +
 	"\x06Logout\x12\x1f.lgsp.registry.v1.LogoutRequest\x1a .lgsp.registry.v1.LogoutResponse\x12K\n" +
@@ -7463,7 +7557,8 @@ const file_lgsp_registry_v1_registry_proto_rawDesc = "" +
 	"\bListApis\x12!.lgsp.registry.v1.ListApisRequest\x1a\".lgsp.registry.v1.ListApisResponse\x12T\n" +
 	"\tUpdateApi\x12\".lgsp.registry.v1.UpdateApiRequest\x1a#.lgsp.registry.v1.UpdateApiResponse\x12`\n" +
 	"\rTransitionApi\x12&.lgsp.registry.v1.TransitionApiRequest\x1a'.lgsp.registry.v1.TransitionApiResponse\x12`\n" +
-	"\rImportOpenApi\x12&.lgsp.registry.v1.ImportOpenApiRequest\x1a'.lgsp.registry.v1.ImportOpenApiResponse\x12W\n" +
+	"\rImportOpenApi\x12&.lgsp.registry.v1.ImportOpenApiRequest\x1a'.lgsp.registry.v1.ImportOpenApiResponse\x12c\n" +
+	"\x0eGetApiDocument\x12'.lgsp.registry.v1.GetApiDocumentRequest\x1a(.lgsp.registry.v1.GetApiDocumentResponse\x12W\n" +
 	"\n" +
 	"CreateTier\x12#.lgsp.registry.v1.CreateTierRequest\x1a$.lgsp.registry.v1.CreateTierResponse\x12N\n" +
 	"\aGetTier\x12 .lgsp.registry.v1.GetTierRequest\x1a!.lgsp.registry.v1.GetTierResponse\x12T\n" +
@@ -7515,7 +7610,7 @@ func file_lgsp_registry_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_lgsp_registry_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_lgsp_registry_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
+var file_lgsp_registry_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 115)
 var file_lgsp_registry_v1_registry_proto_goTypes = []any{
 	(AgencyStatus)(0),                   // 0: lgsp.registry.v1.AgencyStatus
 	(ApiVisibility)(0),                  // 1: lgsp.registry.v1.ApiVisibility
@@ -7570,138 +7665,140 @@ var file_lgsp_registry_v1_registry_proto_goTypes = []any{
 	(*TransitionApiResponse)(nil),       // 50: lgsp.registry.v1.TransitionApiResponse
 	(*ImportOpenApiRequest)(nil),        // 51: lgsp.registry.v1.ImportOpenApiRequest
 	(*ImportOpenApiResponse)(nil),       // 52: lgsp.registry.v1.ImportOpenApiResponse
-	(*CreateTierRequest)(nil),           // 53: lgsp.registry.v1.CreateTierRequest
-	(*CreateTierResponse)(nil),          // 54: lgsp.registry.v1.CreateTierResponse
-	(*GetTierRequest)(nil),              // 55: lgsp.registry.v1.GetTierRequest
-	(*GetTierResponse)(nil),             // 56: lgsp.registry.v1.GetTierResponse
-	(*ListTiersRequest)(nil),            // 57: lgsp.registry.v1.ListTiersRequest
-	(*ListTiersResponse)(nil),           // 58: lgsp.registry.v1.ListTiersResponse
-	(*UpdateTierRequest)(nil),           // 59: lgsp.registry.v1.UpdateTierRequest
-	(*UpdateTierResponse)(nil),          // 60: lgsp.registry.v1.UpdateTierResponse
-	(*CreateApplicationRequest)(nil),    // 61: lgsp.registry.v1.CreateApplicationRequest
-	(*CreateApplicationResponse)(nil),   // 62: lgsp.registry.v1.CreateApplicationResponse
-	(*GetApplicationRequest)(nil),       // 63: lgsp.registry.v1.GetApplicationRequest
-	(*GetApplicationResponse)(nil),      // 64: lgsp.registry.v1.GetApplicationResponse
-	(*ListApplicationsRequest)(nil),     // 65: lgsp.registry.v1.ListApplicationsRequest
-	(*ListApplicationsResponse)(nil),    // 66: lgsp.registry.v1.ListApplicationsResponse
-	(*UpdateApplicationRequest)(nil),    // 67: lgsp.registry.v1.UpdateApplicationRequest
-	(*UpdateApplicationResponse)(nil),   // 68: lgsp.registry.v1.UpdateApplicationResponse
-	(*SuspendApplicationRequest)(nil),   // 69: lgsp.registry.v1.SuspendApplicationRequest
-	(*SuspendApplicationResponse)(nil),  // 70: lgsp.registry.v1.SuspendApplicationResponse
-	(*ResumeApplicationRequest)(nil),    // 71: lgsp.registry.v1.ResumeApplicationRequest
-	(*ResumeApplicationResponse)(nil),   // 72: lgsp.registry.v1.ResumeApplicationResponse
-	(*CreateCredentialRequest)(nil),     // 73: lgsp.registry.v1.CreateCredentialRequest
-	(*CreateCredentialResponse)(nil),    // 74: lgsp.registry.v1.CreateCredentialResponse
-	(*ListCredentialsRequest)(nil),      // 75: lgsp.registry.v1.ListCredentialsRequest
-	(*ListCredentialsResponse)(nil),     // 76: lgsp.registry.v1.ListCredentialsResponse
-	(*RevokeCredentialRequest)(nil),     // 77: lgsp.registry.v1.RevokeCredentialRequest
-	(*RevokeCredentialResponse)(nil),    // 78: lgsp.registry.v1.RevokeCredentialResponse
-	(*CreateSubscriptionRequest)(nil),   // 79: lgsp.registry.v1.CreateSubscriptionRequest
-	(*CreateSubscriptionResponse)(nil),  // 80: lgsp.registry.v1.CreateSubscriptionResponse
-	(*GetSubscriptionRequest)(nil),      // 81: lgsp.registry.v1.GetSubscriptionRequest
-	(*GetSubscriptionResponse)(nil),     // 82: lgsp.registry.v1.GetSubscriptionResponse
-	(*ListSubscriptionsRequest)(nil),    // 83: lgsp.registry.v1.ListSubscriptionsRequest
-	(*ListSubscriptionsResponse)(nil),   // 84: lgsp.registry.v1.ListSubscriptionsResponse
-	(*ApproveSubscriptionRequest)(nil),  // 85: lgsp.registry.v1.ApproveSubscriptionRequest
-	(*ApproveSubscriptionResponse)(nil), // 86: lgsp.registry.v1.ApproveSubscriptionResponse
-	(*RejectSubscriptionRequest)(nil),   // 87: lgsp.registry.v1.RejectSubscriptionRequest
-	(*RejectSubscriptionResponse)(nil),  // 88: lgsp.registry.v1.RejectSubscriptionResponse
-	(*SuspendSubscriptionRequest)(nil),  // 89: lgsp.registry.v1.SuspendSubscriptionRequest
-	(*SuspendSubscriptionResponse)(nil), // 90: lgsp.registry.v1.SuspendSubscriptionResponse
-	(*ResumeSubscriptionRequest)(nil),   // 91: lgsp.registry.v1.ResumeSubscriptionRequest
-	(*ResumeSubscriptionResponse)(nil),  // 92: lgsp.registry.v1.ResumeSubscriptionResponse
-	(*CreateUserRequest)(nil),           // 93: lgsp.registry.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),          // 94: lgsp.registry.v1.CreateUserResponse
-	(*GetUserRequest)(nil),              // 95: lgsp.registry.v1.GetUserRequest
-	(*GetUserResponse)(nil),             // 96: lgsp.registry.v1.GetUserResponse
-	(*ListUsersRequest)(nil),            // 97: lgsp.registry.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),           // 98: lgsp.registry.v1.ListUsersResponse
-	(*UpdateUserRequest)(nil),           // 99: lgsp.registry.v1.UpdateUserRequest
-	(*UpdateUserResponse)(nil),          // 100: lgsp.registry.v1.UpdateUserResponse
-	(*ListSigningKeysRequest)(nil),      // 101: lgsp.registry.v1.ListSigningKeysRequest
-	(*ListSigningKeysResponse)(nil),     // 102: lgsp.registry.v1.ListSigningKeysResponse
-	(*RotateSigningKeyRequest)(nil),     // 103: lgsp.registry.v1.RotateSigningKeyRequest
-	(*RotateSigningKeyResponse)(nil),    // 104: lgsp.registry.v1.RotateSigningKeyResponse
-	(*ListAuditEntriesRequest)(nil),     // 105: lgsp.registry.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),    // 106: lgsp.registry.v1.ListAuditEntriesResponse
-	(*VerifyAuditChainRequest)(nil),     // 107: lgsp.registry.v1.VerifyAuditChainRequest
-	(*VerifyAuditChainResponse)(nil),    // 108: lgsp.registry.v1.VerifyAuditChainResponse
-	(*CreateTrustedIssuerRequest)(nil),  // 109: lgsp.registry.v1.CreateTrustedIssuerRequest
-	(*CreateTrustedIssuerResponse)(nil), // 110: lgsp.registry.v1.CreateTrustedIssuerResponse
-	(*GetTrustedIssuerRequest)(nil),     // 111: lgsp.registry.v1.GetTrustedIssuerRequest
-	(*GetTrustedIssuerResponse)(nil),    // 112: lgsp.registry.v1.GetTrustedIssuerResponse
-	(*ListTrustedIssuersRequest)(nil),   // 113: lgsp.registry.v1.ListTrustedIssuersRequest
-	(*ListTrustedIssuersResponse)(nil),  // 114: lgsp.registry.v1.ListTrustedIssuersResponse
-	(*UpdateTrustedIssuerRequest)(nil),  // 115: lgsp.registry.v1.UpdateTrustedIssuerRequest
-	(*UpdateTrustedIssuerResponse)(nil), // 116: lgsp.registry.v1.UpdateTrustedIssuerResponse
-	(*DeleteTrustedIssuerRequest)(nil),  // 117: lgsp.registry.v1.DeleteTrustedIssuerRequest
-	(*DeleteTrustedIssuerResponse)(nil), // 118: lgsp.registry.v1.DeleteTrustedIssuerResponse
-	nil,                                 // 119: lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
-	(*timestamppb.Timestamp)(nil),       // 120: google.protobuf.Timestamp
-	(UpstreamAuthType)(0),               // 121: lgsp.registry.v1.UpstreamAuthType
-	(ApiLifecycle)(0),                   // 122: lgsp.registry.v1.ApiLifecycle
-	(*UpstreamEndpoint)(nil),            // 123: lgsp.registry.v1.UpstreamEndpoint
-	(AuthMethod)(0),                     // 124: lgsp.registry.v1.AuthMethod
-	(*ApiResource)(nil),                 // 125: lgsp.registry.v1.ApiResource
-	(ErrorStyle)(0),                     // 126: lgsp.registry.v1.ErrorStyle
-	(CredentialType)(0),                 // 127: lgsp.registry.v1.CredentialType
-	(SubscriptionState)(0),              // 128: lgsp.registry.v1.SubscriptionState
-	(*fieldmaskpb.FieldMask)(nil),       // 129: google.protobuf.FieldMask
+	(*GetApiDocumentRequest)(nil),       // 53: lgsp.registry.v1.GetApiDocumentRequest
+	(*GetApiDocumentResponse)(nil),      // 54: lgsp.registry.v1.GetApiDocumentResponse
+	(*CreateTierRequest)(nil),           // 55: lgsp.registry.v1.CreateTierRequest
+	(*CreateTierResponse)(nil),          // 56: lgsp.registry.v1.CreateTierResponse
+	(*GetTierRequest)(nil),              // 57: lgsp.registry.v1.GetTierRequest
+	(*GetTierResponse)(nil),             // 58: lgsp.registry.v1.GetTierResponse
+	(*ListTiersRequest)(nil),            // 59: lgsp.registry.v1.ListTiersRequest
+	(*ListTiersResponse)(nil),           // 60: lgsp.registry.v1.ListTiersResponse
+	(*UpdateTierRequest)(nil),           // 61: lgsp.registry.v1.UpdateTierRequest
+	(*UpdateTierResponse)(nil),          // 62: lgsp.registry.v1.UpdateTierResponse
+	(*CreateApplicationRequest)(nil),    // 63: lgsp.registry.v1.CreateApplicationRequest
+	(*CreateApplicationResponse)(nil),   // 64: lgsp.registry.v1.CreateApplicationResponse
+	(*GetApplicationRequest)(nil),       // 65: lgsp.registry.v1.GetApplicationRequest
+	(*GetApplicationResponse)(nil),      // 66: lgsp.registry.v1.GetApplicationResponse
+	(*ListApplicationsRequest)(nil),     // 67: lgsp.registry.v1.ListApplicationsRequest
+	(*ListApplicationsResponse)(nil),    // 68: lgsp.registry.v1.ListApplicationsResponse
+	(*UpdateApplicationRequest)(nil),    // 69: lgsp.registry.v1.UpdateApplicationRequest
+	(*UpdateApplicationResponse)(nil),   // 70: lgsp.registry.v1.UpdateApplicationResponse
+	(*SuspendApplicationRequest)(nil),   // 71: lgsp.registry.v1.SuspendApplicationRequest
+	(*SuspendApplicationResponse)(nil),  // 72: lgsp.registry.v1.SuspendApplicationResponse
+	(*ResumeApplicationRequest)(nil),    // 73: lgsp.registry.v1.ResumeApplicationRequest
+	(*ResumeApplicationResponse)(nil),   // 74: lgsp.registry.v1.ResumeApplicationResponse
+	(*CreateCredentialRequest)(nil),     // 75: lgsp.registry.v1.CreateCredentialRequest
+	(*CreateCredentialResponse)(nil),    // 76: lgsp.registry.v1.CreateCredentialResponse
+	(*ListCredentialsRequest)(nil),      // 77: lgsp.registry.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),     // 78: lgsp.registry.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),     // 79: lgsp.registry.v1.RevokeCredentialRequest
+	(*RevokeCredentialResponse)(nil),    // 80: lgsp.registry.v1.RevokeCredentialResponse
+	(*CreateSubscriptionRequest)(nil),   // 81: lgsp.registry.v1.CreateSubscriptionRequest
+	(*CreateSubscriptionResponse)(nil),  // 82: lgsp.registry.v1.CreateSubscriptionResponse
+	(*GetSubscriptionRequest)(nil),      // 83: lgsp.registry.v1.GetSubscriptionRequest
+	(*GetSubscriptionResponse)(nil),     // 84: lgsp.registry.v1.GetSubscriptionResponse
+	(*ListSubscriptionsRequest)(nil),    // 85: lgsp.registry.v1.ListSubscriptionsRequest
+	(*ListSubscriptionsResponse)(nil),   // 86: lgsp.registry.v1.ListSubscriptionsResponse
+	(*ApproveSubscriptionRequest)(nil),  // 87: lgsp.registry.v1.ApproveSubscriptionRequest
+	(*ApproveSubscriptionResponse)(nil), // 88: lgsp.registry.v1.ApproveSubscriptionResponse
+	(*RejectSubscriptionRequest)(nil),   // 89: lgsp.registry.v1.RejectSubscriptionRequest
+	(*RejectSubscriptionResponse)(nil),  // 90: lgsp.registry.v1.RejectSubscriptionResponse
+	(*SuspendSubscriptionRequest)(nil),  // 91: lgsp.registry.v1.SuspendSubscriptionRequest
+	(*SuspendSubscriptionResponse)(nil), // 92: lgsp.registry.v1.SuspendSubscriptionResponse
+	(*ResumeSubscriptionRequest)(nil),   // 93: lgsp.registry.v1.ResumeSubscriptionRequest
+	(*ResumeSubscriptionResponse)(nil),  // 94: lgsp.registry.v1.ResumeSubscriptionResponse
+	(*CreateUserRequest)(nil),           // 95: lgsp.registry.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),          // 96: lgsp.registry.v1.CreateUserResponse
+	(*GetUserRequest)(nil),              // 97: lgsp.registry.v1.GetUserRequest
+	(*GetUserResponse)(nil),             // 98: lgsp.registry.v1.GetUserResponse
+	(*ListUsersRequest)(nil),            // 99: lgsp.registry.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),           // 100: lgsp.registry.v1.ListUsersResponse
+	(*UpdateUserRequest)(nil),           // 101: lgsp.registry.v1.UpdateUserRequest
+	(*UpdateUserResponse)(nil),          // 102: lgsp.registry.v1.UpdateUserResponse
+	(*ListSigningKeysRequest)(nil),      // 103: lgsp.registry.v1.ListSigningKeysRequest
+	(*ListSigningKeysResponse)(nil),     // 104: lgsp.registry.v1.ListSigningKeysResponse
+	(*RotateSigningKeyRequest)(nil),     // 105: lgsp.registry.v1.RotateSigningKeyRequest
+	(*RotateSigningKeyResponse)(nil),    // 106: lgsp.registry.v1.RotateSigningKeyResponse
+	(*ListAuditEntriesRequest)(nil),     // 107: lgsp.registry.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),    // 108: lgsp.registry.v1.ListAuditEntriesResponse
+	(*VerifyAuditChainRequest)(nil),     // 109: lgsp.registry.v1.VerifyAuditChainRequest
+	(*VerifyAuditChainResponse)(nil),    // 110: lgsp.registry.v1.VerifyAuditChainResponse
+	(*CreateTrustedIssuerRequest)(nil),  // 111: lgsp.registry.v1.CreateTrustedIssuerRequest
+	(*CreateTrustedIssuerResponse)(nil), // 112: lgsp.registry.v1.CreateTrustedIssuerResponse
+	(*GetTrustedIssuerRequest)(nil),     // 113: lgsp.registry.v1.GetTrustedIssuerRequest
+	(*GetTrustedIssuerResponse)(nil),    // 114: lgsp.registry.v1.GetTrustedIssuerResponse
+	(*ListTrustedIssuersRequest)(nil),   // 115: lgsp.registry.v1.ListTrustedIssuersRequest
+	(*ListTrustedIssuersResponse)(nil),  // 116: lgsp.registry.v1.ListTrustedIssuersResponse
+	(*UpdateTrustedIssuerRequest)(nil),  // 117: lgsp.registry.v1.UpdateTrustedIssuerRequest
+	(*UpdateTrustedIssuerResponse)(nil), // 118: lgsp.registry.v1.UpdateTrustedIssuerResponse
+	(*DeleteTrustedIssuerRequest)(nil),  // 119: lgsp.registry.v1.DeleteTrustedIssuerRequest
+	(*DeleteTrustedIssuerResponse)(nil), // 120: lgsp.registry.v1.DeleteTrustedIssuerResponse
+	nil,                                 // 121: lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
+	(*timestamppb.Timestamp)(nil),       // 122: google.protobuf.Timestamp
+	(UpstreamAuthType)(0),               // 123: lgsp.registry.v1.UpstreamAuthType
+	(ApiLifecycle)(0),                   // 124: lgsp.registry.v1.ApiLifecycle
+	(*UpstreamEndpoint)(nil),            // 125: lgsp.registry.v1.UpstreamEndpoint
+	(AuthMethod)(0),                     // 126: lgsp.registry.v1.AuthMethod
+	(*ApiResource)(nil),                 // 127: lgsp.registry.v1.ApiResource
+	(ErrorStyle)(0),                     // 128: lgsp.registry.v1.ErrorStyle
+	(CredentialType)(0),                 // 129: lgsp.registry.v1.CredentialType
+	(SubscriptionState)(0),              // 130: lgsp.registry.v1.SubscriptionState
+	(*fieldmaskpb.FieldMask)(nil),       // 131: google.protobuf.FieldMask
 }
 var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	0,   // 0: lgsp.registry.v1.Agency.status:type_name -> lgsp.registry.v1.AgencyStatus
-	120, // 1: lgsp.registry.v1.Agency.create_time:type_name -> google.protobuf.Timestamp
-	120, // 2: lgsp.registry.v1.Agency.update_time:type_name -> google.protobuf.Timestamp
+	122, // 1: lgsp.registry.v1.Agency.create_time:type_name -> google.protobuf.Timestamp
+	122, // 2: lgsp.registry.v1.Agency.update_time:type_name -> google.protobuf.Timestamp
 	0,   // 3: lgsp.registry.v1.AgencyHistoryEntry.status:type_name -> lgsp.registry.v1.AgencyStatus
-	120, // 4: lgsp.registry.v1.AgencyHistoryEntry.change_time:type_name -> google.protobuf.Timestamp
-	121, // 5: lgsp.registry.v1.UpstreamAuth.type:type_name -> lgsp.registry.v1.UpstreamAuthType
+	122, // 4: lgsp.registry.v1.AgencyHistoryEntry.change_time:type_name -> google.protobuf.Timestamp
+	123, // 5: lgsp.registry.v1.UpstreamAuth.type:type_name -> lgsp.registry.v1.UpstreamAuthType
 	1,   // 6: lgsp.registry.v1.Api.visibility:type_name -> lgsp.registry.v1.ApiVisibility
-	122, // 7: lgsp.registry.v1.Api.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	123, // 8: lgsp.registry.v1.Api.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
+	124, // 7: lgsp.registry.v1.Api.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	125, // 8: lgsp.registry.v1.Api.endpoints:type_name -> lgsp.registry.v1.UpstreamEndpoint
 	9,   // 9: lgsp.registry.v1.Api.upstream_auth:type_name -> lgsp.registry.v1.UpstreamAuth
-	124, // 10: lgsp.registry.v1.Api.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
+	126, // 10: lgsp.registry.v1.Api.auth_methods:type_name -> lgsp.registry.v1.AuthMethod
 	2,   // 11: lgsp.registry.v1.Api.approval_mode:type_name -> lgsp.registry.v1.ApprovalMode
-	125, // 12: lgsp.registry.v1.Api.resources:type_name -> lgsp.registry.v1.ApiResource
-	120, // 13: lgsp.registry.v1.Api.sunset_time:type_name -> google.protobuf.Timestamp
-	120, // 14: lgsp.registry.v1.Api.create_time:type_name -> google.protobuf.Timestamp
-	120, // 15: lgsp.registry.v1.Api.update_time:type_name -> google.protobuf.Timestamp
-	126, // 16: lgsp.registry.v1.Api.error_style:type_name -> lgsp.registry.v1.ErrorStyle
-	120, // 17: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
-	120, // 18: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
+	127, // 12: lgsp.registry.v1.Api.resources:type_name -> lgsp.registry.v1.ApiResource
+	122, // 13: lgsp.registry.v1.Api.sunset_time:type_name -> google.protobuf.Timestamp
+	122, // 14: lgsp.registry.v1.Api.create_time:type_name -> google.protobuf.Timestamp
+	122, // 15: lgsp.registry.v1.Api.update_time:type_name -> google.protobuf.Timestamp
+	128, // 16: lgsp.registry.v1.Api.error_style:type_name -> lgsp.registry.v1.ErrorStyle
+	122, // 17: lgsp.registry.v1.Tier.create_time:type_name -> google.protobuf.Timestamp
+	122, // 18: lgsp.registry.v1.Tier.update_time:type_name -> google.protobuf.Timestamp
 	3,   // 19: lgsp.registry.v1.Application.state:type_name -> lgsp.registry.v1.ApplicationState
-	120, // 20: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	120, // 21: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	127, // 22: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
+	122, // 20: lgsp.registry.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	122, // 21: lgsp.registry.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	129, // 22: lgsp.registry.v1.Credential.type:type_name -> lgsp.registry.v1.CredentialType
 	4,   // 23: lgsp.registry.v1.Credential.state:type_name -> lgsp.registry.v1.CredentialState
-	120, // 24: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
-	120, // 25: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
-	120, // 26: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
-	128, // 27: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
-	120, // 28: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
-	120, // 29: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
-	120, // 30: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
+	122, // 24: lgsp.registry.v1.Credential.expire_time:type_name -> google.protobuf.Timestamp
+	122, // 25: lgsp.registry.v1.Credential.create_time:type_name -> google.protobuf.Timestamp
+	122, // 26: lgsp.registry.v1.Credential.revoke_time:type_name -> google.protobuf.Timestamp
+	130, // 27: lgsp.registry.v1.Subscription.state:type_name -> lgsp.registry.v1.SubscriptionState
+	122, // 28: lgsp.registry.v1.Subscription.decide_time:type_name -> google.protobuf.Timestamp
+	122, // 29: lgsp.registry.v1.Subscription.create_time:type_name -> google.protobuf.Timestamp
+	122, // 30: lgsp.registry.v1.Subscription.update_time:type_name -> google.protobuf.Timestamp
 	5,   // 31: lgsp.registry.v1.User.role:type_name -> lgsp.registry.v1.UserRole
-	120, // 32: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	120, // 33: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	122, // 32: lgsp.registry.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	122, // 33: lgsp.registry.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	6,   // 34: lgsp.registry.v1.SigningKey.state:type_name -> lgsp.registry.v1.SigningKeyState
-	120, // 35: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
-	120, // 36: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
-	120, // 37: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
-	119, // 38: lgsp.registry.v1.TrustedIssuer.required_claims:type_name -> lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
-	120, // 39: lgsp.registry.v1.TrustedIssuer.create_time:type_name -> google.protobuf.Timestamp
-	120, // 40: lgsp.registry.v1.TrustedIssuer.update_time:type_name -> google.protobuf.Timestamp
-	120, // 41: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	120, // 42: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
+	122, // 35: lgsp.registry.v1.SigningKey.create_time:type_name -> google.protobuf.Timestamp
+	122, // 36: lgsp.registry.v1.SigningKey.rotate_time:type_name -> google.protobuf.Timestamp
+	122, // 37: lgsp.registry.v1.SigningKey.retire_time:type_name -> google.protobuf.Timestamp
+	121, // 38: lgsp.registry.v1.TrustedIssuer.required_claims:type_name -> lgsp.registry.v1.TrustedIssuer.RequiredClaimsEntry
+	122, // 39: lgsp.registry.v1.TrustedIssuer.create_time:type_name -> google.protobuf.Timestamp
+	122, // 40: lgsp.registry.v1.TrustedIssuer.update_time:type_name -> google.protobuf.Timestamp
+	122, // 41: lgsp.registry.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	122, // 42: lgsp.registry.v1.LoginResponse.expire_time:type_name -> google.protobuf.Timestamp
 	15,  // 43: lgsp.registry.v1.LoginResponse.user:type_name -> lgsp.registry.v1.User
-	120, // 44: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
-	120, // 45: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
+	122, // 44: lgsp.registry.v1.WhoAmIResponse.session_expire_time:type_name -> google.protobuf.Timestamp
+	122, // 45: lgsp.registry.v1.AuthenticateSessionResponse.expire_time:type_name -> google.protobuf.Timestamp
 	7,   // 46: lgsp.registry.v1.CreateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
 	7,   // 47: lgsp.registry.v1.CreateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
 	7,   // 48: lgsp.registry.v1.GetAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
 	0,   // 49: lgsp.registry.v1.ListAgenciesRequest.status:type_name -> lgsp.registry.v1.AgencyStatus
 	7,   // 50: lgsp.registry.v1.ListAgenciesResponse.agencies:type_name -> lgsp.registry.v1.Agency
 	7,   // 51: lgsp.registry.v1.UpdateAgencyRequest.agency:type_name -> lgsp.registry.v1.Agency
-	129, // 52: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 52: lgsp.registry.v1.UpdateAgencyRequest.update_mask:type_name -> google.protobuf.FieldMask
 	7,   // 53: lgsp.registry.v1.UpdateAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
 	7,   // 54: lgsp.registry.v1.SucceedAgencyResponse.agency:type_name -> lgsp.registry.v1.Agency
 	7,   // 55: lgsp.registry.v1.SucceedAgencyResponse.successor:type_name -> lgsp.registry.v1.Agency
@@ -7709,13 +7806,13 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	10,  // 57: lgsp.registry.v1.CreateApiRequest.api:type_name -> lgsp.registry.v1.Api
 	10,  // 58: lgsp.registry.v1.CreateApiResponse.api:type_name -> lgsp.registry.v1.Api
 	10,  // 59: lgsp.registry.v1.GetApiResponse.api:type_name -> lgsp.registry.v1.Api
-	122, // 60: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	124, // 60: lgsp.registry.v1.ListApisRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
 	10,  // 61: lgsp.registry.v1.ListApisResponse.apis:type_name -> lgsp.registry.v1.Api
 	10,  // 62: lgsp.registry.v1.UpdateApiRequest.api:type_name -> lgsp.registry.v1.Api
-	129, // 63: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 63: lgsp.registry.v1.UpdateApiRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10,  // 64: lgsp.registry.v1.UpdateApiResponse.api:type_name -> lgsp.registry.v1.Api
-	122, // 65: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
-	120, // 66: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
+	124, // 65: lgsp.registry.v1.TransitionApiRequest.lifecycle:type_name -> lgsp.registry.v1.ApiLifecycle
+	122, // 66: lgsp.registry.v1.TransitionApiRequest.sunset_time:type_name -> google.protobuf.Timestamp
 	10,  // 67: lgsp.registry.v1.TransitionApiResponse.api:type_name -> lgsp.registry.v1.Api
 	10,  // 68: lgsp.registry.v1.ImportOpenApiResponse.api:type_name -> lgsp.registry.v1.Api
 	11,  // 69: lgsp.registry.v1.CreateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
@@ -7723,7 +7820,7 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	11,  // 71: lgsp.registry.v1.GetTierResponse.tier:type_name -> lgsp.registry.v1.Tier
 	11,  // 72: lgsp.registry.v1.ListTiersResponse.tiers:type_name -> lgsp.registry.v1.Tier
 	11,  // 73: lgsp.registry.v1.UpdateTierRequest.tier:type_name -> lgsp.registry.v1.Tier
-	129, // 74: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 74: lgsp.registry.v1.UpdateTierRequest.update_mask:type_name -> google.protobuf.FieldMask
 	11,  // 75: lgsp.registry.v1.UpdateTierResponse.tier:type_name -> lgsp.registry.v1.Tier
 	12,  // 76: lgsp.registry.v1.CreateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
 	12,  // 77: lgsp.registry.v1.CreateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
@@ -7731,18 +7828,18 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	3,   // 79: lgsp.registry.v1.ListApplicationsRequest.state:type_name -> lgsp.registry.v1.ApplicationState
 	12,  // 80: lgsp.registry.v1.ListApplicationsResponse.applications:type_name -> lgsp.registry.v1.Application
 	12,  // 81: lgsp.registry.v1.UpdateApplicationRequest.application:type_name -> lgsp.registry.v1.Application
-	129, // 82: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 82: lgsp.registry.v1.UpdateApplicationRequest.update_mask:type_name -> google.protobuf.FieldMask
 	12,  // 83: lgsp.registry.v1.UpdateApplicationResponse.application:type_name -> lgsp.registry.v1.Application
 	12,  // 84: lgsp.registry.v1.SuspendApplicationResponse.application:type_name -> lgsp.registry.v1.Application
 	12,  // 85: lgsp.registry.v1.ResumeApplicationResponse.application:type_name -> lgsp.registry.v1.Application
-	127, // 86: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
-	120, // 87: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
+	129, // 86: lgsp.registry.v1.CreateCredentialRequest.type:type_name -> lgsp.registry.v1.CredentialType
+	122, // 87: lgsp.registry.v1.CreateCredentialRequest.expire_time:type_name -> google.protobuf.Timestamp
 	13,  // 88: lgsp.registry.v1.CreateCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
 	13,  // 89: lgsp.registry.v1.ListCredentialsResponse.credentials:type_name -> lgsp.registry.v1.Credential
 	13,  // 90: lgsp.registry.v1.RevokeCredentialResponse.credential:type_name -> lgsp.registry.v1.Credential
 	14,  // 91: lgsp.registry.v1.CreateSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
 	14,  // 92: lgsp.registry.v1.GetSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
-	128, // 93: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
+	130, // 93: lgsp.registry.v1.ListSubscriptionsRequest.state:type_name -> lgsp.registry.v1.SubscriptionState
 	14,  // 94: lgsp.registry.v1.ListSubscriptionsResponse.subscriptions:type_name -> lgsp.registry.v1.Subscription
 	14,  // 95: lgsp.registry.v1.ApproveSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
 	14,  // 96: lgsp.registry.v1.RejectSubscriptionResponse.subscription:type_name -> lgsp.registry.v1.Subscription
@@ -7753,19 +7850,19 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	15,  // 101: lgsp.registry.v1.GetUserResponse.user:type_name -> lgsp.registry.v1.User
 	15,  // 102: lgsp.registry.v1.ListUsersResponse.users:type_name -> lgsp.registry.v1.User
 	15,  // 103: lgsp.registry.v1.UpdateUserRequest.user:type_name -> lgsp.registry.v1.User
-	129, // 104: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 104: lgsp.registry.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
 	15,  // 105: lgsp.registry.v1.UpdateUserResponse.user:type_name -> lgsp.registry.v1.User
 	16,  // 106: lgsp.registry.v1.ListSigningKeysResponse.keys:type_name -> lgsp.registry.v1.SigningKey
 	16,  // 107: lgsp.registry.v1.RotateSigningKeyResponse.key:type_name -> lgsp.registry.v1.SigningKey
-	120, // 108: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	120, // 109: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	122, // 108: lgsp.registry.v1.ListAuditEntriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	122, // 109: lgsp.registry.v1.ListAuditEntriesRequest.end_time:type_name -> google.protobuf.Timestamp
 	18,  // 110: lgsp.registry.v1.ListAuditEntriesResponse.entries:type_name -> lgsp.registry.v1.AuditEntry
 	17,  // 111: lgsp.registry.v1.CreateTrustedIssuerRequest.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
 	17,  // 112: lgsp.registry.v1.CreateTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
 	17,  // 113: lgsp.registry.v1.GetTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
 	17,  // 114: lgsp.registry.v1.ListTrustedIssuersResponse.trusted_issuers:type_name -> lgsp.registry.v1.TrustedIssuer
 	17,  // 115: lgsp.registry.v1.UpdateTrustedIssuerRequest.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
-	129, // 116: lgsp.registry.v1.UpdateTrustedIssuerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	131, // 116: lgsp.registry.v1.UpdateTrustedIssuerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	17,  // 117: lgsp.registry.v1.UpdateTrustedIssuerResponse.trusted_issuer:type_name -> lgsp.registry.v1.TrustedIssuer
 	19,  // 118: lgsp.registry.v1.RegistryService.Login:input_type -> lgsp.registry.v1.LoginRequest
 	21,  // 119: lgsp.registry.v1.RegistryService.Logout:input_type -> lgsp.registry.v1.LogoutRequest
@@ -7784,91 +7881,93 @@ var file_lgsp_registry_v1_registry_proto_depIdxs = []int32{
 	47,  // 132: lgsp.registry.v1.RegistryService.UpdateApi:input_type -> lgsp.registry.v1.UpdateApiRequest
 	49,  // 133: lgsp.registry.v1.RegistryService.TransitionApi:input_type -> lgsp.registry.v1.TransitionApiRequest
 	51,  // 134: lgsp.registry.v1.RegistryService.ImportOpenApi:input_type -> lgsp.registry.v1.ImportOpenApiRequest
-	53,  // 135: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
-	55,  // 136: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
-	57,  // 137: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
-	59,  // 138: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
-	61,  // 139: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
-	63,  // 140: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
-	65,  // 141: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
-	67,  // 142: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
-	69,  // 143: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
-	71,  // 144: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
-	73,  // 145: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
-	75,  // 146: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
-	77,  // 147: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
-	79,  // 148: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
-	81,  // 149: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
-	83,  // 150: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
-	85,  // 151: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
-	87,  // 152: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
-	89,  // 153: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
-	91,  // 154: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
-	93,  // 155: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
-	95,  // 156: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
-	97,  // 157: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
-	99,  // 158: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
-	101, // 159: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
-	103, // 160: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
-	105, // 161: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
-	107, // 162: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
-	109, // 163: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:input_type -> lgsp.registry.v1.CreateTrustedIssuerRequest
-	111, // 164: lgsp.registry.v1.RegistryService.GetTrustedIssuer:input_type -> lgsp.registry.v1.GetTrustedIssuerRequest
-	113, // 165: lgsp.registry.v1.RegistryService.ListTrustedIssuers:input_type -> lgsp.registry.v1.ListTrustedIssuersRequest
-	115, // 166: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:input_type -> lgsp.registry.v1.UpdateTrustedIssuerRequest
-	117, // 167: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:input_type -> lgsp.registry.v1.DeleteTrustedIssuerRequest
-	20,  // 168: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
-	22,  // 169: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
-	24,  // 170: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
-	26,  // 171: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
-	28,  // 172: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
-	30,  // 173: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
-	32,  // 174: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
-	34,  // 175: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
-	36,  // 176: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
-	38,  // 177: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
-	40,  // 178: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
-	42,  // 179: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
-	44,  // 180: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
-	46,  // 181: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
-	48,  // 182: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
-	50,  // 183: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
-	52,  // 184: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
-	54,  // 185: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
-	56,  // 186: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
-	58,  // 187: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
-	60,  // 188: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
-	62,  // 189: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
-	64,  // 190: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
-	66,  // 191: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
-	68,  // 192: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
-	70,  // 193: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
-	72,  // 194: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
-	74,  // 195: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
-	76,  // 196: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
-	78,  // 197: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
-	80,  // 198: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
-	82,  // 199: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
-	84,  // 200: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
-	86,  // 201: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
-	88,  // 202: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
-	90,  // 203: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
-	92,  // 204: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
-	94,  // 205: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
-	96,  // 206: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
-	98,  // 207: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
-	100, // 208: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
-	102, // 209: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
-	104, // 210: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
-	106, // 211: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
-	108, // 212: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
-	110, // 213: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:output_type -> lgsp.registry.v1.CreateTrustedIssuerResponse
-	112, // 214: lgsp.registry.v1.RegistryService.GetTrustedIssuer:output_type -> lgsp.registry.v1.GetTrustedIssuerResponse
-	114, // 215: lgsp.registry.v1.RegistryService.ListTrustedIssuers:output_type -> lgsp.registry.v1.ListTrustedIssuersResponse
-	116, // 216: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:output_type -> lgsp.registry.v1.UpdateTrustedIssuerResponse
-	118, // 217: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:output_type -> lgsp.registry.v1.DeleteTrustedIssuerResponse
-	168, // [168:218] is the sub-list for method output_type
-	118, // [118:168] is the sub-list for method input_type
+	53,  // 135: lgsp.registry.v1.RegistryService.GetApiDocument:input_type -> lgsp.registry.v1.GetApiDocumentRequest
+	55,  // 136: lgsp.registry.v1.RegistryService.CreateTier:input_type -> lgsp.registry.v1.CreateTierRequest
+	57,  // 137: lgsp.registry.v1.RegistryService.GetTier:input_type -> lgsp.registry.v1.GetTierRequest
+	59,  // 138: lgsp.registry.v1.RegistryService.ListTiers:input_type -> lgsp.registry.v1.ListTiersRequest
+	61,  // 139: lgsp.registry.v1.RegistryService.UpdateTier:input_type -> lgsp.registry.v1.UpdateTierRequest
+	63,  // 140: lgsp.registry.v1.RegistryService.CreateApplication:input_type -> lgsp.registry.v1.CreateApplicationRequest
+	65,  // 141: lgsp.registry.v1.RegistryService.GetApplication:input_type -> lgsp.registry.v1.GetApplicationRequest
+	67,  // 142: lgsp.registry.v1.RegistryService.ListApplications:input_type -> lgsp.registry.v1.ListApplicationsRequest
+	69,  // 143: lgsp.registry.v1.RegistryService.UpdateApplication:input_type -> lgsp.registry.v1.UpdateApplicationRequest
+	71,  // 144: lgsp.registry.v1.RegistryService.SuspendApplication:input_type -> lgsp.registry.v1.SuspendApplicationRequest
+	73,  // 145: lgsp.registry.v1.RegistryService.ResumeApplication:input_type -> lgsp.registry.v1.ResumeApplicationRequest
+	75,  // 146: lgsp.registry.v1.RegistryService.CreateCredential:input_type -> lgsp.registry.v1.CreateCredentialRequest
+	77,  // 147: lgsp.registry.v1.RegistryService.ListCredentials:input_type -> lgsp.registry.v1.ListCredentialsRequest
+	79,  // 148: lgsp.registry.v1.RegistryService.RevokeCredential:input_type -> lgsp.registry.v1.RevokeCredentialRequest
+	81,  // 149: lgsp.registry.v1.RegistryService.CreateSubscription:input_type -> lgsp.registry.v1.CreateSubscriptionRequest
+	83,  // 150: lgsp.registry.v1.RegistryService.GetSubscription:input_type -> lgsp.registry.v1.GetSubscriptionRequest
+	85,  // 151: lgsp.registry.v1.RegistryService.ListSubscriptions:input_type -> lgsp.registry.v1.ListSubscriptionsRequest
+	87,  // 152: lgsp.registry.v1.RegistryService.ApproveSubscription:input_type -> lgsp.registry.v1.ApproveSubscriptionRequest
+	89,  // 153: lgsp.registry.v1.RegistryService.RejectSubscription:input_type -> lgsp.registry.v1.RejectSubscriptionRequest
+	91,  // 154: lgsp.registry.v1.RegistryService.SuspendSubscription:input_type -> lgsp.registry.v1.SuspendSubscriptionRequest
+	93,  // 155: lgsp.registry.v1.RegistryService.ResumeSubscription:input_type -> lgsp.registry.v1.ResumeSubscriptionRequest
+	95,  // 156: lgsp.registry.v1.RegistryService.CreateUser:input_type -> lgsp.registry.v1.CreateUserRequest
+	97,  // 157: lgsp.registry.v1.RegistryService.GetUser:input_type -> lgsp.registry.v1.GetUserRequest
+	99,  // 158: lgsp.registry.v1.RegistryService.ListUsers:input_type -> lgsp.registry.v1.ListUsersRequest
+	101, // 159: lgsp.registry.v1.RegistryService.UpdateUser:input_type -> lgsp.registry.v1.UpdateUserRequest
+	103, // 160: lgsp.registry.v1.RegistryService.ListSigningKeys:input_type -> lgsp.registry.v1.ListSigningKeysRequest
+	105, // 161: lgsp.registry.v1.RegistryService.RotateSigningKey:input_type -> lgsp.registry.v1.RotateSigningKeyRequest
+	107, // 162: lgsp.registry.v1.RegistryService.ListAuditEntries:input_type -> lgsp.registry.v1.ListAuditEntriesRequest
+	109, // 163: lgsp.registry.v1.RegistryService.VerifyAuditChain:input_type -> lgsp.registry.v1.VerifyAuditChainRequest
+	111, // 164: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:input_type -> lgsp.registry.v1.CreateTrustedIssuerRequest
+	113, // 165: lgsp.registry.v1.RegistryService.GetTrustedIssuer:input_type -> lgsp.registry.v1.GetTrustedIssuerRequest
+	115, // 166: lgsp.registry.v1.RegistryService.ListTrustedIssuers:input_type -> lgsp.registry.v1.ListTrustedIssuersRequest
+	117, // 167: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:input_type -> lgsp.registry.v1.UpdateTrustedIssuerRequest
+	119, // 168: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:input_type -> lgsp.registry.v1.DeleteTrustedIssuerRequest
+	20,  // 169: lgsp.registry.v1.RegistryService.Login:output_type -> lgsp.registry.v1.LoginResponse
+	22,  // 170: lgsp.registry.v1.RegistryService.Logout:output_type -> lgsp.registry.v1.LogoutResponse
+	24,  // 171: lgsp.registry.v1.RegistryService.WhoAmI:output_type -> lgsp.registry.v1.WhoAmIResponse
+	26,  // 172: lgsp.registry.v1.RegistryService.ChangePassword:output_type -> lgsp.registry.v1.ChangePasswordResponse
+	28,  // 173: lgsp.registry.v1.RegistryService.AuthenticateSession:output_type -> lgsp.registry.v1.AuthenticateSessionResponse
+	30,  // 174: lgsp.registry.v1.RegistryService.CreateAgency:output_type -> lgsp.registry.v1.CreateAgencyResponse
+	32,  // 175: lgsp.registry.v1.RegistryService.GetAgency:output_type -> lgsp.registry.v1.GetAgencyResponse
+	34,  // 176: lgsp.registry.v1.RegistryService.ListAgencies:output_type -> lgsp.registry.v1.ListAgenciesResponse
+	36,  // 177: lgsp.registry.v1.RegistryService.UpdateAgency:output_type -> lgsp.registry.v1.UpdateAgencyResponse
+	38,  // 178: lgsp.registry.v1.RegistryService.SucceedAgency:output_type -> lgsp.registry.v1.SucceedAgencyResponse
+	40,  // 179: lgsp.registry.v1.RegistryService.ListAgencyHistory:output_type -> lgsp.registry.v1.ListAgencyHistoryResponse
+	42,  // 180: lgsp.registry.v1.RegistryService.CreateApi:output_type -> lgsp.registry.v1.CreateApiResponse
+	44,  // 181: lgsp.registry.v1.RegistryService.GetApi:output_type -> lgsp.registry.v1.GetApiResponse
+	46,  // 182: lgsp.registry.v1.RegistryService.ListApis:output_type -> lgsp.registry.v1.ListApisResponse
+	48,  // 183: lgsp.registry.v1.RegistryService.UpdateApi:output_type -> lgsp.registry.v1.UpdateApiResponse
+	50,  // 184: lgsp.registry.v1.RegistryService.TransitionApi:output_type -> lgsp.registry.v1.TransitionApiResponse
+	52,  // 185: lgsp.registry.v1.RegistryService.ImportOpenApi:output_type -> lgsp.registry.v1.ImportOpenApiResponse
+	54,  // 186: lgsp.registry.v1.RegistryService.GetApiDocument:output_type -> lgsp.registry.v1.GetApiDocumentResponse
+	56,  // 187: lgsp.registry.v1.RegistryService.CreateTier:output_type -> lgsp.registry.v1.CreateTierResponse
+	58,  // 188: lgsp.registry.v1.RegistryService.GetTier:output_type -> lgsp.registry.v1.GetTierResponse
+	60,  // 189: lgsp.registry.v1.RegistryService.ListTiers:output_type -> lgsp.registry.v1.ListTiersResponse
+	62,  // 190: lgsp.registry.v1.RegistryService.UpdateTier:output_type -> lgsp.registry.v1.UpdateTierResponse
+	64,  // 191: lgsp.registry.v1.RegistryService.CreateApplication:output_type -> lgsp.registry.v1.CreateApplicationResponse
+	66,  // 192: lgsp.registry.v1.RegistryService.GetApplication:output_type -> lgsp.registry.v1.GetApplicationResponse
+	68,  // 193: lgsp.registry.v1.RegistryService.ListApplications:output_type -> lgsp.registry.v1.ListApplicationsResponse
+	70,  // 194: lgsp.registry.v1.RegistryService.UpdateApplication:output_type -> lgsp.registry.v1.UpdateApplicationResponse
+	72,  // 195: lgsp.registry.v1.RegistryService.SuspendApplication:output_type -> lgsp.registry.v1.SuspendApplicationResponse
+	74,  // 196: lgsp.registry.v1.RegistryService.ResumeApplication:output_type -> lgsp.registry.v1.ResumeApplicationResponse
+	76,  // 197: lgsp.registry.v1.RegistryService.CreateCredential:output_type -> lgsp.registry.v1.CreateCredentialResponse
+	78,  // 198: lgsp.registry.v1.RegistryService.ListCredentials:output_type -> lgsp.registry.v1.ListCredentialsResponse
+	80,  // 199: lgsp.registry.v1.RegistryService.RevokeCredential:output_type -> lgsp.registry.v1.RevokeCredentialResponse
+	82,  // 200: lgsp.registry.v1.RegistryService.CreateSubscription:output_type -> lgsp.registry.v1.CreateSubscriptionResponse
+	84,  // 201: lgsp.registry.v1.RegistryService.GetSubscription:output_type -> lgsp.registry.v1.GetSubscriptionResponse
+	86,  // 202: lgsp.registry.v1.RegistryService.ListSubscriptions:output_type -> lgsp.registry.v1.ListSubscriptionsResponse
+	88,  // 203: lgsp.registry.v1.RegistryService.ApproveSubscription:output_type -> lgsp.registry.v1.ApproveSubscriptionResponse
+	90,  // 204: lgsp.registry.v1.RegistryService.RejectSubscription:output_type -> lgsp.registry.v1.RejectSubscriptionResponse
+	92,  // 205: lgsp.registry.v1.RegistryService.SuspendSubscription:output_type -> lgsp.registry.v1.SuspendSubscriptionResponse
+	94,  // 206: lgsp.registry.v1.RegistryService.ResumeSubscription:output_type -> lgsp.registry.v1.ResumeSubscriptionResponse
+	96,  // 207: lgsp.registry.v1.RegistryService.CreateUser:output_type -> lgsp.registry.v1.CreateUserResponse
+	98,  // 208: lgsp.registry.v1.RegistryService.GetUser:output_type -> lgsp.registry.v1.GetUserResponse
+	100, // 209: lgsp.registry.v1.RegistryService.ListUsers:output_type -> lgsp.registry.v1.ListUsersResponse
+	102, // 210: lgsp.registry.v1.RegistryService.UpdateUser:output_type -> lgsp.registry.v1.UpdateUserResponse
+	104, // 211: lgsp.registry.v1.RegistryService.ListSigningKeys:output_type -> lgsp.registry.v1.ListSigningKeysResponse
+	106, // 212: lgsp.registry.v1.RegistryService.RotateSigningKey:output_type -> lgsp.registry.v1.RotateSigningKeyResponse
+	108, // 213: lgsp.registry.v1.RegistryService.ListAuditEntries:output_type -> lgsp.registry.v1.ListAuditEntriesResponse
+	110, // 214: lgsp.registry.v1.RegistryService.VerifyAuditChain:output_type -> lgsp.registry.v1.VerifyAuditChainResponse
+	112, // 215: lgsp.registry.v1.RegistryService.CreateTrustedIssuer:output_type -> lgsp.registry.v1.CreateTrustedIssuerResponse
+	114, // 216: lgsp.registry.v1.RegistryService.GetTrustedIssuer:output_type -> lgsp.registry.v1.GetTrustedIssuerResponse
+	116, // 217: lgsp.registry.v1.RegistryService.ListTrustedIssuers:output_type -> lgsp.registry.v1.ListTrustedIssuersResponse
+	118, // 218: lgsp.registry.v1.RegistryService.UpdateTrustedIssuer:output_type -> lgsp.registry.v1.UpdateTrustedIssuerResponse
+	120, // 219: lgsp.registry.v1.RegistryService.DeleteTrustedIssuer:output_type -> lgsp.registry.v1.DeleteTrustedIssuerResponse
+	169, // [169:220] is the sub-list for method output_type
+	118, // [118:169] is the sub-list for method input_type
 	118, // [118:118] is the sub-list for extension type_name
 	118, // [118:118] is the sub-list for extension extendee
 	0,   // [0:118] is the sub-list for field type_name
@@ -7887,7 +7986,7 @@ func file_lgsp_registry_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lgsp_registry_v1_registry_proto_rawDesc), len(file_lgsp_registry_v1_registry_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   113,
+			NumMessages:   115,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

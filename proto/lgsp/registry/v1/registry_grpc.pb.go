@@ -36,6 +36,7 @@ const (
 	RegistryService_UpdateApi_FullMethodName           = "/lgsp.registry.v1.RegistryService/UpdateApi"
 	RegistryService_TransitionApi_FullMethodName       = "/lgsp.registry.v1.RegistryService/TransitionApi"
 	RegistryService_ImportOpenApi_FullMethodName       = "/lgsp.registry.v1.RegistryService/ImportOpenApi"
+	RegistryService_GetApiDocument_FullMethodName      = "/lgsp.registry.v1.RegistryService/GetApiDocument"
 	RegistryService_CreateTier_FullMethodName          = "/lgsp.registry.v1.RegistryService/CreateTier"
 	RegistryService_GetTier_FullMethodName             = "/lgsp.registry.v1.RegistryService/GetTier"
 	RegistryService_ListTiers_FullMethodName           = "/lgsp.registry.v1.RegistryService/ListTiers"
@@ -116,6 +117,9 @@ type RegistryServiceClient interface {
 	// ImportOpenApi replaces an API's resources with the paths of an OpenAPI
 	// 3.x or Swagger 2.0 document (JSON or YAML).
 	ImportOpenApi(ctx context.Context, in *ImportOpenApiRequest, opts ...grpc.CallOption) (*ImportOpenApiResponse, error)
+	// GetApiDocument returns an API's stored OpenAPI document, as it was
+	// given to CreateApi or ImportOpenApi, to whoever may read the API.
+	GetApiDocument(ctx context.Context, in *GetApiDocumentRequest, opts ...grpc.CallOption) (*GetApiDocumentResponse, error)
 	CreateTier(ctx context.Context, in *CreateTierRequest, opts ...grpc.CallOption) (*CreateTierResponse, error)
 	GetTier(ctx context.Context, in *GetTierRequest, opts ...grpc.CallOption) (*GetTierResponse, error)
 	ListTiers(ctx context.Context, in *ListTiersRequest, opts ...grpc.CallOption) (*ListTiersResponse, error)
@@ -338,6 +342,16 @@ func (c *registryServiceClient) ImportOpenApi(ctx context.Context, in *ImportOpe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ImportOpenApiResponse)
 	err := c.cc.Invoke(ctx, RegistryService_ImportOpenApi_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) GetApiDocument(ctx context.Context, in *GetApiDocumentRequest, opts ...grpc.CallOption) (*GetApiDocumentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetApiDocumentResponse)
+	err := c.cc.Invoke(ctx, RegistryService_GetApiDocument_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -719,6 +733,9 @@ type RegistryServiceServer interface {
 	// ImportOpenApi replaces an API's resources with the paths of an OpenAPI
 	// 3.x or Swagger 2.0 document (JSON or YAML).
 	ImportOpenApi(context.Context, *ImportOpenApiRequest) (*ImportOpenApiResponse, error)
+	// GetApiDocument returns an API's stored OpenAPI document, as it was
+	// given to CreateApi or ImportOpenApi, to whoever may read the API.
+	GetApiDocument(context.Context, *GetApiDocumentRequest) (*GetApiDocumentResponse, error)
 	CreateTier(context.Context, *CreateTierRequest) (*CreateTierResponse, error)
 	GetTier(context.Context, *GetTierRequest) (*GetTierResponse, error)
 	ListTiers(context.Context, *ListTiersRequest) (*ListTiersResponse, error)
@@ -827,6 +844,9 @@ func (UnimplementedRegistryServiceServer) TransitionApi(context.Context, *Transi
 }
 func (UnimplementedRegistryServiceServer) ImportOpenApi(context.Context, *ImportOpenApiRequest) (*ImportOpenApiResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportOpenApi not implemented")
+}
+func (UnimplementedRegistryServiceServer) GetApiDocument(context.Context, *GetApiDocumentRequest) (*GetApiDocumentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetApiDocument not implemented")
 }
 func (UnimplementedRegistryServiceServer) CreateTier(context.Context, *CreateTierRequest) (*CreateTierResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateTier not implemented")
@@ -1250,6 +1270,24 @@ func _RegistryService_ImportOpenApi_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(RegistryServiceServer).ImportOpenApi(ctx, req.(*ImportOpenApiRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_GetApiDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetApiDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).GetApiDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_GetApiDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).GetApiDocument(ctx, req.(*GetApiDocumentRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1922,6 +1960,10 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportOpenApi",
 			Handler:    _RegistryService_ImportOpenApi_Handler,
+		},
+		{
+			MethodName: "GetApiDocument",
+			Handler:    _RegistryService_GetApiDocument_Handler,
 		},
 		{
 			MethodName: "CreateTier",
