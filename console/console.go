@@ -52,7 +52,8 @@ type Page struct {
 	// Menu is the message key of its entry in the navigation; "" keeps it
 	// out of the menu (detail pages).
 	Menu string
-	// Section groups menu entries: "admin", "portal" or "audit".
+	// Section groups menu entries: "admin", "portal", "services" (pages
+	// of the platform's services) or "audit".
 	Section string
 	// Order sorts the menu within a section.
 	Order int
@@ -96,10 +97,12 @@ func sectionRank(s string) int {
 		return 0
 	case "portal":
 		return 1
-	case "audit":
+	case "services":
 		return 2
+	case "audit":
+		return 3
 	}
-	return 3
+	return 4
 }
 
 // New builds the console.
