@@ -132,7 +132,7 @@ test('an agency developer gets a 403 page, not the data, for pages of other role
 
     const got = await open(dev.page, path);
     assert.equal(got.status, 403, `developer: ${path} answered ${got.status}, not 403`);
-    assert.match(got.text, /Không có quyền|Not allowed|403/, `developer: ${path} does not say access is refused`);
+    assert.match(got.text, /Không có quyền|Not allowed|forbidden|403/i, `developer: ${path} does not say access is refused`);
     assert.equal(await dev.page.locator('h1').count(), 1);
     for (const s of secrets) {
       if (s) assert.ok(!got.html.includes(s), `developer: ${path} leaks ${s}`);
