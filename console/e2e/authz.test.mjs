@@ -19,6 +19,7 @@ const developer = { username: `dev-${u}`, password: `dev-pass-${u}`, displayName
 const publisher = { username: `pub-${u}`, password: `pub-pass-${u}`, displayName: `Cán bộ công bố ${u}` };
 let otherApp; // an application of another agency than the developer's
 let pendingSub; // a pending subscription of otherApp
+let suspendedApp; // a suspended application of the developer's agency
 
 before(async () => {
   platform = await startPlatform();
@@ -48,6 +49,8 @@ before(async () => {
   await admin.post(`/apis/${api.id}:transition`, { lifecycle: 'API_LIFECYCLE_PUBLISHED' });
   pendingSub = (await admin.post('/subscriptions', { applicationId: otherApp.id, apiId: api.id, tier: 'Demo' })).subscription;
   assert.equal(pendingSub.state, 'SUBSCRIPTION_STATE_PENDING');
+  suspendedApp = (await admin.post('/applications', { name: `Ứng dụng tạm dừng ${u}`, agencyCode: devAgency })).application;
+  await admin.post(`/applications/${suspendedApp.id}:suspend`, { reason: 'kiểm thử' });
 });
 
 after(async () => {
@@ -68,31 +71,32 @@ async function open(page, path) {
   return { status: res.status(), text: await page.locator('body').innerText(), html: await page.content() };
 }
 
-// What a form of the page at path would post when submitted with the
-// button matching submitter: its absolute action URL and its fields, the
-// text fields filled by fill(name) where it gives a value. pick chooses the
-// form among the page's forms (it runs in the page on each form element).
-async function formData(page, path, pick, submitter, fill = () => undefined) {
+// What the form of the button button(page) finds on the page at path would
+// post when that button submits it: its absolute action URL and its
+// fields, the text fields filled by fill(name) where it gives a value.
+async function formData(page, path, button, fill = () => undefined) {
   await page.goto(`${platform.adminURL}${path}`);
-  const forms = page.locator('main form');
-  const n = await forms.count();
-  for (let i = 0; i < n; i++) {
-    const form = forms.nth(i);
-    if (!(await form.evaluate(pick))) continue;
-    for (const input of await form.locator('input[name]:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), textarea[name]').all()) {
-      const value = fill(await input.getAttribute('name'));
-      if (value !== undefined) await input.fill(value);
-    }
-    const button = form.locator('button, input[type=submit]').filter({ hasText: submitter });
-    const b = (await button.count()) > 0 ? button.first() : form.locator('button[type=submit], button:not([type]), input[type=submit]').first();
-    return form.evaluate((f, btn) => {
-      const data = new FormData(f, btn);
-      const fields = {};
-      for (const [k, v] of data) if (typeof v === 'string') fields[k] = v;
-      return { action: new URL(f.getAttribute('action') || location.pathname, location.href).href, method: (f.getAttribute('method') || 'get').toLowerCase(), fields };
-    }, await b.elementHandle());
+  const b = button(page).first();
+  assert.ok((await b.count()) > 0, `no such button on ${path}`);
+  const form = b.locator('xpath=ancestor::form[1]');
+  for (const input of await form.locator('input[name]:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), textarea[name]').all()) {
+    const value = fill(await input.getAttribute('name'));
+    if (value !== undefined) await input.fill(value);
   }
-  throw new Error(`no form on ${path} matches ${pick}`);
+  // A required choice left empty would be refused as incomplete before
+  // anything else is checked: take its first real option.
+  for (const select of await form.locator('select[name]').all()) {
+    if ((await select.inputValue()) === '') {
+      const first = await select.locator('option').evaluateAll((os) => os.map((o) => o.value).find((v) => v !== ''));
+      if (first !== undefined) await select.selectOption(first);
+    }
+  }
+  return form.evaluate((f, btn) => {
+    const data = new FormData(f, btn);
+    const fields = {};
+    for (const [k, v] of data) if (typeof v === 'string') fields[k] = v;
+    return { action: new URL(f.getAttribute('action') || location.pathname, location.href).href, fields };
+  }, await b.elementHandle());
 }
 
 // The CSRF token of the signed-in page: every page has forms (the language
@@ -105,10 +109,13 @@ async function csrfOf(page) {
 
 // Posts fields to action as the page's user, with the user's own CSRF token.
 async function postAs(page, { action, fields }) {
+  if (process.env.E2E_DEBUG) console.log("POST", action, JSON.stringify(fields));
   await page.goto(`${platform.adminURL}/portal`);
   const csrf = await csrfOf(page);
   const res = await page.request.post(action, { form: { ...fields, csrf }, maxRedirects: 0 });
-  return { status: res.status(), text: await res.text() };
+  const text = await res.text();
+  if (process.env.E2E_DEBUG) console.log("->", res.status(), text.replace(/\s+/g, " ").match(/role="alert"[^<]*>[^<]*/)?.[0]);
+  return { status: res.status(), text };
 }
 
 test('an agency developer gets a 403 page, not the data, for pages of other roles', async () => {
@@ -150,29 +157,14 @@ test('an agency developer gets a 403 page, not the data, for pages of other role
 
 test('developer: approving a subscription posted directly is refused', async () => {
   const adminSession = await signedIn('admin', platform.adminPassword);
-  await adminSession.page.goto(`${platform.adminURL}/approvals`);
-  // A form for this very subscription: the one whose row names it.
-  const exact = await adminSession.page.evaluate(
-    ([ids]) => {
-      for (const f of document.querySelectorAll('main form')) {
-        const row = f.closest('tr, li, article') ?? f;
-        if (ids.some((id) => row.innerHTML.includes(id)) && /Duyệt|Phê duyệt|Approve/i.test(f.textContent)) {
-          const btn = [...f.querySelectorAll('button, input[type=submit]')].find((b) => /Duyệt|Phê duyệt|Approve/i.test(b.textContent || b.value));
-          const data = new FormData(f, btn);
-          const fields = {};
-          for (const [k, v] of data) if (typeof v === 'string') fields[k] = v;
-          return { action: new URL(f.getAttribute('action') || location.pathname, location.href).href, fields };
-        }
-      }
-      return null;
-    },
-    [[pendingSub.id, otherApp.name, otherApp.id]],
+  const form = await formData(adminSession.page, '/approvals', (p) =>
+    p.locator('main tr').filter({ hasText: pendingSub.id }).getByRole('button', { name: /^(Duyệt|Approve)$/ }),
   );
-  assert.ok(exact, 'admin sees no approval form for the pending subscription on /approvals');
   await adminSession.ctx.close();
+  assert.equal(form.fields.id ?? pendingSub.id, pendingSub.id);
 
   const dev = await signedIn(developer.username, developer.password);
-  const res = await postAs(dev.page, exact);
+  const res = await postAs(dev.page, form);
   assert.equal(res.status, 403, `developer's approval answered ${res.status}`);
   const sub = (await admin.get(`/subscriptions/${pendingSub.id}`)).subscription;
   assert.equal(sub.state, 'SUBSCRIPTION_STATE_PENDING', 'the developer approved a subscription');
@@ -181,12 +173,7 @@ test('developer: approving a subscription posted directly is refused', async () 
 
 test('developer: a credential for another agency\'s application posted directly is refused', async () => {
   const adminSession = await signedIn('admin', platform.adminPassword);
-  const form = await formData(
-    adminSession.page,
-    `/apps/${otherApp.id}`,
-    (f) => /API[ _-]?KEY|khóa API|API key|credential|thông tin xác thực/i.test(f.innerHTML) && !/suspend|tạm dừng/i.test(f.textContent),
-    /Tạo|Create|Cấp|Issue/i,
-  );
+  const form = await formData(adminSession.page, `/apps/${otherApp.id}`, (p) => p.locator('main').getByRole('button', { name: /khóa API|API key/i }));
   await adminSession.ctx.close();
   const before = (await admin.get(`/applications/${otherApp.id}/credentials`)).credentials ?? [];
 
@@ -205,8 +192,7 @@ test('publisher: creating a user posted directly is refused', async () => {
   const form = await formData(
     adminSession.page,
     '/users',
-    (f) => f.querySelector('input[type=password]') !== null,
-    /Tạo|Create|Thêm|Add/i,
+    (p) => p.locator('main form').filter({ has: p.locator('input[type=password]') }).getByRole('button', { name: /^(Tạo|Create)$/ }),
     (name) => {
       if (/pass/i.test(name)) return `Intruder-pass-${u}`;
       if (/user/i.test(name)) return username;
@@ -230,8 +216,7 @@ test('auditor: creating an agency posted directly is refused', async () => {
   const form = await formData(
     adminSession.page,
     '/agencies',
-    (f) => f.querySelector('input[name*="code" i]') !== null && (f.getAttribute('method') || '').toLowerCase() === 'post',
-    /Tạo|Create|Thêm|Add/i,
+    (p) => p.locator('main form').filter({ has: p.locator('input[name="code"]') }).getByRole('button', { name: /Thêm|Tạo|Add|Create/ }),
     (name) => {
       if (/parent/i.test(name)) return undefined;
       if (/code/i.test(name)) return code;
@@ -254,8 +239,7 @@ test('a form posted without the CSRF token is refused', async () => {
   const form = await formData(
     adminSession.page,
     '/agencies',
-    (f) => f.querySelector('input[name*="code" i]') !== null && (f.getAttribute('method') || '').toLowerCase() === 'post',
-    /Tạo|Create|Thêm|Add/i,
+    (p) => p.locator('main form').filter({ has: p.locator('input[name="code"]') }).getByRole('button', { name: /Thêm|Tạo|Add|Create/ }),
     (name) => (/parent/i.test(name) ? undefined : /code/i.test(name) ? code : /name/i.test(name) ? 'Không có mã CSRF' : undefined),
   );
   const { csrf, ...fields } = form.fields;
@@ -264,4 +248,51 @@ test('a form posted without the CSRF token is refused', async () => {
   assert.equal(res.status(), 403);
   await assert.rejects(admin.get(`/agencies/${code}`), (e) => e.status === 404, 'an agency was created without a valid CSRF token');
   await adminSession.ctx.close();
+});
+
+// The same, on pages the role may open: the console lets the form through
+// and the API refuses it.
+
+test('developer: resuming a suspended application of its own agency is refused by the API', async () => {
+  const adminSession = await signedIn('admin', platform.adminPassword);
+  const form = await formData(adminSession.page, `/apps/${suspendedApp.id}`, (p) => p.locator('main button[name="action"][value="resume"]'));
+  await adminSession.ctx.close();
+
+  const dev = await signedIn(developer.username, developer.password);
+  assert.equal((await open(dev.page, `/apps/${suspendedApp.id}`)).status, 200, 'the developer cannot open its own application');
+  const res = await postAs(dev.page, form);
+  assert.equal(res.status, 403, `developer's resume answered ${res.status}`);
+  assert.equal((await admin.get(`/applications/${suspendedApp.id}`)).application.state, 'APPLICATION_STATE_SUSPENDED', 'the developer lifted a suspension');
+  await dev.ctx.close();
+});
+
+test('publisher: approving a subscription to another agency\'s API is refused by the API', async () => {
+  const adminSession = await signedIn('admin', platform.adminPassword);
+  const form = await formData(adminSession.page, '/approvals', (p) =>
+    p.locator('main tr').filter({ hasText: pendingSub.id }).getByRole('button', { name: /^(Duyệt|Approve)$/ }),
+  );
+  await adminSession.ctx.close();
+
+  const pub = await signedIn(publisher.username, publisher.password);
+  assert.equal((await open(pub.page, '/approvals')).status, 200, 'the publisher cannot open /approvals');
+  const res = await postAs(pub.page, form);
+  assert.equal(res.status, 403, `publisher's approval answered ${res.status}`);
+  assert.equal((await admin.get(`/subscriptions/${pendingSub.id}`)).subscription.state, 'SUBSCRIPTION_STATE_PENDING', 'the publisher approved a subscription to another agency\'s API');
+  await pub.ctx.close();
+});
+
+test('auditor: creating a credential is refused by the API', async () => {
+  const adminSession = await signedIn('admin', platform.adminPassword);
+  const form = await formData(adminSession.page, `/apps/${otherApp.id}`, (p) => p.locator('main').getByRole('button', { name: /khóa API|API key/i }));
+  await adminSession.ctx.close();
+  const before = (await admin.get(`/applications/${otherApp.id}/credentials`)).credentials ?? [];
+
+  const aud = await signedIn('auditor', platform.auditorPassword);
+  assert.equal((await open(aud.page, `/apps/${otherApp.id}`)).status, 200, 'the auditor cannot read the application');
+  const res = await postAs(aud.page, form);
+  assert.equal(res.status, 403, `auditor's credential answered ${res.status}`);
+  assert.ok(!/lgspk_/.test(res.text), 'the answer shows an API key');
+  const after = (await admin.get(`/applications/${otherApp.id}/credentials`)).credentials ?? [];
+  assert.equal(after.length, before.length, 'the auditor created a credential');
+  await aud.ctx.close();
 });
