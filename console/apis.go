@@ -126,7 +126,6 @@ func init() {
 		"apis.visibility":         {"Phạm vi", "Visibility"},
 		"apis.updated":            {"Cập nhật", "Updated"},
 		"apis.search":             {"Tìm theo tên hoặc ngữ cảnh", "Search by name or context"},
-		"apis.any":                {"Tất cả", "All"},
 		"apis.lc.draft":           {"Bản nháp", "Draft"},
 		"apis.lc.published":       {"Đã xuất bản", "Published"},
 		"apis.lc.deprecated":      {"Ngừng khuyến nghị", "Deprecated"},
@@ -137,7 +136,6 @@ func init() {
 		"apis.count.scanned":      {"Đang hiển thị kết quả lọc của một phần danh sách; xem trang sau để tìm tiếp.", "Showing the matches in part of the list; the next page searches on."},
 		"apis.owner.filter":       {"Mã cơ quan sở hữu", "Owner agency code"},
 		"apis.lifecycle.filter":   {"Trạng thái vòng đời", "Lifecycle state"},
-		"apis.open":               {"Xem", "Open"},
 		"apis.link.new.hint":      {"Đăng ký từ biểu mẫu hoặc nhập từ tài liệu OpenAPI.", "From a form or an OpenAPI document."},
 		"apis.id":                 {"Mã API", "API id"},
 		"apis.ctxver":             {"Ngữ cảnh / phiên bản", "Context / version"},
@@ -251,23 +249,26 @@ func apisList(x *Ctx) {
 		x.Fail(e)
 		return
 	}
-	next := ""
-	if page.Next != "" {
-		v := url.Values{"page": {page.Next}}
-		if q != "" {
-			v.Set("q", q)
+	// The page links keep the filters.
+	keep := url.Values{}
+	for k, v := range map[string]string{"q": q, "lifecycle": lc, "owner": owner} {
+		if v != "" {
+			keep.Set(k, v)
 		}
-		if lc != "" {
-			v.Set("lifecycle", lc)
-		}
-		if owner != "" {
-			v.Set("owner", owner)
-		}
-		next = "/apis?" + v.Encode()
 	}
-	x.Render("apis", map[string]any{"Title": x.T("apis.title"), "APIs": page.Items, "Next": next, "Partial": page.Partial,
-		"Q": q, "Lifecycle": lc, "Owner": owner, "Lifecycles": apisLifecycles, "Paged": x.Query("page") != "",
-		"CanCreate": apisCanWrite(x)})
+	first, next := "", ""
+	if x.Query("page") != "" {
+		first = "/apis"
+		if len(keep) > 0 {
+			first += "?" + keep.Encode()
+		}
+	}
+	if page.Next != "" {
+		keep.Set("page", page.Next)
+		next = "/apis?" + keep.Encode()
+	}
+	x.Render("apis", map[string]any{"Title": x.T("apis.title"), "APIs": page.Items, "Next": next, "First": first, "Partial": page.Partial,
+		"Q": q, "Lifecycle": lc, "Owner": owner, "Lifecycles": apisLifecycles, "CanCreate": apisCanWrite(x)})
 }
 
 // apisCanWrite reports a role that registers APIs.

@@ -66,7 +66,6 @@ func init() {
 		"apis.d.requestedby":                    {"Người yêu cầu", "Requested by"},
 		"apis.d.nosubs":                         {"Chưa có ứng dụng nào đăng ký.", "No application has subscribed yet."},
 		"apis.d.approvals":                      {"Duyệt các yêu cầu đang chờ", "Decide pending requests"},
-		"apis.d.errorstyle":                     {"Kiểu thông báo lỗi của gateway", "Gateway error style"},
 		"apis.sub.SUBSCRIPTION_STATE_PENDING":   {"Chờ duyệt", "Pending"},
 		"apis.sub.SUBSCRIPTION_STATE_APPROVED":  {"Đã duyệt", "Approved"},
 		"apis.sub.SUBSCRIPTION_STATE_REJECTED":  {"Bị từ chối", "Rejected"},

@@ -123,12 +123,10 @@ func portalTryPath(p string) bool {
 	if err != nil {
 		return false
 	}
-	for _, s := range []string{p, dec} {
-		if strings.Contains(s, "..") || strings.Contains(s, "//") || strings.ContainsAny(s, "\\?#{} \t\r\n\x00") {
-			return false
-		}
-	}
-	return true
+	// The regular expression kept "?", "#", spaces and braces out of the
+	// path as typed; what its escapes decode to must not climb out of the
+	// API or start another host either.
+	return !strings.Contains(dec, "..") && !strings.Contains(dec, "//") && !strings.ContainsAny(dec, "\\\x00\r\n")
 }
 
 // portalTryURL builds the URL of a try: the gateway's base URL for the
