@@ -214,6 +214,26 @@ func TestPortal(t *testing.T) {
 	if st, _, _ = dev.get("/apis/new"); st != http.StatusForbidden {
 		t.Fatalf("developer /apis/new: %d", st)
 	}
+	// In English, with no message left untranslated.
+	rawKey := regexp.MustCompile(`(?:>|\s|")(?:apis|portal)\.[a-z]+\.?[a-zA-Z_.]*(?:<|\s|")`)
+	dev.post("/lang", url.Values{"to": {"en"}, "back": {"/portal"}})
+	for _, path := range []string{"/portal", "/portal/apis/" + id, "/portal/apis/" + business} {
+		_, body, _ = dev.get(path)
+		contains(t, body, `<html lang="en">`)
+		if k := rawKey.FindString(body); k != "" {
+			t.Fatalf("%s shows the message key %s", path, k)
+		}
+	}
+	contains(t, body, "Request a subscription", "Try it", "API key: send it in the apikey")
+	admin.post("/lang", url.Values{"to": {"en"}, "back": {"/apis"}})
+	for _, path := range []string{"/apis", "/apis/new", "/apis/" + id} {
+		_, body, _ = admin.get(path)
+		if k := rawKey.FindString(body); k != "" || !strings.Contains(body, `<html lang="en">`) {
+			t.Fatalf("%s in English: %q", path, k)
+		}
+	}
+	contains(t, body, "Edit the upstream and policies", "Subscribed applications", "Deprecate")
+
 	// Another agency's private API is not the developer's to read.
 	private, err := reg.CreateApi(apisTestAdmin(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: "Riêng", Context: "rieng", Version: "1",
 		OwnerAgency: registry.DemoAgencyCode, Endpoints: []*registryv1.UpstreamEndpoint{{Url: p.a.Info.SimulatorURL}}}})
