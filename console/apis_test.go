@@ -1,8 +1,10 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -164,6 +166,24 @@ func TestAPIsPages(t *testing.T) {
 	if strings.Contains(body, "lgsp-demo-ngsp-secret") {
 		t.Fatal("the API's page shows the upstream client secret")
 	}
+
+	// The document may come as a file instead.
+	admin.get("/apis/new")
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	for k, v := range map[string]string{"csrf": csrfRE.FindStringSubmatch(admin.last)[1], "form": "import", "context": "dnfile",
+		"owner": registry.DemoAgencyCode, "endpoints": p.a.Info.SimulatorURL, "visibility": "public"} {
+		_ = w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile("openapi_file", "openapi.json")
+	_, _ = fw.Write([]byte(apisTestDocument))
+	_ = w.Close()
+	resp, err := admin.c.Post(p.admin+"/apis/new", w.FormDataContentType(), &mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	apisTestCreated(t, resp.StatusCode, "", resp.Header)
 
 	// Editing the upstream and policies: a bad number and an upstream the
 	// registry refuses are shown beside their fields; a good edit is saved
