@@ -304,6 +304,9 @@ var validationCases = []validationCase{
 	{"unknown API", codes.NotFound, "api_not_found", func(t *testing.T, e *env, f *fixture) error {
 		return ignore(e.s.GetApi(adminCtx(), &registryv1.GetApiRequest{Id: "api_nope"}))
 	}},
+	{"API without an OpenAPI document", codes.NotFound, "openapi_document_not_found", func(t *testing.T, e *env, f *fixture) error {
+		return ignore(e.s.GetApiDocument(adminCtx(), &registryv1.GetApiDocumentRequest{Id: f.draftAPI.GetId()}))
+	}},
 
 	// Tiers.
 	{"tier name", codes.InvalidArgument, "invalid_tier_name", func(t *testing.T, e *env, f *fixture) error {
