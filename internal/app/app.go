@@ -246,6 +246,7 @@ func (a *App) startNATS(ctx context.Context) error {
 		return err
 	}
 	a.closers = append(a.closers, a.bus.Close)
+	a.health.Add("nats", a.bus.Ready)
 	a.Info.NATSURL = url
 	return nil
 }
