@@ -42,8 +42,10 @@ lint: tools
 	$(GO) vet ./... ./proto/...
 	$(TOOLS)/staticcheck ./... ./proto/...
 
+# The Go tests, then the console's browser tests.
 test: generate-check lint
 	$(GO) test $(TESTFLAGS) ./... ./proto/...
+	$(MAKE) test-browser
 
 # Browser tests of the web console (console/e2e): Node's test runner drives
 # Debian's Chromium through playwright-core against a real lgsp dev started
