@@ -92,6 +92,19 @@ try {
   await signIn(devPage, platform, dev.username, dev.password);
   await shoot(devPage, '/portal', 'catalogue');
   await shoot(devPage, `/portal/apis/${api.id}`, 'api-docs');
+  // "Try it" with the application's key, the answer in view.
+  const tryButton = devPage.locator('main').getByRole('button', { name: /^(Thử gọi|Try it)$/ }).first();
+  const tryForm = tryButton.locator('xpath=ancestor::form[1]');
+  const resource = tryForm.getByLabel(/^(Tài nguyên|Resource)$/);
+  const demo = await resource.locator('option').evaluateAll((os) => os.find((o) => o.textContent.includes('/_sim/demo'))?.value);
+  await resource.selectOption(demo);
+  await tryForm.getByLabel(/Khóa API|API key/).fill(secret);
+  await Promise.all([devPage.waitForNavigation(), tryButton.click()]);
+  const answer = devPage.locator('#try-result');
+  await answer.scrollIntoViewIfNeeded();
+  if (!(await answer.innerText()).includes('200')) throw new Error(`try it did not answer 200: ${await answer.innerText()}`);
+  await devPage.screenshot({ path: join(out, 'api-try-it.png') });
+  console.log(`${join(out, 'api-try-it.png')}  (/portal/apis/${api.id}, try it)`);
   await shoot(devPage, '/portal/usage', 'portal-usage');
   await devCtx.close();
 } finally {
