@@ -155,6 +155,28 @@ test('an agency developer gets a 403 page, not the data, for pages of other role
   await dev.ctx.close();
 });
 
+test('a publisher and an auditor get a 403 page for pages of other roles', async () => {
+  const cases = [
+    { who: publisher, pages: ['/users', '/audit', '/'] },
+    { who: { username: 'auditor', password: platform.auditorPassword }, pages: ['/approvals', '/apis/new'] },
+  ];
+  for (const { who, pages } of cases) {
+    const { ctx, page } = await signedIn(who.username, who.password);
+    for (const path of pages) {
+      const got = await open(page, path);
+      if (path === '/') {
+        // An agency's user starts at the catalogue, not the admin overview.
+        assert.equal(new URL(page.url()).pathname, '/portal', `${who.username}: / led to ${page.url()}`);
+        continue;
+      }
+      assert.equal(got.status, 403, `${who.username}: ${path} answered ${got.status}, not 403`);
+      assert.match(got.text, /Không có quyền|Not allowed|forbidden/i, `${who.username}: ${path} does not say access is refused`);
+      assert.equal(await page.locator('form[method="post"]:not([action="/lang"]):not([action="/logout"])').count(), 0, `${who.username}: ${path} shows a form`);
+    }
+    await ctx.close();
+  }
+});
+
 test('developer: approving a subscription posted directly is refused', async () => {
   const adminSession = await signedIn('admin', platform.adminPassword);
   const form = await formData(adminSession.page, '/approvals', (p) =>
