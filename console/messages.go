@@ -40,6 +40,7 @@ func init() {
 		"nav.label":             {"Điều hướng chính", "Main navigation"},
 		"nav.admin":             {"Quản trị", "Administration"},
 		"nav.portal":            {"Cổng nhà phát triển", "Developer portal"},
+		"nav.services":          {"Dịch vụ", "Services"},
 		"nav.audit":             {"Giám sát", "Oversight"},
 		"lang.switch":           {"English", "Tiếng Việt"},
 		"lang.label":            {"Ngôn ngữ", "Language"},
