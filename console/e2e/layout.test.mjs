@@ -46,6 +46,15 @@ async function checkFits(page, path) {
   assert.equal(await page.locator('main#main').count(), 1, `${path}: no main#main`);
   const o = await overflow(page);
   assert.ok(o.scrollWidth <= o.clientWidth, `${path} scrolls sideways: ${o.scrollWidth}px of content in ${o.clientWidth}px`);
+  // Every heading, menu entry, label and button is worded: none shows the
+  // key of a message that was never written (such as "nav.services").
+  const keys = await page.evaluate(() =>
+    [...document.querySelectorAll('nav, h1, h2, h3, label, th, button, legend, summary')]
+      .flatMap((el) => el.innerText.split('\n'))
+      .map((t) => t.trim())
+      .filter((t) => /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/i.test(t)),
+  );
+  assert.deepEqual(keys, [], `${path} shows message keys instead of words`);
 }
 
 test('the admin pages have no horizontal scrollbar at 1366×768', async () => {
