@@ -324,7 +324,11 @@ func appsDetail(x *Ctx) {
 	if !ok {
 		return
 	}
-	appsRenderDetail(x, a, nil)
+	var extra map[string]any
+	if v, ok := x.TakeOnce(); ok {
+		extra = map[string]any{"Secret": v}
+	}
+	appsRenderDetail(x, a, extra)
 }
 
 // appsRenderDetail renders an application's page; extra adds to its data
@@ -404,10 +408,8 @@ func appsAction(x *Ctx) {
 			x.Fail(e)
 			return
 		}
-		if e.Status == http.StatusForbidden {
-			x.Forbidden()
-			return
-		}
+		// A refusal of the action (403 included) is the API's, in its
+		// words, beside the form; the page itself the role may see.
 		x.Status = e.Status
 		appsRenderDetail(x, a, map[string]any{"Problem": x.Problem(e), "Form": form})
 	}
@@ -511,9 +513,10 @@ func appsCreateCredential(x *Ctx, a appsApp, refused func(*APIError, url.Values)
 		refused(e, form)
 		return
 	}
-	// The secret goes into this answer only (no redirect, no store): a
-	// reload of the page cannot show it again.
-	appsRenderDetail(x, a, map[string]any{"Secret": &appsSecret{Type: out.Credential.Type, KeyID: out.Credential.KeyID, Value: out.Secret}})
+	// The secret is kept in memory for the one view the redirect leads to
+	// (Once): a reload neither shows it again nor creates another key.
+	n := x.Once(&appsSecret{Type: out.Credential.Type, KeyID: out.Credential.KeyID, Value: out.Secret})
+	x.Redirect("/apps/" + url.PathEscape(a.ID) + "?once=" + url.QueryEscape(n))
 }
 
 func init() {

@@ -123,10 +123,16 @@ func TestAppsCredentials(t *testing.T) {
 	}
 	contains(t, body, "<h1>Hệ thống tra cứu thử nghiệm</h1>", `class="done" role="status"`, "Tạo khóa API", "Tạo OAuth2 client", `id="cert-pem"`)
 
-	// An API key: its secret in the answer, once.
-	st, body, _ = devA.post(page, url.Values{"action": {"credential"}, "type": {"api_key"}, "description": {"test key"}})
+	// An API key: the form's answer redirects (a reload does not send it
+	// again) to the one view that shows the secret.
+	st, _, h = devA.post(page, url.Values{"action": {"credential"}, "type": {"api_key"}, "description": {"test key"}})
+	once := h.Get("Location")
+	if st != http.StatusSeeOther || !strings.HasPrefix(once, page+"?once=") {
+		t.Fatalf("create key: %d %s", st, once)
+	}
+	st, body, _ = devA.get(once)
 	if st != http.StatusOK {
-		t.Fatalf("create key: %d", st)
+		t.Fatalf("the secret's view: %d", st)
 	}
 	contains(t, body, `class="secret" role="status"`, "chỉ hiển thị một lần")
 	m := appsSecretRE.FindStringSubmatch(body)
@@ -134,14 +140,28 @@ func TestAppsCredentials(t *testing.T) {
 		t.Fatalf("no API key shown: %v", m)
 	}
 	key := html.UnescapeString(m[1])
-	_, body, _ = devA.get(page)
-	if strings.Contains(body, key) || strings.Contains(body, `class="secret"`) {
-		t.Fatal("the secret is shown again on reload")
+	for _, again := range []string{once, page} {
+		_, body, _ = devA.get(again)
+		if strings.Contains(body, key) || strings.Contains(body, `class="secret"`) {
+			t.Fatalf("the secret is shown again on %s", again)
+		}
+	}
+	if n := strings.Count(body, "test key"); n != 1 {
+		t.Fatalf("%d keys named test key after reloads, want 1", n)
+	}
+	// Another browser (another session) cannot take a secret's view.
+	_, _, h = devA.post(page, url.Values{"action": {"credential"}, "type": {"api_key"}, "description": {"second key"}})
+	other := p.browser()
+	other.login("admin", p.a.Info.AdminPassword)
+	if _, body, _ := other.get(h.Get("Location")); strings.Contains(body, `class="secret"`) {
+		t.Fatal("another session was shown the secret")
 	}
 	contains(t, body, "test key", "Khóa API", "Đang hiệu lực")
 
 	// An OAuth2 client shows its client id and secret once too.
-	_, body, _ = devA.post(page, url.Values{"action": {"credential"}, "type": {"oauth2"}})
+	devA.get(page)
+	_, _, h = devA.post(page, url.Values{"action": {"credential"}, "type": {"oauth2"}})
+	_, body, _ = devA.get(h.Get("Location"))
 	contains(t, body, `class="secret" role="status"`, "Client id", "/token")
 
 	// A refused credential: the problem beside the system id.

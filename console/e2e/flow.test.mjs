@@ -197,6 +197,7 @@ test('admin registers and publishes an API, a developer subscribes and calls it,
     assert.ok(secret.includes(creds[0].keyId), 'the key shown is not the credential created');
     await page.reload();
     assert.ok(!(await page.content()).includes(secret), 'reloading the page shows the secret again');
+    assert.equal((await rest.get(`/applications/${appID}/credentials`)).credentials.length, 1, 'reloading the page created another key');
     await page.goto(`${platform.adminURL}${appPath}`);
     assert.ok(!(await page.content()).includes(secret), 'opening the application again shows the secret');
 
