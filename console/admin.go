@@ -30,7 +30,6 @@ func init() {
 
 // adminRoles are role lists for Page.Roles.
 var (
-	adminOnlyRoles = []authn.Role{authn.RolePlatformAdmin}
 	adminOversight = []authn.Role{authn.RolePlatformAdmin, authn.RoleAuditor}
 	adminAllRoles  = []authn.Role{authn.RolePlatformAdmin, authn.RoleAuditor, authn.RoleAgencyPublisher, authn.RoleAgencyDeveloper}
 )

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -259,9 +258,6 @@ func (x *Ctx) Query(name string) string { return strings.TrimSpace(x.R.URL.Query
 
 // IsAdmin reports a platform admin.
 func (x *Ctx) IsAdmin() bool { return x.User.Role == authn.RolePlatformAdmin }
-
-// errNoSession is returned when a page needs a session it does not have.
-var errNoSession = errors.New("console: no session")
 
 // Problem is a refused form, shown next to the field it concerns.
 type Problem struct {

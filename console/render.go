@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/lgsp-vn/lgsp/platform/authn"
 )
 
 //go:embed templates/*.html
@@ -228,6 +226,3 @@ func group(n int64, sep string) string {
 	}
 	return b.String()
 }
-
-// roleName is a role's message key.
-func roleName(r authn.Role) string { return "role." + string(r) }
