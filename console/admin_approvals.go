@@ -146,7 +146,7 @@ func approvalsRender(x *Ctx, problem *Problem, id string) {
 			data[l.key+"First"] = "/approvals"
 		}
 	}
-	if problem != nil {
+	if problem != nil && x.Status < 400 {
 		x.Status = http.StatusUnprocessableEntity
 	}
 	x.Render("approvals", data)
@@ -168,10 +168,8 @@ func approvalsPost(x *Ctx) {
 	}
 	body := map[string]string{"reason": x.Form("reason")}
 	if e := x.Call(http.MethodPost, "/admin/v1/subscriptions/"+url.PathEscape(id)+v[0], body, nil); e != nil {
-		if e.Status == http.StatusForbidden {
-			x.Forbidden()
-			return
-		}
+		// The API's refusal, in its words, on the queue the role may see.
+		x.Status = e.Status
 		approvalsRender(x, x.Problem(e), id)
 		return
 	}
