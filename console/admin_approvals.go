@@ -168,8 +168,11 @@ func approvalsPost(x *Ctx) {
 	}
 	body := map[string]string{"reason": x.Form("reason")}
 	if e := x.Call(http.MethodPost, "/admin/v1/subscriptions/"+url.PathEscape(id)+v[0], body, nil); e != nil {
-		// The API's refusal, in its words, on the queue the role may see.
-		x.Status = e.Status
+		// The API's refusal, in its words, on the queue the role may see
+		// (403 kept as such; other refusals are the form's 422).
+		if e.Status == http.StatusForbidden {
+			x.Status = e.Status
+		}
 		approvalsRender(x, x.Problem(e), id)
 		return
 	}

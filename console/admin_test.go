@@ -401,7 +401,7 @@ func TestAdminApprovals(t *testing.T) {
 
 	// Approving it again is refused, and said so.
 	st, body, _ = b.post("/approvals", url.Values{"op": {"approve"}, "id": {sub1.GetId()}})
-	expectStatus(t, "approving twice", st, http.StatusBadRequest, body)
+	expectStatus(t, "approving twice", st, http.StatusUnprocessableEntity, body)
 	contains(t, body, `role="alert"`, "không thể")
 
 	b.get("/approvals")
