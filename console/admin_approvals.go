@@ -41,25 +41,6 @@ func init() {
 	})
 }
 
-// adminSub is a subscription as the API writes it, with the names the page
-// looked up.
-type adminSub struct {
-	ID                string `json:"id"`
-	ApplicationID     string `json:"applicationId"`
-	APIID             string `json:"apiId"`
-	Tier              string `json:"tier"`
-	State             string `json:"state"`
-	RequestedBy       string `json:"requestedBy"`
-	DecidedBy         string `json:"decidedBy"`
-	DecideTime        string `json:"decideTime"`
-	Reason            string `json:"reason"`
-	CreateTime        string `json:"createTime"`
-	ApplicationAgency string `json:"applicationAgency"`
-	APIOwnerAgency    string `json:"apiOwnerAgency"`
-
-	APIName, APIVersion, AppName string
-}
-
 // adminNames looks up APIs' and applications' names once per request. A
 // name the user may not read (a publisher and another agency's
 // application) stays empty and the page shows the id.
@@ -104,10 +85,10 @@ func (n *adminNames) app(id, agency string) string {
 }
 
 // approvalsList reads one page of subscriptions in state.
-func approvalsList(x *Ctx, names *adminNames, state, token string) ([]adminSub, string, *APIError) {
+func approvalsList(x *Ctx, names *adminNames, state, token string) ([]subscription, string, *APIError) {
 	var out struct {
-		Subscriptions []adminSub `json:"subscriptions"`
-		NextPageToken string     `json:"nextPageToken"`
+		Subscriptions []subscription `json:"subscriptions"`
+		NextPageToken string         `json:"nextPageToken"`
 	}
 	api := url.Values{"state": {state}, "pageSize": {"50"}, "pageToken": {token}}
 	if e := x.Call(http.MethodGet, adminPageURL("/admin/v1/subscriptions", api, "", ""), nil, &out); e != nil {

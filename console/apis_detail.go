@@ -75,22 +75,6 @@ func init() {
 	})
 }
 
-// apisSubscription is a subscription as the API writes it, with its
-// application's name when the user may read it.
-type apisSubscription struct {
-	ID                string `json:"id"`
-	ApplicationID     string `json:"applicationId"`
-	APIID             string `json:"apiId"`
-	Tier              string `json:"tier"`
-	State             string `json:"state"`
-	RequestedBy       string `json:"requestedBy"`
-	DecidedBy         string `json:"decidedBy"`
-	Reason            string `json:"reason"`
-	CreateTime        string `json:"createTime"`
-	ApplicationAgency string `json:"applicationAgency"`
-	AppName           string `json:"-"`
-}
-
 // apisTransition is a button that moves the API along its lifecycle.
 type apisTransition struct {
 	To, Label, Confirm string
@@ -200,14 +184,14 @@ func apisDetailRender(x *Ctx, st apisDetailState) {
 // apisSubscribers lists one page of the API's subscriptions with the names
 // of the applications the user may read. A publisher reads its own
 // agency's applications only, so others show by id and agency.
-func apisSubscribers(x *Ctx, apiID, token string) ([]apisSubscription, string, *Problem) {
+func apisSubscribers(x *Ctx, apiID, token string) ([]subscription, string, *Problem) {
 	q := url.Values{"apiId": {apiID}, "pageSize": {"50"}}
 	if token != "" {
 		q.Set("pageToken", token)
 	}
 	var resp struct {
-		Subscriptions []apisSubscription `json:"subscriptions"`
-		Next          string             `json:"nextPageToken"`
+		Subscriptions []subscription `json:"subscriptions"`
+		Next          string         `json:"nextPageToken"`
 	}
 	if e := x.Call(http.MethodGet, "/admin/v1/subscriptions?"+q.Encode(), nil, &resp); e != nil {
 		return nil, "", x.Problem(e)

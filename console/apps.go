@@ -95,8 +95,8 @@ func init() {
 		"apps.reason":             {"Lý do", "Reason"},
 		"apps.back":               {"Về danh sách ứng dụng", "Back to the applications"},
 		"done.revoked":            {"Đã thu hồi.", "Revoked."},
-		"done.suspended":          {"Đã tạm dừng ứng dụng.", "The application is suspended."},
-		"done.resumed":            {"Đã khôi phục ứng dụng.", "The application is resumed."},
+		"done.app_suspended":      {"Đã tạm dừng ứng dụng.", "The application is suspended."},
+		"done.app_resumed":        {"Đã khôi phục ứng dụng.", "The application is resumed."},
 	})
 }
 
@@ -427,13 +427,13 @@ func appsAction(x *Ctx) {
 			refused(e, url.Values{"reason": {x.Form("reason")}})
 			return
 		}
-		x.Redirect(self + "?done=suspended")
+		x.Redirect(self + "?done=app_suspended")
 	case "resume":
 		if e := x.Call(http.MethodPost, path+":resume", map[string]string{"reason": x.Form("reason")}, nil); e != nil {
 			refused(e, url.Values{"reason": {x.Form("reason")}})
 			return
 		}
-		x.Redirect(self + "?done=resumed")
+		x.Redirect(self + "?done=app_resumed")
 	case "cert":
 		fp := ""
 		if x.Form("unbind") == "" {

@@ -273,7 +273,7 @@ func TestAppsAdmin(t *testing.T) {
 	_, body, _ = admin.get(page)
 	contains(t, body, "Tạm dừng ứng dụng", `data-confirm="Tạm dừng ứng dụng?`)
 	st, _, h = admin.post(page, url.Values{"action": {"suspend"}, "reason": {"kiểm thử"}})
-	if st != http.StatusSeeOther || h.Get("Location") != page+"?done=suspended" {
+	if st != http.StatusSeeOther || h.Get("Location") != page+"?done=app_suspended" {
 		t.Fatalf("suspend: %d %s", st, h.Get("Location"))
 	}
 	_, body, _ = admin.get(page)

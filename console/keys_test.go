@@ -3,6 +3,8 @@ package console_test
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 )
@@ -33,5 +35,31 @@ func TestNoRawKeys(t *testing.T) {
 				t.Errorf("%s (%s) shows a message key: %q", l[1], lang, m)
 			}
 		}
+	}
+}
+
+// TestMessageKeysUnique: no two files give the same message key, which
+// would make one of them show the other's words.
+func TestMessageKeysUnique(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := regexp.MustCompile(`(?m)^\s*"([a-z][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+)":\s*\{"`)
+	seen := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range key.FindAllStringSubmatch(string(b), -1) {
+			if prev, ok := seen[m[1]]; ok {
+				t.Errorf("message key %s is given in %s and in %s", m[1], prev, f)
+			}
+			seen[m[1]] = f
+		}
+	}
+	if len(seen) < 100 {
+		t.Fatalf("only %d message keys found: the pattern no longer matches", len(seen))
 	}
 }

@@ -250,9 +250,9 @@ func portalTiers(x *Ctx) []portalTier {
 
 // portalSubscriptions lists the subscriptions to the API the user sees
 // (a developer: its agency's applications').
-func portalSubscriptions(x *Ctx, apiID string) []apisSubscription {
+func portalSubscriptions(x *Ctx, apiID string) []subscription {
 	var resp struct {
-		Subscriptions []apisSubscription `json:"subscriptions"`
+		Subscriptions []subscription `json:"subscriptions"`
 	}
 	if x.Call(http.MethodGet, "/admin/v1/subscriptions?"+url.Values{"apiId": {apiID}, "pageSize": {"50"}}.Encode(), nil, &resp) != nil {
 		return nil
@@ -276,7 +276,7 @@ func portalSubscribe(x *Ctx) {
 	id := x.R.PathValue("id")
 	st := portalState{SubApp: x.Form("application_id"), SubTier: x.Form("tier")}
 	var out struct {
-		Subscription apisSubscription `json:"subscription"`
+		Subscription subscription `json:"subscription"`
 	}
 	body := map[string]string{"applicationId": st.SubApp, "apiId": id, "tier": st.SubTier}
 	if e := x.Call(http.MethodPost, "/admin/v1/subscriptions", body, &out); e != nil {
