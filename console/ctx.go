@@ -181,6 +181,12 @@ func (x *Ctx) Call(method, path string, in, out any) *APIError {
 		if json.Unmarshal(body, e) != nil || e.Code == "" {
 			e.Code, e.Message, e.MessageVI = "unexpected", http.StatusText(status), http.StatusText(status)
 		}
+		if status == http.StatusNotFound && e.Code == "not_found" {
+			// No route: the service behind the path does not run in this
+			// process (a split deployment).
+			e.Code = "service_not_here"
+			e.Message, e.MessageVI = message("en", "svc.unavailable"), message("vi", "svc.unavailable")
+		}
 		return e
 	}
 	if out != nil && len(body) > 0 {
