@@ -29,14 +29,16 @@ var (
 	apiTable    = table(&registryv1.Api{}, "id context version name ownerAgency lifecycle visibility approvalMode endpoints")
 	apiDetail   = detail(&registryv1.Api{}, "id name context version description ownerAgency lifecycle visibility approvalMode "+
 		"anonymousAccess authMethods endpoints upstreamAuth resources maxBodyBytes timeoutMs sunsetTime")
-	apiAuth   = detail(&registryv1.Api{}, "id context version authMethods")
-	tierTable = table(&registryv1.Tier{}, "name ratePerSecond burst monthlyQuota description").with("monthlyQuota", unlimitedIfZero)
-	appTable  = table(&registryv1.Application{}, "id name agencyCode state createTime")
-	appCert   = detail(&registryv1.Application{}, "id name agencyCode state certFingerprint updateTime")
-	credTable = table(&registryv1.Credential{}, "id type keyId state expireTime createTime")
-	subTable  = table(&registryv1.Subscription{}, "id applicationId applicationAgency apiId tier state decidedBy updateTime")
-	userTable = table(&registryv1.User{}, "username displayName role agencyCode disabled")
-	keyTable  = table(&registryv1.SigningKey{}, "kid algorithm state createTime rotateTime retireTime")
+	apiAuth      = detail(&registryv1.Api{}, "id context version authMethods")
+	tierTable    = table(&registryv1.Tier{}, "name ratePerSecond burst monthlyQuota description").with("monthlyQuota", unlimitedIfZero)
+	appTable     = table(&registryv1.Application{}, "id name agencyCode state createTime")
+	appCert      = detail(&registryv1.Application{}, "id name agencyCode state certFingerprint updateTime")
+	credTable    = table(&registryv1.Credential{}, "id type keyId state expireTime createTime")
+	subTable     = table(&registryv1.Subscription{}, "id applicationId applicationAgency apiId tier state decidedBy updateTime")
+	userTable    = table(&registryv1.User{}, "username displayName role agencyCode disabled")
+	keyTable     = table(&registryv1.SigningKey{}, "kid algorithm state createTime rotateTime retireTime")
+	issuerTable  = table(&registryv1.TrustedIssuer{}, "id name issuer applicationId audiences disabled")
+	issuerDetail = detail(&registryv1.TrustedIssuer{}, "id name issuer jwksUrl allowHttp audiences applicationId requiredClaims leewaySeconds disabled createTime updateTime")
 )
 
 // adminTopOps are the commands directly under `lgsp admin`.
@@ -298,6 +300,33 @@ var adminGroups = []group{
 			show:     userTable,
 		},
 		{use: "list", short: "List users", rpc: "ListUsers", route: "GET /admin/v1/users", show: userTable},
+	}},
+	{use: "trusted-issuers", aliases: []string{"issuers", "trusted-issuer"}, short: "External token issuers the gateway trusts (federation) / Bên cấp token được tin cậy", ops: []op{
+		{
+			use: "create", short: "Trust an external issuer's JWTs as an application's calls",
+			long: "Trust the JWTs of an external issuer (the national platform) as the calls of one application: the gateway\n" +
+				"verifies them against the issuer's JWKS and applies that application's subscriptions, tier and metering.\n" +
+				"Required claims, changes and removal go through the REST API (docs/federation.md).\n\n" +
+				"Tin cậy JWT của một bên cấp bên ngoài (nền tảng quốc gia) như lời gọi của một ứng dụng.",
+			example: `  lgsp admin trusted-issuers create --name NGSP --issuer https://api.ngsp.gov.vn/oauth2/token \
+    --jwks-url https://api.ngsp.gov.vn/oauth2/jwks --audience lgsp-tinh-x --app app_…`,
+			rpc: "CreateTrustedIssuer", route: "POST /admin/v1/trusted-issuers", body: "trusted_issuer",
+			flags: []param{
+				flag("name", "trusted_issuer.name", "a name for people, e.g. NGSP").require(),
+				flag("issuer", "trusted_issuer.issuer", "the tokens' iss").require(),
+				flag("jwks-url", "trusted_issuer.jwks_url", "the issuer's JWKS URL (https)").require(),
+				flag("audience", "trusted_issuer.audiences", "an audience the tokens must carry, repeatable").require(),
+				flag("app", "trusted_issuer.application_id", "the application whose calls these are").require(),
+				flag("leeway", "trusted_issuer.leeway_seconds", "clock leeway in seconds (0 to 300)"),
+				flag("allow-http", "trusted_issuer.allow_http", "accept an http:// JWKS URL (tests and labs only)"),
+			},
+			show: issuerDetail,
+		},
+		{use: "list", short: "List trusted issuers", rpc: "ListTrustedIssuers", route: "GET /admin/v1/trusted-issuers", show: issuerTable},
+		{
+			use: "get ID", short: "Show a trusted issuer", rpc: "GetTrustedIssuer", route: "GET /admin/v1/trusted-issuers/{id}",
+			args: []param{arg("ID", "id")}, show: issuerDetail,
+		},
 	}},
 	{use: "keys", short: "Token-signing keys / Khoá ký token", ops: []op{
 		{
