@@ -100,6 +100,18 @@ func TestDevNationalData(t *testing.T) {
 	// the gateway before the adapters see it.
 	other := registry.OneStopDemoAPIKey(registry.OneStopDemoAgencies[0].Code)
 	get(other, "/ngsp-population/v1/citizens/"+citizen+purpose, http.StatusForbidden, nil)
+	// The catalog list answers with and without a trailing slash.
+	for _, path := range []string{"/ngsp-catalogs/v1", "/ngsp-catalogs/v1/"} {
+		var cats struct {
+			Catalogs []struct {
+				Code string `json:"code"`
+			} `json:"catalogs"`
+		}
+		get(key, path, http.StatusOK, &cats)
+		if len(cats.Catalogs) == 0 || cats.Catalogs[0].Code == "" {
+			t.Fatalf("%s: %+v", path, cats)
+		}
+	}
 	// Paths the API does not declare are refused too.
 	get(key, "/ngsp-population/v1/citizens/"+citizen+"/extra", http.StatusNotFound, nil)
 

@@ -5,7 +5,11 @@ import (
 	"net/http"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/lgsp-vn/lgsp/platform/apierr"
 	"github.com/lgsp-vn/lgsp/platform/service"
+	pb "github.com/lgsp-vn/lgsp/proto/lgsp/adapters/v1"
 )
 
 // Definition is the adapters service's entry in the service table.
@@ -34,9 +38,33 @@ var Definition = service.Definition{
 // simulator for lookups made by a platform admin.
 const DevProvinceAgency = "000.00.00.H56"
 
-// Routes serves the access report as CSV.
+// Routes serves the access report as CSV, and the catalog list at its
+// path with a trailing slash too (GET /ngsp-catalogs/v1/ through the
+// gateway), which the REST mapping would read as a catalog without a code.
 func (s *Service) Routes() []service.Route {
-	return []service.Route{{Pattern: "GET " + AccessReportCSVPath, Handler: http.HandlerFunc(s.serveAccessReportCSV)}}
+	return []service.Route{
+		{Pattern: "GET " + AccessReportCSVPath, Handler: http.HandlerFunc(s.serveAccessReportCSV)},
+		{Pattern: "GET /admin/v1/adapters/catalogs/{$}", Handler: http.HandlerFunc(s.serveCatalogList)},
+		// Without it, net/http would redirect the path without the slash
+		// to the one with it.
+		{Pattern: "GET /admin/v1/adapters/catalogs", Handler: http.HandlerFunc(s.serveCatalogList)},
+	}
+}
+
+// serveCatalogList answers ListCatalogs as the REST face does.
+func (s *Service) serveCatalogList(w http.ResponseWriter, r *http.Request) {
+	out, err := (&grpcServer{s: s}).ListCatalogs(r.Context(), &pb.ListCatalogsRequest{})
+	if err != nil {
+		apierr.WriteJSON(w, r, err)
+		return
+	}
+	b, err := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(out)
+	if err != nil {
+		apierr.WriteJSON(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
 }
 
 // Run keeps the shared catalogs warm until ctx ends: it reads them once
