@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -11,33 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lgsp-vn/lgsp/internal/app"
-	"github.com/lgsp-vn/lgsp/platform/authn"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
-
-// apisTestAdmin is a platform admin's context for the registry.
-func apisTestAdmin() context.Context {
-	return authn.WithPrincipal(context.Background(), authn.Principal{Subject: "console-test", Role: authn.RolePlatformAdmin})
-}
-
-func apisTestRegistry(p *platform) *registry.Service {
-	return p.a.Instance(app.RegistryName).(*registry.Service)
-}
-
-// apisTestUser creates a user through the registry and signs it in.
-func apisTestUser(t *testing.T, p *platform, name string, role registryv1.UserRole, agency string) *browser {
-	t.Helper()
-	const password = "apis-test-password-1"
-	if _, err := apisTestRegistry(p).CreateUser(apisTestAdmin(), &registryv1.CreateUserRequest{
-		User: &registryv1.User{Username: name, Role: role, AgencyCode: agency}, Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	b := p.browser()
-	b.login(name, password)
-	return b
-}
 
 // apisTestDocument is a small OpenAPI 3 document of two operations of the
 // NGSP simulator's business registration.
@@ -146,7 +121,7 @@ func TestAPIsPages(t *testing.T) {
 	contains(t, body, `id="i-problem" role="alert"`, `id="i-doc" name="openapi_document" rows="12" aria-invalid="true" aria-describedby="i-problem"`, "asyncapi")
 	st, body, h = admin.post("/apis/new", apisTestImportForm(p, "dnthu"))
 	id := apisTestCreated(t, st, body, h)
-	got, err := apisTestRegistry(p).GetApi(apisTestAdmin(), &registryv1.GetApiRequest{Id: id})
+	got, err := p.registry().GetApi(adminCtx(), &registryv1.GetApiRequest{Id: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +183,7 @@ func TestAPIsPages(t *testing.T) {
 	if st != http.StatusSeeOther || h.Get("Location") != "/apis/"+id+"?done=saved" {
 		t.Fatalf("update: %d %s", st, h.Get("Location"))
 	}
-	got, _ = apisTestRegistry(p).GetApi(apisTestAdmin(), &registryv1.GetApiRequest{Id: id})
+	got, _ = p.registry().GetApi(adminCtx(), &registryv1.GetApiRequest{Id: id})
 	if a := got.GetApi(); a.GetTimeoutMs() != 5000 || a.GetRetries() != 2 || a.GetDescription() != "Mô tả mới" || !a.GetUpstreamAuth().GetHasSecret() {
 		t.Fatalf("after the edit: %v", a)
 	}
@@ -248,12 +223,12 @@ func TestAPIsPages(t *testing.T) {
 	}
 
 	// Subscribers, with their application's name.
-	apps, err := apisTestRegistry(p).ListSubscriptions(apisTestAdmin(), &registryv1.ListSubscriptionsRequest{PageSize: 1})
+	apps, err := p.registry().ListSubscriptions(adminCtx(), &registryv1.ListSubscriptionsRequest{PageSize: 1})
 	if err != nil || len(apps.GetSubscriptions()) == 0 {
 		t.Fatalf("demo subscriptions: %v", err)
 	}
 	sub := apps.GetSubscriptions()[0]
-	appOf, err := apisTestRegistry(p).GetApplication(apisTestAdmin(), &registryv1.GetApplicationRequest{Id: sub.GetApplicationId()})
+	appOf, err := p.registry().GetApplication(adminCtx(), &registryv1.GetApplicationRequest{Id: sub.GetApplicationId()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,9 +236,9 @@ func TestAPIsPages(t *testing.T) {
 	contains(t, body, sub.GetApplicationId(), appOf.GetApplication().GetName(), "Đã duyệt")
 
 	// Paging: more APIs than a page holds.
-	reg := apisTestRegistry(p)
+	reg := p.registry()
 	for i := range 26 {
-		if _, err := reg.CreateApi(apisTestAdmin(), &registryv1.CreateApiRequest{Api: &registryv1.Api{
+		if _, err := reg.CreateApi(adminCtx(), &registryv1.CreateApiRequest{Api: &registryv1.Api{
 			Name: fmt.Sprintf("Trang %02d", i), Context: fmt.Sprintf("trang%02d", i), Version: "1", OwnerAgency: registry.DemoAgencyCode,
 			Endpoints: []*registryv1.UpstreamEndpoint{{Url: p.a.Info.SimulatorURL}}}}); err != nil {
 			t.Fatal(err)
@@ -286,7 +261,7 @@ func TestAPIsPages(t *testing.T) {
 
 	// Roles: a publisher registers for its own agency; an auditor reads
 	// without forms; a developer is refused.
-	pub := apisTestUser(t, p, "pub-apis", registryv1.UserRole_USER_ROLE_AGENCY_PUBLISHER, registry.DemoAgencyCode)
+	pub := p.user(t, "pub-apis", registryv1.UserRole_USER_ROLE_AGENCY_PUBLISHER, registry.DemoAgencyCode)
 	st, body, _ = pub.get("/apis/new")
 	if st != http.StatusOK {
 		t.Fatalf("publisher /apis/new: %d", st)
@@ -300,7 +275,7 @@ func TestAPIsPages(t *testing.T) {
 	_, body, _ = pub.get("/apis/" + pubID)
 	contains(t, body, ">Xuất bản</button>", "Lưu thay đổi")
 
-	aud := apisTestUser(t, p, "aud-apis", registryv1.UserRole_USER_ROLE_AUDITOR, "")
+	aud := p.user(t, "aud-apis", registryv1.UserRole_USER_ROLE_AUDITOR, "")
 	if st, _, _ = aud.get("/apis"); st != http.StatusOK {
 		t.Fatalf("auditor /apis: %d", st)
 	}
@@ -314,7 +289,7 @@ func TestAPIsPages(t *testing.T) {
 	if st, _, _ = aud.get("/apis/new"); st != http.StatusForbidden {
 		t.Fatalf("auditor /apis/new: %d", st)
 	}
-	dev := apisTestUser(t, p, "dev-apis", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, registry.DemoAgencyCode)
+	dev := p.user(t, "dev-apis", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, registry.DemoAgencyCode)
 	for _, path := range []string{"/apis", "/apis/new", "/apis/" + id} {
 		if st, body, _ = dev.get(path); st != http.StatusForbidden || !strings.Contains(body, "Không có quyền truy cập") {
 			t.Fatalf("developer %s: %d", path, st)

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,32 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lgsp-vn/lgsp/internal/app"
-	"github.com/lgsp-vn/lgsp/platform/authn"
 	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
 	"github.com/lgsp-vn/lgsp/services/registry"
 )
-
-// appsAdminCtx acts on the registry as a platform admin.
-func appsAdminCtx() context.Context {
-	return authn.WithPrincipal(context.Background(), authn.Principal{Subject: "test", Role: authn.RolePlatformAdmin})
-}
-
-func appsRegistry(p *platform) *registry.Service {
-	return p.a.Instance(app.RegistryName).(*registry.Service)
-}
-
-// appsUser creates a user and returns a browser signed in as them.
-func appsUser(t *testing.T, p *platform, name string, role registryv1.UserRole, agency string) *browser {
-	t.Helper()
-	if _, err := appsRegistry(p).CreateUser(appsAdminCtx(), &registryv1.CreateUserRequest{Password: name + "-password-1",
-		User: &registryv1.User{Username: name, Role: role, AgencyCode: agency}}); err != nil {
-		t.Fatal(err)
-	}
-	b := p.browser()
-	b.login(name, name+"-password-1")
-	return b
-}
 
 // appsGateway calls the demo business lookup through the gateway with an
 // API key and returns the status.
@@ -91,8 +67,8 @@ var (
 func TestAppsCredentials(t *testing.T) {
 	p := startPlatform(t)
 	agencyA, agencyB := registry.AdaptersDemoAgency.Code, "000.00.00.H41"
-	devA := appsUser(t, p, "deva", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, agencyA)
-	devB := appsUser(t, p, "devb", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, agencyB)
+	devA := p.user(t, "deva", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, agencyA)
+	devB := p.user(t, "devb", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, agencyB)
 
 	st, body, _ := devA.get("/apps")
 	if st != http.StatusOK {
@@ -179,8 +155,8 @@ func TestAppsCredentials(t *testing.T) {
 	if got := appsGateway(t, p, key); got == http.StatusOK {
 		t.Fatalf("key without a subscription: %d", got)
 	}
-	reg := appsRegistry(p)
-	ctx := appsAdminCtx()
+	reg := p.registry()
+	ctx := adminCtx()
 	apis, err := reg.ListApis(ctx, &registryv1.ListApisRequest{Context: "ngsp-business"})
 	if err != nil || len(apis.GetApis()) != 1 {
 		t.Fatalf("ngsp-business API: %v %v", apis, err)
@@ -304,9 +280,9 @@ func TestAppsAdmin(t *testing.T) {
 	contains(t, body, "Chưa gắn chứng thư số.")
 
 	// Search and paging.
-	reg := appsRegistry(p)
+	reg := p.registry()
 	for i := 0; i < 22; i++ {
-		if _, err := reg.CreateApplication(appsAdminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
+		if _, err := reg.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
 			Name: fmt.Sprintf("Ứng dụng phân trang %02d", i), AgencyCode: registry.DemoAgencyCode}}); err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +318,7 @@ func TestAppsAdmin(t *testing.T) {
 	if st != http.StatusForbidden {
 		t.Fatalf("auditor creating: %d", st)
 	}
-	pub := appsUser(t, p, "pub", registryv1.UserRole_USER_ROLE_AGENCY_PUBLISHER, registry.DemoAgencyCode)
+	pub := p.user(t, "pub", registryv1.UserRole_USER_ROLE_AGENCY_PUBLISHER, registry.DemoAgencyCode)
 	st, body, _ = pub.get(page)
 	if st != http.StatusOK || strings.Contains(body, "Tạo khóa API") {
 		t.Fatalf("publisher on the page: %d", st)

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/lgsp-vn/lgsp/internal/app"
+	"github.com/lgsp-vn/lgsp/platform/authn"
+	registryv1 "github.com/lgsp-vn/lgsp/proto/lgsp/registry/v1"
+	"github.com/lgsp-vn/lgsp/services/registry"
 )
 
 // platform is a running `lgsp dev` (every service, the simulators and the
@@ -137,4 +140,28 @@ func contains(t *testing.T, body string, want ...string) {
 			t.Fatalf("page lacks %q", w)
 		}
 	}
+}
+
+// adminCtx acts on the registry in process as a platform admin.
+func adminCtx() context.Context {
+	return authn.WithPrincipal(context.Background(), authn.Principal{Subject: "console-test", Role: authn.RolePlatformAdmin})
+}
+
+// registry is the platform's registry, to set up what a test needs.
+func (p *platform) registry() *registry.Service {
+	return p.a.Instance(app.RegistryName).(*registry.Service)
+}
+
+// user creates a user through the registry and returns a browser signed
+// in as them.
+func (p *platform) user(t *testing.T, name string, role registryv1.UserRole, agency string) *browser {
+	t.Helper()
+	password := name + "-password-1"
+	if _, err := p.registry().CreateUser(adminCtx(), &registryv1.CreateUserRequest{Password: password,
+		User: &registryv1.User{Username: name, Role: role, AgencyCode: agency}}); err != nil {
+		t.Fatal(err)
+	}
+	b := p.browser()
+	b.login(name, password)
+	return b
 }

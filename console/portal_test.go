@@ -16,7 +16,7 @@ import (
 // portalTestAPIID finds a registered API by its context.
 func portalTestAPIID(t *testing.T, p *platform, context string) string {
 	t.Helper()
-	l, err := apisTestRegistry(p).ListApis(apisTestAdmin(), &registryv1.ListApisRequest{Context: context})
+	l, err := p.registry().ListApis(adminCtx(), &registryv1.ListApisRequest{Context: context})
 	if err != nil || len(l.GetApis()) != 1 {
 		t.Fatalf("API %s: %v", context, err)
 	}
@@ -31,7 +31,7 @@ func portalTestAPIID(t *testing.T, p *platform, context string) string {
 // body, and refuses paths that would leave the API.
 func TestPortal(t *testing.T) {
 	p := startPlatform(t)
-	reg := apisTestRegistry(p)
+	reg := p.registry()
 	admin := p.browser()
 	admin.login("admin", p.a.Info.AdminPassword)
 	admin.get("/apis/new")
@@ -42,14 +42,14 @@ func TestPortal(t *testing.T) {
 		t.Fatalf("publish: %d", st)
 	}
 	// A public draft is not in the catalogue.
-	if _, err := reg.CreateApi(apisTestAdmin(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: "Bản nháp công khai",
+	if _, err := reg.CreateApi(adminCtx(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: "Bản nháp công khai",
 		Context: "nhap", Version: "1", OwnerAgency: registry.DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC,
 		Endpoints: []*registryv1.UpstreamEndpoint{{Url: p.a.Info.SimulatorURL}}}}); err != nil {
 		t.Fatal(err)
 	}
 
 	devAgency := registry.AdaptersDemoAgency.Code
-	dev := apisTestUser(t, p, "dev-portal", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, devAgency)
+	dev := p.user(t, "dev-portal", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, devAgency)
 	st, body, _ = dev.get("/portal")
 	if st != http.StatusOK {
 		t.Fatalf("/portal: %d", st)
@@ -84,7 +84,7 @@ func TestPortal(t *testing.T) {
 
 	// A subscription: an unknown tier is refused beside its field; then
 	// the request is sent, and waits for approval.
-	app, err := reg.CreateApplication(apisTestAdmin(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
+	app, err := reg.CreateApplication(adminCtx(), &registryv1.CreateApplicationRequest{Application: &registryv1.Application{
 		Name: "Ứng dụng thử cổng", AgencyCode: devAgency}})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestPortal(t *testing.T) {
 	if st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/portal/apis/"+id+"?done=portal_requested") {
 		t.Fatalf("subscribe: %d %s", st, h.Get("Location"))
 	}
-	subs, err := reg.ListSubscriptions(apisTestAdmin(), &registryv1.ListSubscriptionsRequest{ApiId: id})
+	subs, err := reg.ListSubscriptions(adminCtx(), &registryv1.ListSubscriptionsRequest{ApiId: id})
 	if err != nil || len(subs.GetSubscriptions()) != 1 || subs.GetSubscriptions()[0].GetState() != registryv1.SubscriptionState_SUBSCRIPTION_STATE_PENDING {
 		t.Fatalf("subscriptions: %v %v", subs, err)
 	}
@@ -151,10 +151,10 @@ func TestPortal(t *testing.T) {
 
 	// Through the API registered above, once the subscription is approved
 	// and the application has an API key.
-	if _, err := reg.ApproveSubscription(apisTestAdmin(), &registryv1.ApproveSubscriptionRequest{Id: subs.GetSubscriptions()[0].GetId()}); err != nil {
+	if _, err := reg.ApproveSubscription(adminCtx(), &registryv1.ApproveSubscriptionRequest{Id: subs.GetSubscriptions()[0].GetId()}); err != nil {
 		t.Fatal(err)
 	}
-	cred, err := reg.CreateCredential(apisTestAdmin(), &registryv1.CreateCredentialRequest{ApplicationId: appID, Type: registryv1.CredentialType_CREDENTIAL_TYPE_API_KEY})
+	cred, err := reg.CreateCredential(adminCtx(), &registryv1.CreateCredentialRequest{ApplicationId: appID, Type: registryv1.CredentialType_CREDENTIAL_TYPE_API_KEY})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +183,13 @@ func TestPortal(t *testing.T) {
 
 	// Paging: more published APIs than a page holds.
 	for i := range 20 {
-		a, err := reg.CreateApi(apisTestAdmin(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: fmt.Sprintf("Danh mục %02d", i),
+		a, err := reg.CreateApi(adminCtx(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: fmt.Sprintf("Danh mục %02d", i),
 			Context: fmt.Sprintf("dm%02d", i), Version: "1", OwnerAgency: registry.DemoAgencyCode, Visibility: registryv1.ApiVisibility_API_VISIBILITY_PUBLIC,
 			Endpoints: []*registryv1.UpstreamEndpoint{{Url: p.a.Info.SimulatorURL}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := reg.TransitionApi(apisTestAdmin(), &registryv1.TransitionApiRequest{Id: a.GetApi().GetId(), Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED}); err != nil {
+		if _, err := reg.TransitionApi(adminCtx(), &registryv1.TransitionApiRequest{Id: a.GetApi().GetId(), Lifecycle: registryv1.ApiLifecycle_API_LIFECYCLE_PUBLISHED}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -206,7 +206,7 @@ func TestPortal(t *testing.T) {
 
 	// Who sees what: an auditor reads the catalogue and the documentation
 	// but asks for nothing; a developer may not register APIs.
-	aud := apisTestUser(t, p, "aud-portal", registryv1.UserRole_USER_ROLE_AUDITOR, "")
+	aud := p.user(t, "aud-portal", registryv1.UserRole_USER_ROLE_AUDITOR, "")
 	st, body, _ = aud.get("/portal/apis/" + id)
 	if st != http.StatusOK || strings.Contains(body, `name="form" value="subscribe"`) || !strings.Contains(body, "/chiTietDoanhNghiep") {
 		t.Fatalf("auditor: %d", st)
@@ -235,7 +235,7 @@ func TestPortal(t *testing.T) {
 	contains(t, body, "Edit the upstream and policies", "Subscribed applications", "Deprecate")
 
 	// Another agency's private API is not the developer's to read.
-	private, err := reg.CreateApi(apisTestAdmin(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: "Riêng", Context: "rieng", Version: "1",
+	private, err := reg.CreateApi(adminCtx(), &registryv1.CreateApiRequest{Api: &registryv1.Api{Name: "Riêng", Context: "rieng", Version: "1",
 		OwnerAgency: registry.DemoAgencyCode, Endpoints: []*registryv1.UpstreamEndpoint{{Url: p.a.Info.SimulatorURL}}}})
 	if err != nil {
 		t.Fatal(err)

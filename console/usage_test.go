@@ -101,10 +101,10 @@ func TestUsage(t *testing.T) {
 
 	// The consumer agency's developer sees the calls in the portal; a
 	// developer of another agency sees none of them.
-	dev := appsUser(t, p, "devusage", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, registry.AdaptersDemoAgency.Code)
+	dev := p.user(t, "devusage", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, registry.AdaptersDemoAgency.Code)
 	body = usageWait(t, dev, "/portal/usage?range=today", calls)
 	contains(t, body, "<h1>Thống kê ứng dụng của tôi</h1>", `<svg class="chart"`)
-	other := appsUser(t, p, "devother", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, "000.00.00.H41")
+	other := p.user(t, "devother", registryv1.UserRole_USER_ROLE_AGENCY_DEVELOPER, "000.00.00.H41")
 	for _, path := range []string{"/portal/usage?range=today", "/usage?range=today"} {
 		st, body, _ = other.get(path)
 		if st != http.StatusOK || usageTotal(body) != 0 {
