@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -18,7 +19,7 @@ func init() {
 	Register(Page{Path: "/services/docexchange", Menu: "svc.docexchange", Section: "services", Order: 10, Roles: overseers, Get: docexchangeStats})
 	Register(Page{Path: "/services/onestop", Menu: "svc.onestop", Section: "services", Order: 20, Roles: overseers, Get: onestopStats})
 	Register(Page{Path: "/services/access-report", Menu: "svc.access", Section: "services", Order: 30, Roles: overseers,
-		Get: accessReport, Post: accessVerify})
+		Get: accessReport, Post: accessPost})
 	AddMessages(map[string][2]string{
 		"svc.docexchange": {"Liên thông văn bản", "Document exchange"},
 		"svc.onestop":     {"Hồ sơ một cửa", "One-stop dossiers"},
@@ -105,15 +106,32 @@ func onestopStats(x *Ctx) {
 	x.Render("svc_onestop", data)
 }
 
+// The access report is searched with POST forms: the person's identifier
+// stays out of URLs, so out of browser history and of the access logs of
+// any proxy in front of the console. The CSV is fetched the same way and
+// handed on by the console.
+
 func accessReport(x *Ctx) {
-	kind, subject := x.Query("kind"), x.Query("subject")
-	if kind == "" {
+	x.Render("svc_access", map[string]any{"Kind": "SUBJECT_KIND_CITIZEN_ID"})
+}
+
+// accessPost searches (action "search", with "page" for the next page),
+// downloads the CSV (action "csv") or verifies the chain (action
+// "verify").
+func accessPost(x *Ctx) {
+	kind, subject := x.Form("kind"), x.Form("subject")
+	if kind != "SUBJECT_KIND_INSURANCE_NUMBER" {
 		kind = "SUBJECT_KIND_CITIZEN_ID"
 	}
 	data := map[string]any{"Kind": kind, "Subject": subject}
-	if subject != "" {
+	switch x.Form("action") {
+	case "verify":
+		accessVerify(x, data)
+	case "csv":
+		accessCSV(x, kind, subject, data)
+	default:
 		q := url.Values{"subjectKind": {kind}, "subject": {subject}, "pageSize": {"200"}}
-		if t := x.Query("page"); t != "" {
+		if t := x.Form("page"); t != "" {
 			q.Set("pageToken", t)
 		}
 		var out struct {
@@ -121,17 +139,35 @@ func accessReport(x *Ctx) {
 			Next    string           `json:"nextPageToken"`
 		}
 		if e := x.Call(http.MethodGet, "/admin/v1/adapters/access-report?"+q.Encode(), nil, &out); e != nil {
+			x.Status = http.StatusUnprocessableEntity
 			data["Problem"] = x.Problem(e)
 		} else {
-			data["Entries"], data["Next"] = out.Entries, out.Next
-			data["Searched"] = true
-			data["CSV"] = "/admin/v1/adapters/access-report.csv?" + url.Values{"subjectKind": {kind}, "subject": {subject}}.Encode()
+			data["Entries"], data["Next"], data["Searched"] = out.Entries, out.Next, true
 		}
+		x.Render("svc_access", data)
 	}
-	x.Render("svc_access", data)
 }
 
-func accessVerify(x *Ctx) {
+// accessCSV hands on the service's CSV of the person's report.
+func accessCSV(x *Ctx, kind, subject string, data map[string]any) {
+	q := url.Values{"subjectKind": {kind}, "subject": {subject}}
+	status, body, h := x.raw(http.MethodGet, "/admin/v1/adapters/access-report.csv?"+q.Encode(), nil)
+	if status != http.StatusOK {
+		e := &APIError{Status: status}
+		if json.Unmarshal(body, e) != nil || e.Code == "" {
+			e.Code, e.Message, e.MessageVI = "unexpected", http.StatusText(status), http.StatusText(status)
+		}
+		x.Status = http.StatusUnprocessableEntity
+		data["Problem"] = x.Problem(e)
+		x.Render("svc_access", data)
+		return
+	}
+	x.W.Header().Set("Content-Type", h.Get("Content-Type"))
+	x.W.Header().Set("Content-Disposition", `attachment; filename="access-report.csv"`)
+	_, _ = x.W.Write(body)
+}
+
+func accessVerify(x *Ctx, data map[string]any) {
 	var out struct {
 		OK          bool   `json:"ok"`
 		Entries     string `json:"entries"`
@@ -140,7 +176,6 @@ func accessVerify(x *Ctx) {
 		HeadSeq     string `json:"headSeq"`
 		HeadHash    string `json:"headHash"`
 	}
-	data := map[string]any{"Kind": "SUBJECT_KIND_CITIZEN_ID"}
 	if e := x.Call(http.MethodPost, "/admin/v1/adapters/access-log/verify", map[string]string{}, &out); e != nil {
 		data["Problem"] = x.Problem(e)
 	} else {

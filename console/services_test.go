@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/lgsp-vn/lgsp/internal/app"
@@ -37,17 +38,30 @@ func TestServicePages(t *testing.T) {
 		}
 		contains(t, body, "<table>", "<tfoot>")
 	}
-	st, body, _ := aud.get("/services/access-report?kind=SUBJECT_KIND_CITIZEN_ID&subject=" + citizen)
+	st, body, _ := aud.get("/services/access-report")
 	if st != http.StatusOK {
 		t.Fatalf("access report: %d", st)
 	}
-	contains(t, body, "HS-CONSOLE-1", "population.GetCitizen", "Luật Cư trú", "access-report.csv")
-	st, body, _ = aud.get("/services/access-report?kind=SUBJECT_KIND_CITIZEN_ID&subject=123")
+	contains(t, body, `method="post"`, `name="subject"`)
+	st, body, _ = aud.post("/services/access-report", url.Values{"action": {"search"}, "kind": {"SUBJECT_KIND_CITIZEN_ID"}, "subject": {citizen}})
 	if st != http.StatusOK {
+		t.Fatalf("access report search: %d", st)
+	}
+	contains(t, body, "HS-CONSOLE-1", "population.GetCitizen", "Luật Cư trú", `value="csv"`)
+	if strings.Contains(body, "subject="+citizen) {
+		t.Fatal("the citizen ID is in a URL of the page")
+	}
+	st, csv, h := aud.post("/services/access-report", url.Values{"action": {"csv"}, "kind": {"SUBJECT_KIND_CITIZEN_ID"}, "subject": {citizen}})
+	if st != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(csv, "HS-CONSOLE-1") {
+		t.Fatalf("CSV: %d %s", st, h.Get("Content-Type"))
+	}
+	aud.get("/services/access-report")
+	st, body, _ = aud.post("/services/access-report", url.Values{"action": {"search"}, "kind": {"SUBJECT_KIND_CITIZEN_ID"}, "subject": {"123"}})
+	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("bad subject: %d", st)
 	}
 	contains(t, body, `role="alert"`, `aria-invalid="true"`)
-	_, body, _ = aud.post("/services/access-report", url.Values{})
+	_, body, _ = aud.post("/services/access-report", url.Values{"action": {"verify"}})
 	contains(t, body, `id="verify-result"`, "Chuỗi toàn vẹn")
 
 	reg := p.a.Instance(app.RegistryName).(*registry.Service)
