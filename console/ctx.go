@@ -174,8 +174,7 @@ func (r *recorder) WriteHeader(s int) {
 // path (with its query), in encoded as JSON when not nil, the answer
 // decoded into out when not nil. It returns the API's refusal, if any.
 func (x *Ctx) Call(method, path string, in, out any) *APIError {
-	status, body, h := x.raw(method, path, in)
-	_ = h
+	status, body, _ := x.raw(method, path, in)
 	if status >= 300 {
 		e := &APIError{Status: status}
 		if json.Unmarshal(body, e) != nil || e.Code == "" {
