@@ -176,17 +176,7 @@ func (r *recorder) WriteHeader(s int) {
 func (x *Ctx) Call(method, path string, in, out any) *APIError {
 	status, body, _ := x.raw(method, path, in)
 	if status >= 300 {
-		e := &APIError{Status: status}
-		if json.Unmarshal(body, e) != nil || e.Code == "" {
-			e.Code, e.Message, e.MessageVI = "unexpected", http.StatusText(status), http.StatusText(status)
-		}
-		if status == http.StatusNotFound && e.Code == "not_found" {
-			// No route: the service behind the path does not run in this
-			// process (a split deployment).
-			e.Code = "service_not_here"
-			e.Message, e.MessageVI = message("en", "svc.unavailable"), message("vi", "svc.unavailable")
-		}
-		return e
+		return apiError(status, body)
 	}
 	if out != nil && len(body) > 0 {
 		if err := json.Unmarshal(body, out); err != nil {
@@ -194,6 +184,21 @@ func (x *Ctx) Call(method, path string, in, out any) *APIError {
 		}
 	}
 	return nil
+}
+
+// apiError reads an API refusal from its answer.
+func apiError(status int, body []byte) *APIError {
+	e := &APIError{Status: status}
+	if json.Unmarshal(body, e) != nil || e.Code == "" {
+		e.Code, e.Message, e.MessageVI = "unexpected", http.StatusText(status), http.StatusText(status)
+	}
+	if status == http.StatusNotFound && e.Code == "not_found" {
+		// No route: the service behind the path does not run in this
+		// process (a split deployment).
+		e.Code = "service_not_here"
+		e.Message, e.MessageVI = message("en", "svc.unavailable"), message("vi", "svc.unavailable")
+	}
+	return e
 }
 
 // raw calls the API and returns its status, body and headers.

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -153,12 +152,8 @@ func accessCSV(x *Ctx, kind, subject string, data map[string]any) {
 	q := url.Values{"subjectKind": {kind}, "subject": {subject}}
 	status, body, h := x.raw(http.MethodGet, "/admin/v1/adapters/access-report.csv?"+q.Encode(), nil)
 	if status != http.StatusOK {
-		e := &APIError{Status: status}
-		if json.Unmarshal(body, e) != nil || e.Code == "" {
-			e.Code, e.Message, e.MessageVI = "unexpected", http.StatusText(status), http.StatusText(status)
-		}
 		x.Status = http.StatusUnprocessableEntity
-		data["Problem"] = x.Problem(e)
+		data["Problem"] = x.Problem(apiError(status, body))
 		x.Render("svc_access", data)
 		return
 	}
