@@ -306,7 +306,7 @@ var adminGroups = []group{
 			use: "create", short: "Trust an external issuer's JWTs as an application's calls",
 			long: "Trust the JWTs of an external issuer (the national platform) as the calls of one application: the gateway\n" +
 				"verifies them against the issuer's JWKS and applies that application's subscriptions, tier and metering.\n" +
-				"Required claims, changes and removal go through the REST API (docs/federation.md).\n\n" +
+				"Required claims and changes go through the REST API (docs/federation.md).\n\n" +
 				"Tin cậy JWT của một bên cấp bên ngoài (nền tảng quốc gia) như lời gọi của một ứng dụng.",
 			example: `  lgsp admin trusted-issuers create --name NGSP --issuer https://api.ngsp.gov.vn/oauth2/token \
     --jwks-url https://api.ngsp.gov.vn/oauth2/jwks --audience lgsp-tinh-x --app app_…`,
@@ -326,6 +326,11 @@ var adminGroups = []group{
 		{
 			use: "get ID", short: "Show a trusted issuer", rpc: "GetTrustedIssuer", route: "GET /admin/v1/trusted-issuers/{id}",
 			args: []param{arg("ID", "id")}, show: issuerDetail,
+		},
+		{
+			use: "delete ID", short: "Stop trusting an issuer: the gateways refuse its tokens within a second",
+			rpc: "DeleteTrustedIssuer", route: "DELETE /admin/v1/trusted-issuers/{id}",
+			args: []param{arg("ID", "id")}, then: done("đã xóa / deleted"),
 		},
 	}},
 	{use: "keys", short: "Token-signing keys / Khoá ký token", ops: []op{
@@ -479,6 +484,17 @@ func placeUpstreamSecret(_ *cobra.Command, req proto.Message) error {
 }
 
 // saveLogin keeps the session of a successful login for the admin URL.
+// done prints what happened, for a call whose answer holds nothing to show.
+func done(what string) func(*cobra.Command, *adminClient, proto.Message, error) error {
+	return func(cmd *cobra.Command, _ *adminClient, _ proto.Message, err error) error {
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), what)
+		return err
+	}
+}
+
 func saveLogin(cmd *cobra.Command, c *adminClient, resp proto.Message, err error) error {
 	if err != nil {
 		return err

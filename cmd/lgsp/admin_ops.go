@@ -449,7 +449,7 @@ func (c *adminClient) run(cmd *cobra.Command, spec op, req, resp proto.Message, 
 	switch {
 	case spec.body != "":
 		in = m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(spec.body))).Message().Interface()
-	case method != http.MethodGet:
+	case method != http.MethodGet && method != http.MethodDelete:
 		in = req
 	}
 	q := url.Values{}
