@@ -42,6 +42,8 @@ type Console struct {
 	mux  *http.ServeMux
 	log  *slog.Logger
 	now  func() time.Time
+	// once keeps new secrets for the one view that shows them.
+	once onceStore
 }
 
 // Page is one page of the console.
@@ -117,7 +119,8 @@ func New(opts Options) *Console {
 		opts.GatewayClient = &http.Client{Timeout: 30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
-	c := &Console{opts: opts, mux: http.NewServeMux(), log: opts.Log.With("service", "console"), now: opts.Now}
+	c := &Console{opts: opts, mux: http.NewServeMux(), log: opts.Log.With("service", "console"), now: opts.Now,
+		once: onceStore{m: map[string]onceEntry{}}}
 	c.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
 	c.mux.HandleFunc("GET /login", c.loginPage)
 	c.mux.HandleFunc("POST /login", c.loginPost)

@@ -29,8 +29,6 @@ const (
 	onceMax = 10000
 )
 
-var once = &onceStore{m: map[string]onceEntry{}}
-
 // Once keeps v for this session's next page view and returns the nonce
 // to put in the redirect's query (?once=…).
 func (x *Ctx) Once(v any) string {
@@ -38,6 +36,7 @@ func (x *Ctx) Once(v any) string {
 	_, _ = rand.Read(b[:])
 	n := base64.RawURLEncoding.EncodeToString(b[:])
 	now := x.c.now()
+	once := &x.c.once
 	once.mu.Lock()
 	defer once.mu.Unlock()
 	for k, e := range once.m {
@@ -56,6 +55,7 @@ func (x *Ctx) TakeOnce() (any, bool) {
 	if n == "" {
 		return nil, false
 	}
+	once := &x.c.once
 	once.mu.Lock()
 	defer once.mu.Unlock()
 	e, ok := once.m[n]
